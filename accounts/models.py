@@ -1,0 +1,1 @@
+"""Staff accounts use django.contrib.auth; roles live in accounts.roles."""

@@ -1,0 +1,27 @@
+"""Domain events: how the records tell the follow-up engine (and anyone else) what happened.
+
+A service publishes an event inside its transaction; subscribers run only after the commit, so a
+rolled-back sale never plans a thank-you. Subscribers register in their AppConfig.ready().
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db import transaction
+
+SALE_RECORDED = "sale_recorded"  # sale_ids: list[int]
+DELIVERY_CHANGED = "delivery_changed"  # delivery_id, previous: {status, estimated_date, ...}
+COMPLAINT_RESOLVED = "complaint_resolved"  # complaint_id
+COMPLAINT_OPENED = "complaint_opened"  # complaint_id
+
+_subscribers: dict[str, list[Callable]] = defaultdict(list)
+
+
+def subscribe(event: str, handler: Callable) -> None:
+    if handler not in _subscribers[event]:
+        _subscribers[event].append(handler)
+
+
+def publish(event: str, **payload) -> None:
+    for handler in list(_subscribers[event]):
+        transaction.on_commit(lambda handler=handler: handler(**payload), robust=True)

@@ -1,0 +1,277 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.choices import (
+    UNRESOLVED_STATUSES,
+    Channel,
+    CompensationKind,
+    ComplaintSource,
+    ComplaintStatus,
+    DelayReason,
+    DeliveryStatus,
+    Language,
+    LifecycleStage,
+    Reason,
+    Severity,
+    TimelineKind,
+)
+
+
+class Customer(models.Model):
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # month * 100 + day, kept by the services: today's birthdays are one indexed equality.
+    birthday_key = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices,
+                                default=Language.ES)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True,
+                                 help_text=_("Empty: the shop's time zone."))
+    marketing_consent = models.BooleanField(_("marketing consent"), default=False)
+    consent_at = models.DateTimeField(_("consent given or withdrawn at"), null=True, blank=True)
+    consent_source = models.CharField(_("consent source"), max_length=100, blank=True)
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=10,
+                                       choices=LifecycleStage.choices, default=LifecycleStage.NEW)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["birthday_key"], name="customer_birthday_idx"),
+            models.Index(fields=["lifecycle_stage"], name="customer_stage_idx"),
+            models.Index(fields=["name"], name="customer_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split(" ", 1)[0]
+
+    @staticmethod
+    def birthday_key_for(birth_date: dt.date | None) -> int | None:
+        return birth_date.month * 100 + birth_date.day if birth_date else None
+
+
+class Sale(models.Model):
+    external_id = models.CharField(_("order id"), max_length=100, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="sales",
+                                 verbose_name=_("customer"))
+    ordered_at = models.DateTimeField(_("ordered at"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
+                               default=Channel.ONLINE)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal(0))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="sale_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["ordered_at"], name="sale_ordered_idx"),
+            models.Index(fields=["customer", "ordered_at"], name="sale_customer_ordered_idx"),
+            models.Index(fields=["created_at"], name="sale_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.external_id
+
+
+class SaleLine(models.Model):
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(_("SKU"), max_length=100, blank=True)
+    name = models.CharField(_("item"), max_length=300)
+    category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("sale line")
+        verbose_name_plural = _("sale lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.name}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(delivered_at__isnull=True).exclude(
+            status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.RETURNED, DeliveryStatus.FAILED]
+        )
+
+    def late(self, today: dt.date):
+        """Open deliveries that are late today: the SQL twin of Delivery.is_late_on()."""
+        return self.open().filter(
+            Q(estimated_date__gt=F("promised_date")) | Q(promised_date__lt=today)
+        )
+
+
+class Delivery(models.Model):
+    sale = models.OneToOneField(Sale, on_delete=models.CASCADE, related_name="delivery")
+    # A copy of the sale's time, so "delivered not before ordered" is a database check.
+    ordered_at = models.DateTimeField(editable=False)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    estimated_date = models.DateField(_("estimated date"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    delay_reason = models.CharField(_("delay reason"), max_length=20, blank=True,
+                                    choices=DelayReason.choices)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivered_at__isnull=True) | Q(delivered_at__gte=F("ordered_at")),
+                name="delivery_not_before_order",
+            ),
+        ]
+        indexes = [
+            # The late-delivery sweep reads only open deliveries, by promised date.
+            models.Index(fields=["promised_date"], name="delivery_open_promised_idx",
+                         condition=Q(delivered_at__isnull=True)),
+            models.Index(fields=["status", "status_changed_at"], name="delivery_status_idx"),
+            models.Index(fields=["delivered_at"], name="delivery_delivered_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.sale} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.delivered_at is None and self.status not in (
+            DeliveryStatus.DELIVERED, DeliveryStatus.RETURNED, DeliveryStatus.FAILED)
+
+    def is_late_on(self, today: dt.date) -> bool:
+        """Late: the estimate passes the promise, or the promised day went by undelivered."""
+        if not self.is_open or self.promised_date is None:
+            return False
+        if self.estimated_date and self.estimated_date > self.promised_date:
+            return True
+        return self.promised_date < today
+
+    @property
+    def was_late(self) -> bool:
+        """For a delivered parcel: did it arrive after the promised date (shop's time zone)?"""
+        if self.delivered_at is None or self.promised_date is None:
+            return False
+        return timezone.localdate(self.delivered_at) > self.promised_date
+
+    @property
+    def expected_date(self) -> dt.date | None:
+        return self.estimated_date or self.promised_date
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def unresolved(self):
+        return self.filter(status__in=UNRESOLVED_STATUSES)
+
+
+class Complaint(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints",
+                                 verbose_name=_("customer"))
+    sale = models.ForeignKey(Sale, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="complaints", verbose_name=_("sale"))
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
+                                default=Severity.NORMAL)
+    status = models.CharField(_("status"), max_length=20, choices=ComplaintStatus.choices,
+                              default=ComplaintStatus.OPEN)
+    source = models.CharField(_("source"), max_length=20, choices=ComplaintSource.choices,
+                              default=ComplaintSource.STAFF)
+    description = models.TextField(_("description"), blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="complaints",
+                                 verbose_name=_("assignee"))
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("SLA due at"))
+    compensation_kind = models.CharField(_("compensation"), max_length=20, blank=True,
+                                         choices=CompensationKind.choices)
+    compensation_amount = models.DecimalField(_("compensation amount"), max_digits=12,
+                                              decimal_places=2, null=True, blank=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(compensation_amount__isnull=True) | Q(compensation_amount__gte=0),
+                name="compensation_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("opened_at")),
+                name="complaint_resolved_after_opened",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["sla_due_at"], name="complaint_open_sla_idx",
+                         condition=Q(status__in=UNRESOLVED_STATUSES)),
+            models.Index(fields=["customer", "status"], name="complaint_customer_status_idx"),
+            models.Index(fields=["opened_at"], name="complaint_opened_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_reason_display()}"
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self.status in UNRESOLVED_STATUSES
+
+
+class TimelineEntry(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
+    summary = models.CharField(_("summary"), max_length=300)
+    body = models.TextField(_("details"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+")
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="timeline")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="timeline_customer_at_idx")]
+
+    def __str__(self):
+        return self.summary

@@ -1,0 +1,336 @@
+"""Writes to customers, sales, deliveries and complaints.
+
+Every function here is one transaction, writes what happened on the customer's timeline and
+publishes the domain event the follow-up engine plans from. Views, the API, the CSV import and the
+demo data all call these; nothing else writes these models.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers import events
+from customers.choices import (
+    ComplaintSource,
+    ComplaintStatus,
+    DeliveryStatus,
+    Severity,
+    TimelineKind,
+)
+from customers.models import Complaint, Customer, Delivery, Sale, SaleLine, TimelineEntry
+
+# Hours to first response and to resolution, per severity.
+SLA_HOURS = {
+    Severity.CRITICAL: (1, 4),
+    Severity.HIGH: (2, 8),
+    Severity.NORMAL: (4, 24),
+    Severity.LOW: (8, 72),
+}
+CUSTOMER_FIELDS = ("name", "email", "phone", "birth_date", "language", "time_zone")
+DELIVERY_FIELDS = ("carrier", "tracking_number", "promised_date", "estimated_date",
+                   "delivered_at", "status", "delay_reason")
+
+
+@dataclass
+class LineData:
+    name: str
+    quantity: int
+    unit_price: Decimal
+    sku: str = ""
+    category: str = ""
+
+    def key(self):
+        return (self.sku, self.name, self.category, int(self.quantity), Decimal(self.unit_price))
+
+
+@dataclass
+class SaleResult:
+    sale: Sale
+    created: bool
+    changed: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def timeline_add(*, customer: Customer, kind: str, summary: str, at: dt.datetime | None = None,
+                 **extra) -> TimelineEntry:
+    return TimelineEntry.objects.create(customer=customer, kind=kind, summary=summary[:300],
+                                        at=at or timezone.now(), **extra)
+
+
+def customer_upsert(*, external_id: str, **values) -> tuple[Customer, bool]:
+    """Create the customer or update the fields given (None and "" leave a field as it is)."""
+    values = {k: v for k, v in values.items() if k in CUSTOMER_FIELDS and v not in (None, "")}
+    if "birth_date" in values:
+        values["birthday_key"] = Customer.birthday_key_for(values["birth_date"])
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().filter(external_id=external_id).first()
+        if customer is None:
+            if not values.get("name"):
+                values["name"] = values.get("email") or external_id
+            try:
+                with transaction.atomic():
+                    return Customer.objects.create(external_id=external_id, **values), True
+            except IntegrityError:  # created meanwhile by a concurrent request
+                customer = Customer.objects.select_for_update().get(external_id=external_id)
+        changed = [k for k, v in values.items() if getattr(customer, k) != v]
+        if changed:
+            for key in changed:
+                setattr(customer, key, values[key])
+            customer.save(update_fields=[*changed, "updated_at"])
+        return customer, False
+
+
+def customer_update(*, customer: Customer, **values) -> Customer:
+    """Staff or API edits: same rules as the upsert, on a customer already known."""
+    customer, _created = customer_upsert(external_id=customer.external_id, **values)
+    return customer
+
+
+def consent_change(*, customer: Customer, marketing_consent: bool, source: str,
+                   author=None) -> Customer:
+    """Record marketing consent given or withdrawn, with when and how."""
+    with transaction.atomic():
+        customer.marketing_consent = marketing_consent
+        customer.consent_at = timezone.now()
+        customer.consent_source = source[:100]
+        customer.save(update_fields=["marketing_consent", "consent_at", "consent_source",
+                                     "updated_at"])
+        summary = _("Marketing consent given") if marketing_consent else _(
+            "Marketing consent withdrawn")
+        timeline_add(customer=customer, kind=TimelineKind.CONSENT, author=author,
+                     summary=f"{summary} ({source})")
+    return customer
+
+
+def do_not_contact_set(*, customer: Customer, value: bool, author=None) -> Customer:
+    with transaction.atomic():
+        customer.do_not_contact = value
+        customer.save(update_fields=["do_not_contact", "updated_at"])
+        timeline_add(customer=customer, kind=TimelineKind.CONSENT, author=author,
+                     summary=_("Do not contact: on") if value else _("Do not contact: off"))
+    return customer
+
+
+def _validate_sale(*, ordered_at, lines: list[LineData], delivery: dict | None):
+    errors = {}
+    if not lines:
+        errors["lines"] = _("A sale needs at least one line.")
+    for line in lines:
+        if line.quantity <= 0:
+            errors["lines"] = _("Quantities must be greater than zero.")
+        if line.unit_price < 0:
+            errors["lines"] = _("Prices cannot be negative.")
+    delivered_at = (delivery or {}).get("delivered_at")
+    if delivered_at and ordered_at and delivered_at < ordered_at:
+        errors["delivered_at"] = _("A delivery cannot arrive before the order was placed.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime,
+                lines: list[LineData], channel: str = "online", currency: str = "EUR",
+                delivery: dict | None = None) -> SaleResult:
+    """Create or update a sale by its external id, with its lines and delivery.
+
+    Idempotent: the same payload twice leaves one sale and reports changed=False. Publishes
+    SALE_RECORDED for a new sale and DELIVERY_CHANGED when the delivery moved.
+    """
+    _validate_sale(ordered_at=ordered_at, lines=lines, delivery=delivery)
+    total = sum((Decimal(line.quantity) * Decimal(line.unit_price) for line in lines), Decimal(0))
+    with transaction.atomic():
+        sale = Sale.objects.select_for_update().filter(external_id=external_id).first()
+        created = sale is None
+        if created:
+            sale = Sale.objects.create(external_id=external_id, customer=customer,
+                                       ordered_at=ordered_at, channel=channel,
+                                       currency=currency.upper(), total=total)
+            SaleLine.objects.bulk_create(SaleLine(sale=sale, **vars(line)) for line in lines)
+            timeline_add(customer=customer, kind=TimelineKind.SALE, at=ordered_at, sale=sale,
+                         summary=_("Order %(order)s: %(total)s %(currency)s") % {
+                             "order": external_id, "total": total, "currency": sale.currency})
+            events.publish(events.SALE_RECORDED, sale_ids=[sale.pk])
+            changed = True
+        else:
+            changed = _sale_update(sale, customer=customer, ordered_at=ordered_at, lines=lines,
+                                   channel=channel, currency=currency.upper(), total=total)
+        if delivery is not None:
+            changed |= _delivery_upsert(sale, delivery, created=created)
+    return SaleResult(sale=sale, created=created, changed=changed)
+
+
+def _sale_update(sale: Sale, *, customer, ordered_at, lines, channel, currency, total) -> bool:
+    fields = {"customer_id": customer.pk, "ordered_at": ordered_at, "channel": channel,
+              "currency": currency, "total": total}
+    changed = [k for k, v in fields.items() if getattr(sale, k) != v]
+    for key in changed:
+        setattr(sale, key, fields[key])
+    if changed:
+        sale.save(update_fields=changed)
+    old_lines = sorted(LineData(sku=x.sku, name=x.name, category=x.category, quantity=x.quantity,
+                                unit_price=x.unit_price).key() for x in sale.lines.all())
+    if old_lines != sorted(line.key() for line in lines):
+        sale.lines.all().delete()
+        SaleLine.objects.bulk_create(SaleLine(sale=sale, **vars(line)) for line in lines)
+        changed.append("lines")
+    return bool(changed)
+
+
+def _delivery_upsert(sale: Sale, values: dict, *, created: bool) -> bool:
+    delivery = Delivery.objects.select_for_update().filter(sale=sale).first()
+    if delivery is None:
+        values = {k: v for k, v in values.items() if k in DELIVERY_FIELDS and v is not None}
+        if values.get("delivered_at") and "status" not in values:
+            values["status"] = DeliveryStatus.DELIVERED
+        Delivery.objects.create(sale=sale, ordered_at=sale.ordered_at, **values)
+        delivery = Delivery.objects.get(sale=sale)
+        events.publish(events.DELIVERY_CHANGED, delivery_id=delivery.pk, previous=None)
+        return True
+    return delivery_update(delivery=delivery, **values) is not None
+
+
+def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | None:
+    """Apply carrier news to a delivery. Returns None when nothing changed.
+
+    Marking it delivered without a time uses now; a delivered time sets status delivered.
+    """
+    values = {k: v for k, v in values.items() if k in DELIVERY_FIELDS and v is not None}
+    if values.get("status") == DeliveryStatus.DELIVERED and not values.get("delivered_at"):
+        values.setdefault("delivered_at", delivery.delivered_at or timezone.now())
+    if values.get("delivered_at") and "status" not in values:
+        values["status"] = DeliveryStatus.DELIVERED
+    if values.get("delivered_at") and values["delivered_at"] < delivery.ordered_at:
+        raise ValidationError(
+            {"delivered_at": _("A delivery cannot arrive before the order was placed.")})
+    changed = [k for k, v in values.items() if getattr(delivery, k) != v]
+    if not changed:
+        return None
+    with transaction.atomic():
+        previous = {k: _jsonable(getattr(delivery, k)) for k in DELIVERY_FIELDS}
+        for key in changed:
+            setattr(delivery, key, values[key])
+        if "status" in changed:
+            delivery.status_changed_at = timezone.now()
+        delivery.save()
+        timeline_add(customer=delivery.sale.customer, kind=TimelineKind.DELIVERY,
+                     sale=delivery.sale, author=author,
+                     summary=_("Delivery of %(order)s: %(status)s") % {
+                         "order": delivery.sale.external_id,
+                         "status": delivery.get_status_display()},
+                     data={"changed": {k: _jsonable(values[k]) for k in changed}})
+        events.publish(events.DELIVERY_CHANGED, delivery_id=delivery.pk, previous=previous)
+    return delivery
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def complaint_open(*, customer: Customer, reason: str, sale: Sale | None = None,
+                   severity: str = Severity.NORMAL, description: str = "",
+                   source: str = ComplaintSource.STAFF, author=None,
+                   sla_hours: int | None = None) -> Complaint:
+    """Open a case; its SLA due time comes from the severity unless sla_hours is given."""
+    now = timezone.now()
+    hours = sla_hours if sla_hours is not None else SLA_HOURS[severity][1]
+    with transaction.atomic():
+        complaint = Complaint.objects.create(
+            customer=customer, sale=sale, reason=reason, severity=severity, source=source,
+            description=description, opened_at=now, sla_due_at=now + dt.timedelta(hours=hours))
+        timeline_add(customer=customer, kind=TimelineKind.COMPLAINT, complaint=complaint,
+                     sale=sale, author=author, body=description,
+                     summary=_("Case #%(id)s opened: %(reason)s") % {
+                         "id": complaint.pk, "reason": complaint.get_reason_display()})
+        events.publish(events.COMPLAINT_OPENED, complaint_id=complaint.pk)
+    return complaint
+
+
+def complaint_assign(*, complaint: Complaint, assignee, author=None) -> Complaint:
+    with transaction.atomic():
+        complaint.assignee = assignee
+        if complaint.status == ComplaintStatus.OPEN:
+            complaint.status = ComplaintStatus.IN_PROGRESS
+        complaint.save(update_fields=["assignee", "status"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint,
+                     summary=_("Case #%(id)s assigned to %(user)s") % {
+                         "id": complaint.pk, "user": assignee.get_username() if assignee else "-"})
+    return complaint
+
+
+def complaint_respond(*, complaint: Complaint, message: str, author=None,
+                      waiting_customer: bool = False) -> Complaint:
+    """Answer the customer; the first answer stops the first-response clock."""
+    with transaction.atomic():
+        if complaint.first_response_at is None:
+            complaint.first_response_at = timezone.now()
+        if complaint.is_unresolved:
+            complaint.status = (ComplaintStatus.WAITING_CUSTOMER if waiting_customer
+                                else ComplaintStatus.IN_PROGRESS)
+        complaint.save(update_fields=["first_response_at", "status"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint, body=message,
+                     summary=_("Case #%(id)s answered") % {"id": complaint.pk})
+    return complaint
+
+
+def complaint_reopen(*, complaint: Complaint, why: str, author=None) -> Complaint:
+    with transaction.atomic():
+        complaint.status = ComplaintStatus.OPEN
+        complaint.resolved_at = None
+        complaint.save(update_fields=["status", "resolved_at"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint,
+                     summary=_("Case #%(id)s reopened: %(why)s") % {"id": complaint.pk, "why": why})
+    return complaint
+
+
+def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | None,
+                         author=None) -> Complaint:
+    if amount is not None and amount < 0:
+        raise ValidationError({"compensation_amount": _("Compensation cannot be negative.")})
+    with transaction.atomic():
+        complaint.compensation_kind = kind
+        complaint.compensation_amount = amount
+        complaint.save(update_fields=["compensation_kind", "compensation_amount"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint,
+                     summary=_("Compensation on case #%(id)s: %(kind)s %(amount)s") % {
+                         "id": complaint.pk, "kind": complaint.get_compensation_kind_display(),
+                         "amount": amount if amount is not None else ""})
+    return complaint
+
+
+def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
+                      author=None) -> Complaint:
+    """Resolve a case; publishes COMPLAINT_RESOLVED, from which a case survey is planned."""
+    if not complaint.is_unresolved:
+        raise ValidationError({"status": _("This case is already resolved.")})
+    now = timezone.now()
+    with transaction.atomic():
+        complaint.status = ComplaintStatus.RESOLVED
+        complaint.resolved_at = now
+        complaint.first_response_at = complaint.first_response_at or now
+        complaint.resolution_note = resolution_note
+        complaint.save(update_fields=["status", "resolved_at", "first_response_at",
+                                      "resolution_note"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint, body=resolution_note,
+                     summary=_("Case #%(id)s resolved") % {"id": complaint.pk})
+        events.publish(events.COMPLAINT_RESOLVED, complaint_id=complaint.pk)
+    return complaint
+
+
+def note_add(*, customer: Customer, text: str, author=None, call: bool = False,
+             complaint: Complaint | None = None) -> TimelineEntry:
+    if not text.strip():
+        raise ValidationError({"text": _("Write something first.")})
+    kind = TimelineKind.CALL if call else TimelineKind.NOTE
+    summary = _("Call logged") if call else _("Note")
+    with transaction.atomic():
+        return timeline_add(customer=customer, kind=kind, summary=summary, body=text,
+                            author=author, complaint=complaint)

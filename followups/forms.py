@@ -1,0 +1,32 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from followups.models import FollowupRules
+
+
+class FollowupRulesForm(forms.ModelForm):
+    class Meta:
+        model = FollowupRules
+        fields = [
+            "thank_you_enabled", "thank_you_delay_minutes", "delay_notice_enabled",
+            "usage_tips_enabled", "usage_tips_days", "survey_enabled", "survey_days",
+            "survey_days_by_category", "case_survey_enabled", "case_survey_delay_hours",
+            "birthday_enabled", "birthday_hour", "frequency_cap", "frequency_period_days",
+            "survey_fatigue_days", "quiet_hours_start", "quiet_hours_end", "soft_bounce_limit",
+        ]
+
+    def clean_survey_days_by_category(self):
+        value = self.cleaned_data["survey_days_by_category"] or {}
+        if not isinstance(value, dict) or not all(
+                isinstance(days, int) and 0 <= days <= 365 for days in value.values()):
+            raise forms.ValidationError(
+                _('Use {"category": days}, with days a whole number from 0 to 365.'))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("quiet_hours_start", "quiet_hours_end", "birthday_hour"):
+            hour = cleaned.get(name)
+            if hour is not None and hour > 23:
+                self.add_error(name, _("An hour goes from 0 to 23."))
+        return cleaned

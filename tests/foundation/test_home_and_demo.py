@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+from customers.models import Complaint, Customer, Delivery, Sale
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_once_and_makes_both_logins(client):
+    call_command("seed_demo", customers=40)
+    counts = (Customer.objects.count(), Sale.objects.count(), Complaint.objects.count())
+    assert counts[0] == 40 and counts[1] >= 40
+    assert Delivery.objects.filter(status="delivered").exists()
+    call_command("seed_demo", customers=40)
+    assert (Customer.objects.count(), Sale.objects.count(), Complaint.objects.count()) == counts
+    assert client.login(username="manager", password="demo-manager-2026")
+    assert client.login(username="support", password="demo-support-2026")
+
+
+@pytest.mark.django_db
+def test_home_shows_the_demo_counts(client):
+    call_command("seed_demo", customers=30)
+    client.login(username="manager", password="demo-manager-2026")
+    response = client.get("/")
+    assert response.status_code == 200
+    counts = response.context["counts"]
+    assert counts["customers"] == 30
+    assert counts["sales"] == Sale.objects.count()
+    assert f'data-count="customers">{30}<' in response.content.decode()
+
+
+def test_home_has_an_empty_state(manager_client):
+    response = manager_client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "No customers yet" in response.content.decode()

@@ -1,0 +1,86 @@
+"""`make run`'s process tree: it serves the login page, the demo manager sees the dashboard,
+and SIGINT (Ctrl-C) leaves no process behind."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return urllib.request.urlopen(url, timeout=5).read().decode()  # noqa: S310
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} never answered")
+
+
+def descendants(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-eo", "pid=,ppid=,pgid="], capture_output=True, text=True).stdout
+    rows = [tuple(map(int, line.split())) for line in out.splitlines() if line.strip()]
+    found, frontier = set(), {pid}
+    while frontier:
+        children = {p for p, pp, _ in rows if pp in frontier} - found
+        found |= children
+        frontier = children
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path):
+    port = free_port()
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "RUN_ADDRESS": f"127.0.0.1:{port}",
+           "DEBUG": "true"}
+    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    proc = subprocess.Popen([sys.executable, "-m", "postsale.run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        login_page = wait_http(f"{base}/accounts/login/")
+        assert "csrfmiddlewaretoken" in login_page
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(f"{base}/accounts/login/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = urlencode({"username": "manager", "password": "demo-manager-2026",
+                          "csrfmiddlewaretoken": token}).encode()
+        request = urllib.request.Request(f"{base}/accounts/login/", data=form,
+                                         headers={"Referer": f"{base}/accounts/login/"})
+        home = opener.open(request).read().decode()
+        assert 'data-count="customers">300<' in home
+        tree = descendants(proc.pid)
+        assert len(tree) >= 3, "web, worker and beat should all be running"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert "login: manager / demo-manager-2026" in output
+    time.sleep(1)
+    left = [pid for pid in tree if alive(pid)]
+    assert left == [], f"processes left behind: {left}"
