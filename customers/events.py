@@ -9,10 +9,12 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-SALE_RECORDED = "sale_recorded"  # sale_ids: list[int]
-DELIVERY_CHANGED = "delivery_changed"  # delivery_id, previous: {status, estimated_date, ...}
-COMPLAINT_RESOLVED = "complaint_resolved"  # complaint_id
-COMPLAINT_OPENED = "complaint_opened"  # complaint_id
+# Payloads are lists of ids, so a bulk import announces 100,000 sales as one event and the
+# subscribers can work set-based.
+SALE_RECORDED = "sale_recorded"  # sale_ids: list[int] (new sales only)
+DELIVERY_CHANGED = "delivery_changed"  # delivery_ids: list[int] (created or changed)
+COMPLAINT_OPENED = "complaint_opened"  # complaint_ids: list[int]
+COMPLAINT_RESOLVED = "complaint_resolved"  # complaint_ids: list[int]
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 

@@ -188,7 +188,7 @@ def _delivery_upsert(sale: Sale, values: dict, *, created: bool) -> bool:
             values["status"] = DeliveryStatus.DELIVERED
         Delivery.objects.create(sale=sale, ordered_at=sale.ordered_at, **values)
         delivery = Delivery.objects.get(sale=sale)
-        events.publish(events.DELIVERY_CHANGED, delivery_id=delivery.pk, previous=None)
+        events.publish(events.DELIVERY_CHANGED, delivery_ids=[delivery.pk])
         return True
     return delivery_update(delivery=delivery, **values) is not None
 
@@ -210,7 +210,6 @@ def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | 
     if not changed:
         return None
     with transaction.atomic():
-        previous = {k: _jsonable(getattr(delivery, k)) for k in DELIVERY_FIELDS}
         for key in changed:
             setattr(delivery, key, values[key])
         if "status" in changed:
@@ -222,7 +221,7 @@ def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | 
                          "order": delivery.sale.external_id,
                          "status": delivery.get_status_display()},
                      data={"changed": {k: _jsonable(values[k]) for k in changed}})
-        events.publish(events.DELIVERY_CHANGED, delivery_id=delivery.pk, previous=previous)
+        events.publish(events.DELIVERY_CHANGED, delivery_ids=[delivery.pk])
     return delivery
 
 
@@ -245,7 +244,7 @@ def complaint_open(*, customer: Customer, reason: str, sale: Sale | None = None,
                      sale=sale, author=author, body=description,
                      summary=_("Case #%(id)s opened: %(reason)s") % {
                          "id": complaint.pk, "reason": complaint.get_reason_display()})
-        events.publish(events.COMPLAINT_OPENED, complaint_id=complaint.pk)
+        events.publish(events.COMPLAINT_OPENED, complaint_ids=[complaint.pk])
     return complaint
 
 
@@ -321,7 +320,7 @@ def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint, body=resolution_note,
                      summary=_("Case #%(id)s resolved") % {"id": complaint.pk})
-        events.publish(events.COMPLAINT_RESOLVED, complaint_id=complaint.pk)
+        events.publish(events.COMPLAINT_RESOLVED, complaint_ids=[complaint.pk])
     return complaint
 
 
