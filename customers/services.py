@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from customers import events
 from customers.choices import (
+    UNRESOLVED_STATUSES,
     ComplaintSource,
     ComplaintStatus,
     DeliveryStatus,
@@ -144,11 +145,13 @@ def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime
     total = sum((Decimal(line.quantity) * Decimal(line.unit_price) for line in lines), Decimal(0))
     with transaction.atomic():
         sale = Sale.objects.select_for_update().filter(external_id=external_id).first()
-        created = sale is None
+        created = False
+        if sale is None:
+            sale, created = _sale_insert(external_id=external_id, customer=customer,
+                                         ordered_at=ordered_at, channel=channel,
+                                         currency=currency.upper(), total=total)
+        moved = not created and sale.ordered_at != ordered_at
         if created:
-            sale = Sale.objects.create(external_id=external_id, customer=customer,
-                                       ordered_at=ordered_at, channel=channel,
-                                       currency=currency.upper(), total=total)
             SaleLine.objects.bulk_create(SaleLine(sale=sale, **vars(line)) for line in lines)
             timeline_add(customer=customer, kind=TimelineKind.SALE, at=ordered_at, sale=sale,
                          summary=_("Order %(order)s: %(total)s %(currency)s") % {
@@ -158,9 +161,38 @@ def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime
         else:
             changed = _sale_update(sale, customer=customer, ordered_at=ordered_at, lines=lines,
                                    channel=channel, currency=currency.upper(), total=total)
+        if moved:
+            _delivery_follow_order(sale, delivery)
         if delivery is not None:
             changed |= _delivery_upsert(sale, delivery, created=created)
     return SaleResult(sale=sale, created=created, changed=changed)
+
+
+def _delivery_follow_order(sale: Sale, values: dict | None) -> None:
+    """A corrected order time moves the delivery's copy of it, which its database check reads."""
+    stored = Delivery.objects.select_for_update().filter(sale=sale).first()
+    if stored is None:
+        return
+    delivered_at = (values or {}).get("delivered_at") or stored.delivered_at
+    if delivered_at and delivered_at < sale.ordered_at:
+        raise ValidationError(
+            {"ordered_at": _("A delivery cannot arrive before the order was placed.")})
+    if stored.delivered_at is None or stored.delivered_at >= sale.ordered_at:
+        Delivery.objects.filter(pk=stored.pk).update(ordered_at=sale.ordered_at)
+    # else the delivery update that follows saves the new delivered and ordered times together
+
+
+def _sale_insert(**fields) -> tuple[Sale, bool]:
+    """Insert a new sale, or get the row a concurrent request created a moment ago.
+
+    The INSERT runs in a savepoint: two simultaneous posts of a new order both try it; the
+    loser gets the winner's row, locked, and goes on as an update.
+    """
+    try:
+        with transaction.atomic():
+            return Sale.objects.create(**fields), True
+    except IntegrityError:
+        return Sale.objects.select_for_update().get(external_id=fields["external_id"]), False
 
 
 def _sale_update(sale: Sale, *, customer, ordered_at, lines, channel, currency, total) -> bool:
@@ -190,6 +222,7 @@ def _delivery_upsert(sale: Sale, values: dict, *, created: bool) -> bool:
         delivery = Delivery.objects.get(sale=sale)
         events.publish(events.DELIVERY_CHANGED, delivery_ids=[delivery.pk])
         return True
+    delivery.ordered_at = sale.ordered_at  # check new times against a corrected order time
     return delivery_update(delivery=delivery, **values) is not None
 
 
@@ -227,6 +260,28 @@ def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | 
 
 def _jsonable(value):
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def delivery_add(*, sale: Sale, author=None, **values) -> Delivery:
+    """Give a sale recorded without one its delivery: the carrier's first news after the order.
+
+    One transaction; a timeline entry and DELIVERY_CHANGED, as for a delivery sent with the sale.
+    """
+    delivered_at = values.get("delivered_at")
+    if delivered_at and delivered_at < sale.ordered_at:
+        raise ValidationError(
+            {"delivered_at": _("A delivery cannot arrive before the order was placed.")})
+    with transaction.atomic():
+        Sale.objects.select_for_update().filter(pk=sale.pk).first()  # one delivery per sale
+        existing = Delivery.objects.filter(sale=sale).first()
+        if existing is not None:  # another request added it meanwhile: this is news for it
+            return delivery_update(delivery=existing, author=author, **values) or existing
+        _delivery_upsert(sale, values, created=True)
+        delivery = Delivery.objects.get(sale=sale)
+        timeline_add(customer=sale.customer, kind=TimelineKind.DELIVERY, sale=sale, author=author,
+                     summary=_("Delivery of %(order)s: %(status)s") % {
+                         "order": sale.external_id, "status": delivery.get_status_display()})
+    return delivery
 
 
 def complaint_open(*, customer: Customer, reason: str, sale: Sale | None = None,
@@ -321,6 +376,53 @@ def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
                      complaint=complaint, body=resolution_note,
                      summary=_("Case #%(id)s resolved") % {"id": complaint.pk})
         events.publish(events.COMPLAINT_RESOLVED, complaint_ids=[complaint.pk])
+    return complaint
+
+
+def complaint_severity_set(*, complaint: Complaint, severity: str, author=None) -> Complaint:
+    """Re-rate a case; its SLA due time follows the new severity, counted from its opening."""
+    if severity == complaint.severity:
+        return complaint
+    with transaction.atomic():
+        complaint.severity = severity
+        complaint.sla_due_at = complaint.opened_at + dt.timedelta(hours=SLA_HOURS[severity][1])
+        complaint.save(update_fields=["severity", "sla_due_at"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint,
+                     summary=_("Case #%(id)s severity: %(severity)s") % {
+                         "id": complaint.pk, "severity": complaint.get_severity_display()})
+    return complaint
+
+
+# Moves a case may make by a plain status change; resolving and reopening have their own services.
+STATUS_MOVES = {
+    ComplaintStatus.IN_PROGRESS: UNRESOLVED_STATUSES,
+    ComplaintStatus.WAITING_CUSTOMER: UNRESOLVED_STATUSES,
+    ComplaintStatus.CLOSED: (ComplaintStatus.RESOLVED,),
+}
+
+
+def complaint_status_set(*, complaint: Complaint, status: str, note: str = "",
+                         author=None) -> Complaint:
+    """Move a case: work on it, wait for the customer, resolve (note: the resolution), close a
+    resolved case, or reopen one (note: why). A move that makes no sense is a ValidationError.
+    """
+    if status == complaint.status:
+        return complaint
+    if status == ComplaintStatus.RESOLVED:
+        return complaint_resolve(complaint=complaint, resolution_note=note, author=author)
+    if status == ComplaintStatus.OPEN and not complaint.is_unresolved:
+        return complaint_reopen(complaint=complaint, why=note or _("no reason given"), author=author)
+    if complaint.status not in STATUS_MOVES.get(status, ()):
+        raise ValidationError({"status": _("A case cannot go from %(old)s to %(new)s.") % {
+            "old": complaint.get_status_display(), "new": ComplaintStatus(status).label}})
+    with transaction.atomic():
+        complaint.status = status
+        complaint.save(update_fields=["status"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint, body=note,
+                     summary=_("Case #%(id)s: %(status)s") % {
+                         "id": complaint.pk, "status": complaint.get_status_display()})
     return complaint
 
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from customers import views
+from customers import views, views_import
 
 app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
+    path("import/", views_import.SalesImportView.as_view(), name="import"),
 ]

@@ -1,4 +1,4 @@
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.views.generic import DetailView, ListView
 
 from customers.models import Customer
@@ -30,4 +30,13 @@ class CustomerDetailView(DetailView):
             sales=customer.sales.select_related("delivery").order_by("-ordered_at")[:20],
             complaints=customer.complaints.order_by("-opened_at")[:20],
             timeline=customer.timeline.select_related("author")[:50],
+            outbox_messages=self._messages(customer),
             **kwargs)
+
+    @staticmethod
+    def _messages(customer):
+        from followups.models import MessageEvent
+
+        return (customer.messages.order_by("-planned_at", "-pk")
+                .prefetch_related(Prefetch("events", queryset=MessageEvent.objects.order_by("at", "pk")))
+                [:20])

@@ -1,0 +1,268 @@
+"""What the API reads (…Input) and what it answers (…Output): never the same class, so a field a
+client may not write cannot slip in through a representation, and the schema says exactly which
+fields each request takes.
+"""
+
+import functools
+import zoneinfo
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.roles import MANAGER, SUPPORT
+from customers.choices import Channel, CompensationKind, ComplaintStatus, Reason, Severity
+from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
+
+# Sale.total is DECIMAL(12, 2): a larger sum would be a database error, so it is a 400 here.
+MAX_TOTAL = Decimal("9999999999.99")
+MAX_QUANTITY = 2_147_483_647  # the PositiveIntegerField range on every database
+MAX_LINES = 1000
+MAX_TEXT = 5000
+
+
+# --- Output --------------------------------------------------------------------------------
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "external_id", "name", "email", "phone", "birth_date", "language",
+                  "time_zone", "marketing_consent", "consent_at", "consent_source",
+                  "do_not_contact", "lifecycle_stage", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class CustomerRefOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "external_id", "name", "email"]
+        read_only_fields = fields
+
+
+class SaleLineOutput(serializers.ModelSerializer):
+    amount = serializers.DecimalField(max_digits=22, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = SaleLine
+        fields = ["id", "sku", "name", "category", "quantity", "unit_price", "amount"]
+        read_only_fields = fields
+
+
+class DeliveryOutput(serializers.ModelSerializer):
+    is_late = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "carrier", "tracking_number", "promised_date", "estimated_date",
+                  "delivered_at", "status", "delay_reason", "status_changed_at", "is_late"]
+        read_only_fields = fields
+
+    def get_is_late(self, delivery: Delivery) -> bool:
+        return delivery.is_late_on(timezone.localdate())
+
+
+class DeliveryDetailOutput(DeliveryOutput):
+    """A delivery on its own: says which order and customer it belongs to."""
+
+    sale = serializers.CharField(source="sale.external_id", read_only=True)
+    sale_id = serializers.IntegerField(read_only=True)
+    customer = CustomerRefOutput(source="sale.customer", read_only=True)
+
+    class Meta(DeliveryOutput.Meta):
+        fields = ["sale", "sale_id", "customer", *DeliveryOutput.Meta.fields]
+        read_only_fields = fields
+
+
+class SaleOutput(serializers.ModelSerializer):
+    customer = CustomerRefOutput(read_only=True)
+    lines = SaleLineOutput(many=True, read_only=True)
+    delivery = DeliveryOutput(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Sale
+        fields = ["id", "external_id", "customer", "ordered_at", "channel", "currency", "total",
+                  "created_at", "lines", "delivery"]
+        read_only_fields = fields
+
+
+class ComplaintOutput(serializers.ModelSerializer):
+    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+    sale_external_id = serializers.CharField(source="sale.external_id", read_only=True,
+                                             allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = ["id", "customer", "customer_external_id", "sale", "sale_external_id", "reason",
+                  "severity", "status", "source", "description", "assignee", "opened_at",
+                  "first_response_at", "resolved_at", "sla_due_at", "compensation_kind",
+                  "compensation_amount", "resolution_note"]
+        read_only_fields = fields
+
+
+# --- Input ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> str:
+    if value and value not in _time_zones():
+        raise serializers.ValidationError(
+            _("Unknown time zone: use an IANA name such as Europe/Madrid."))
+    return value
+
+
+def validate_birth_date(value):
+    if value and value > timezone.localdate():
+        raise serializers.ValidationError(_("A birth date cannot be in the future."))
+    return value
+
+
+class CustomerInput(serializers.ModelSerializer):
+    """Create a customer, or update the one with this external id (the upsert integrators need).
+
+    Empty strings and nulls leave a stored value as it is, as in the CSV import.
+    """
+
+    consent_source = serializers.CharField(
+        max_length=100, required=False, default="api",
+        help_text=_("How marketing consent was given or withdrawn, when it changes."))
+
+    class Meta:
+        model = Customer
+        fields = ["external_id", "name", "email", "phone", "birth_date", "language", "time_zone",
+                  "marketing_consent", "do_not_contact", "consent_source"]
+        extra_kwargs = {
+            # The upsert finds an existing external id; uniqueness is the database's job.
+            "external_id": {"validators": []},
+            "name": {"required": False, "allow_blank": True},
+            "time_zone": {"validators": [validate_time_zone]},
+            "birth_date": {"validators": [validate_birth_date]},
+        }
+
+
+class CustomerUpdateInput(CustomerInput):
+    """PUT and PATCH: the external id is the customer's identity and does not change."""
+
+    class Meta(CustomerInput.Meta):
+        fields = [f for f in CustomerInput.Meta.fields if f != "external_id"]
+        extra_kwargs = {**CustomerInput.Meta.extra_kwargs,
+                        "name": {"required": True, "allow_blank": False}}
+
+
+class SaleCustomerInput(CustomerInput):
+    class Meta(CustomerInput.Meta):
+        fields = ["external_id", "name", "email", "phone", "birth_date", "language", "time_zone"]
+
+
+class SaleLineInput(serializers.Serializer):
+    sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=300)
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0))
+
+
+class DeliveryInput(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = ["carrier", "tracking_number", "promised_date", "estimated_date", "delivered_at",
+                  "status", "delay_reason"]
+
+
+class SaleInput(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100, help_text=_("Your order id."))
+    ordered_at = serializers.DateTimeField()
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, default="EUR",
+                                      error_messages={"invalid": _("Use a 3-letter ISO 4217 code.")})
+    customer = SaleCustomerInput()
+    lines = SaleLineInput(many=True, allow_empty=False, max_length=MAX_LINES)
+    delivery = DeliveryInput(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        delivered_at = (attrs.get("delivery") or {}).get("delivered_at")
+        if delivered_at and delivered_at < attrs["ordered_at"]:
+            raise serializers.ValidationError({"delivery": {"delivered_at": [
+                _("A delivery cannot arrive before the order was placed.")]}})
+        if sum(line["quantity"] * line["unit_price"] for line in attrs["lines"]) > MAX_TOTAL:
+            raise serializers.ValidationError({"lines": [_("The order total is too large.")]})
+        return attrs
+
+
+class DeliveryUpdateInput(DeliveryInput):
+    """Carrier news. A delivered time marks it delivered; status delivered without one uses now."""
+
+
+def _staff():
+    return get_user_model().objects.filter(
+        Q(groups__name__in=[SUPPORT, MANAGER]) | Q(is_superuser=True), is_active=True).distinct()
+
+
+class ComplaintCreateInput(serializers.Serializer):
+    """Name the customer by id or external id, or just the sale: its customer is then assumed."""
+
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
+    customer_external_id = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Customer.objects.all(), required=False)
+    sale = serializers.PrimaryKeyRelatedField(queryset=Sale.objects.all(), required=False,
+                                              allow_null=True)
+    sale_external_id = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Sale.objects.all(), required=False, allow_null=True)
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.NORMAL)
+    description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
+                                        default="")
+
+    def validate(self, attrs):
+        sale = attrs.pop("sale_external_id", None) or attrs.pop("sale", None)
+        customer = attrs.pop("customer_external_id", None) or attrs.pop("customer", None)
+        customer = customer or (sale.customer if sale else None)
+        if customer is None:
+            raise serializers.ValidationError(
+                {"customer": [_("Give the customer (id or external id) or the sale.")]})
+        if sale and sale.customer_id != customer.pk:
+            raise serializers.ValidationError({"sale": [_("This sale belongs to another customer.")]})
+        return {**attrs, "customer": customer, "sale": sale}
+
+
+class ComplaintUpdateInput(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=_staff(), required=False, allow_null=True,
+        help_text=_("Username of a Support or Manager user; null unassigns."))
+    status = serializers.ChoiceField(choices=ComplaintStatus.choices, required=False)
+    resolution_note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
+                                            help_text=_("With status resolved."))
+    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
+                                 help_text=_("Why, with another status change (e.g. reopening)."))
+    compensation_kind = serializers.ChoiceField(choices=CompensationKind.choices, required=False)
+    compensation_amount = serializers.DecimalField(max_digits=12, decimal_places=2,
+                                                   min_value=Decimal(0), required=False,
+                                                   allow_null=True)
+
+    def validate(self, attrs):
+        status = attrs.get("status")
+        if "resolution_note" in attrs and status != ComplaintStatus.RESOLVED:
+            raise serializers.ValidationError(
+                {"resolution_note": [_("Send it with status resolved.")]})
+        if "note" in attrs and not status:
+            raise serializers.ValidationError({"note": [_("Send it with a status change.")]})
+        complaint = self.instance
+        if "compensation_amount" in attrs and not (
+                attrs.get("compensation_kind") or complaint.compensation_kind):
+            raise serializers.ValidationError(
+                {"compensation_kind": [_("Say which kind of compensation this is.")]})
+        return attrs
+
+
+class ComplaintResolveInput(serializers.Serializer):
+    resolution_note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
+                                            default="")

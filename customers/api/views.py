@@ -1,0 +1,202 @@
+"""REST endpoints: parse with an …Input serializer, call the services, answer with an …Output one.
+
+Throttling is DRF's default (settings.REST_FRAMEWORK: UserRateThrottle and AnonRateThrottle, rates
+from API_THROTTLE_USER / API_THROTTLE_ANON); a client over its rate gets 429 with Retry-After.
+"""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from customers import services
+from customers.api import serializers as s
+from customers.api.filters import ComplaintFilter, CustomerFilter, DeliveryFilter, SaleFilter
+from customers.api.permissions import ChangeOnPost, ModelPermissions
+from customers.choices import ComplaintSource
+from customers.models import Complaint, Customer, Delivery, Sale
+
+ORDER_ID = OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+                            description="The order id the sale was sent with.")
+
+
+def _valid(serializer_class, request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [ModelPermissions]
+
+    def answer(self, instance, *, created: bool = False, serializer_class=None) -> Response:
+        serializer_class = serializer_class or self.get_serializer_class()
+        data = serializer_class(instance, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema(tags=["customers"])
+class CustomerViewSet(ReadViewSet):
+    """Customers. POST creates, or updates the customer with that external id (200)."""
+
+    queryset = Customer.objects.order_by("name", "pk")
+    serializer_class = s.CustomerOutput
+    filterset_class = CustomerFilter
+    search_fields = ["name", "email", "=external_id"]
+    ordering_fields = ["name", "created_at", "id"]
+
+    @extend_schema(request=s.CustomerInput, responses={201: s.CustomerOutput, 200: s.CustomerOutput})
+    def create(self, request):
+        customer, created = _customer_save(request, _valid(s.CustomerInput, request))
+        return self.answer(customer, created=created)
+
+    @extend_schema(request=s.CustomerUpdateInput, responses=s.CustomerOutput)
+    def update(self, request, pk=None, partial=False):
+        customer = self.get_object()
+        data = _valid(s.CustomerUpdateInput, request, partial=partial)
+        customer, _created = _customer_save(request, data, customer=customer)
+        return self.answer(customer)
+
+    @extend_schema(request=s.CustomerUpdateInput, responses=s.CustomerOutput)
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+
+def _customer_save(request, data: dict, customer: Customer | None = None):
+    """The fields through the upsert; consent and do-not-contact through their own services,
+    only when they change, so the timeline records a real change and when it happened."""
+    consent = data.pop("marketing_consent", None)
+    do_not_contact = data.pop("do_not_contact", None)
+    source = data.pop("consent_source", "api")
+    with transaction.atomic():
+        if customer is None:
+            customer, created = services.customer_upsert(**data)
+        else:
+            customer, created = services.customer_update(customer=customer, **data), False
+        if consent is not None and consent != customer.marketing_consent:
+            services.consent_change(customer=customer, marketing_consent=consent, source=source,
+                                    author=request.user)
+        if do_not_contact is not None and do_not_contact != customer.do_not_contact:
+            services.do_not_contact_set(customer=customer, value=do_not_contact,
+                                        author=request.user)
+    return customer, created
+
+
+@extend_schema(tags=["sales"])
+@extend_schema_view(retrieve=extend_schema(parameters=[ORDER_ID]))
+class SaleViewSet(ReadViewSet):
+    """Sales by their order id. POST records a sale, or updates the one with that external id."""
+
+    serializer_class = s.SaleOutput
+    filterset_class = SaleFilter
+    ordering_fields = ["ordered_at", "id"]
+    lookup_field = "external_id"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        if self.action == "delivery":  # so the model permissions asked for are the delivery's
+            return Delivery.objects.select_related("sale__customer")
+        return (Sale.objects.select_related("customer", "delivery").prefetch_related("lines")
+                .order_by("-ordered_at", "-pk"))
+
+    @extend_schema(request=s.SaleInput, responses={201: s.SaleOutput, 200: s.SaleOutput})
+    def create(self, request):
+        result = _sale_record(_valid(s.SaleInput, request))
+        return self.answer(self.get_queryset().get(pk=result.sale.pk), created=result.created)
+
+    @extend_schema(request=s.DeliveryUpdateInput, parameters=[ORDER_ID],
+                   responses={200: s.DeliveryDetailOutput, 201: s.DeliveryDetailOutput})
+    @action(detail=True, methods=["patch"], url_path="delivery")
+    def delivery(self, request, external_id=None):
+        """Carrier news for the order's delivery; creates it (201) if the sale has none yet."""
+        sale = get_object_or_404(Sale.objects.select_related("customer"), external_id=external_id)
+        data = _valid(s.DeliveryUpdateInput, request, partial=True)
+        delivery = Delivery.objects.select_related("sale__customer").filter(sale=sale).first()
+        if delivery is None:
+            delivery = services.delivery_add(sale=sale, author=request.user, **data)
+            return self.answer(delivery, created=True, serializer_class=s.DeliveryDetailOutput)
+        services.delivery_update(delivery=delivery, author=request.user, **data)
+        return self.answer(delivery, serializer_class=s.DeliveryDetailOutput)
+
+
+def _sale_record(data: dict) -> services.SaleResult:
+    # One transaction: a sale the service rejects leaves no customer behind, and the customer's
+    # row lock, held to the end, queues an integrator's retry behind its first attempt, which
+    # would otherwise race it to insert the same new order id.
+    with transaction.atomic():
+        customer, _created = services.customer_upsert(**data.pop("customer"))
+        lines = [services.LineData(**line) for line in data.pop("lines")]
+        return services.sale_record(customer=customer, lines=lines, **data)
+
+
+@extend_schema(tags=["deliveries"])
+class DeliveryViewSet(ReadViewSet):
+    """Deliveries; filter late=true for the open ones late today."""
+
+    queryset = Delivery.objects.select_related("sale__customer").order_by("-pk")
+    serializer_class = s.DeliveryDetailOutput
+    filterset_class = DeliveryFilter
+    ordering_fields = ["promised_date", "estimated_date", "status_changed_at", "id"]
+
+    @extend_schema(request=s.DeliveryUpdateInput, responses=s.DeliveryDetailOutput)
+    def partial_update(self, request, pk=None):
+        delivery = self.get_object()
+        data = _valid(s.DeliveryUpdateInput, request, partial=True)
+        services.delivery_update(delivery=delivery, author=request.user, **data)
+        return self.answer(delivery)
+
+
+@extend_schema(tags=["complaints"])
+class ComplaintViewSet(ReadViewSet):
+    """Complaints (cases). PATCH re-rates, assigns, compensates and moves the status."""
+
+    queryset = (Complaint.objects.select_related("customer", "sale", "assignee")
+                .order_by("-opened_at", "-pk"))
+    serializer_class = s.ComplaintOutput
+    filterset_class = ComplaintFilter
+    ordering_fields = ["opened_at", "sla_due_at", "id"]
+
+    @extend_schema(request=s.ComplaintCreateInput, responses={201: s.ComplaintOutput})
+    def create(self, request):
+        data = _valid(s.ComplaintCreateInput, request)
+        complaint = services.complaint_open(source=ComplaintSource.API, author=request.user,
+                                            **data)
+        return self.answer(self.get_queryset().get(pk=complaint.pk), created=True)
+
+    @extend_schema(request=s.ComplaintUpdateInput, responses=s.ComplaintOutput)
+    def partial_update(self, request, pk=None):
+        complaint = self.get_object()
+        data = _valid(s.ComplaintUpdateInput, request, instance=complaint, partial=True)
+        _complaint_change(complaint, data, author=request.user)
+        return self.answer(self.get_queryset().get(pk=complaint.pk))
+
+    @extend_schema(request=s.ComplaintResolveInput, responses=s.ComplaintOutput)
+    @action(detail=True, methods=["post"], permission_classes=[ChangeOnPost])
+    def resolve(self, request, pk=None):
+        complaint = self.get_object()
+        data = _valid(s.ComplaintResolveInput, request)
+        services.complaint_resolve(complaint=complaint, author=request.user, **data)
+        return self.answer(self.get_queryset().get(pk=complaint.pk))
+
+
+def _complaint_change(complaint: Complaint, data: dict, *, author) -> None:
+    """All of a PATCH or none of it; the status moves last, so a case can be re-rated,
+    compensated and resolved in one request."""
+    with transaction.atomic():
+        if "severity" in data:
+            services.complaint_severity_set(complaint=complaint, severity=data["severity"],
+                                            author=author)
+        if "assignee" in data and data["assignee"] != complaint.assignee:
+            services.complaint_assign(complaint=complaint, assignee=data["assignee"], author=author)
+        if "compensation_kind" in data or "compensation_amount" in data:
+            services.complaint_compensate(
+                complaint=complaint, author=author,
+                kind=data.get("compensation_kind", complaint.compensation_kind),
+                amount=data.get("compensation_amount", complaint.compensation_amount))
+        if "status" in data:
+            note = data.get("resolution_note", data.get("note", ""))
+            services.complaint_status_set(complaint=complaint, status=data["status"], note=note,
+                                          author=author)

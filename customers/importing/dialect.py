@@ -1,0 +1,46 @@
+"""The few places where the import's SQL differs between PostgreSQL and SQLite."""
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+TYPES = {
+    "postgresql": {"int": "integer", "bigint": "bigint", "text": "text", "date": "date",
+                   "ts": "timestamp with time zone", "money": "numeric(12,2)",
+                   "total": "numeric(14,2)", "bool": "boolean"},
+    # SQLite keeps what Django keeps: UTC datetimes as "YYYY-MM-DD HH:MM:SS[.ffffff]" text.
+    "sqlite": {"int": "integer", "bigint": "integer", "text": "text", "date": "date",
+               "ts": "datetime", "money": "decimal", "total": "decimal", "bool": "bool"},
+}
+
+
+class Dialect:
+    def __init__(self, connection: BaseDatabaseWrapper):
+        if connection.vendor not in TYPES:
+            raise NotImplementedError(f"The sales import supports PostgreSQL and SQLite, "
+                                      f"not {connection.vendor}.")
+        self.connection = connection
+        self.vendor = connection.vendor
+        self.types = TYPES[connection.vendor]
+        self.postgres = connection.vendor == "postgresql"
+
+    def q(self, name: str) -> str:
+        return self.connection.ops.quote_name(name)
+
+    def columns(self, spec: tuple[tuple[str, str], ...]) -> str:
+        return ", ".join(f"{name} {self.types[kind]}" for name, kind in spec)
+
+    def ne(self, a: str, b: str) -> str:
+        """Null-safe "differs" (IS DISTINCT FROM is SQLite 3.39+; IS NOT is older and equal)."""
+        return f"{a} IS DISTINCT FROM {b}" if self.postgres else f"{a} IS NOT {b}"
+
+    def money_text(self, expr: str) -> str:
+        """A 2-decimal amount as text, "25.00", as str(Decimal) writes it in sale_record."""
+        return f"CAST({expr} AS text)" if self.postgres else f"printf('%%.2f', {expr})"
+
+    def birthday_key(self, expr: str) -> str:
+        if self.postgres:
+            return f"CAST(EXTRACT(MONTH FROM {expr}) * 100 + EXTRACT(DAY FROM {expr}) AS integer)"
+        return (f"CAST(strftime('%%m', {expr}) AS integer) * 100 "
+                f"+ CAST(strftime('%%d', {expr}) AS integer)")
+
+    def datetime_param(self, value):
+        return self.connection.ops.adapt_datetimefield_value(value)

@@ -1,0 +1,277 @@
+"""The per-line checks of the streaming pass: each canonical record becomes a staging row or errors.
+
+Checks that need other lines (an order's lines agree with each other) run later, in SQL over the
+staging table, so this pass keeps nothing but the current line in memory. It runs once per line
+of files with hundreds of thousands of them, so the common case takes a fast path (a match of
+the usual spelling) and only an unusual value pays for the general parse.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
+
+from customers.choices import Channel, DeliveryStatus, Language
+from customers.importing.formats import CANONICAL_COLUMNS, Format, Record
+from customers.importing.report import ImportReport
+
+MAX_QUANTITY = 2_147_483_647
+MAX_PRICE = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
+CENT = Decimal("0.01")
+CURRENCY_RE = re.compile(r"[A-Z]{3}")
+PRICE_RE = re.compile(r"\d{1,10}(\.\d{1,2})?")
+DATE_RE = re.compile(r"\d{4}-\d\d-\d\d")
+# Spellings of an aware time that PostgreSQL reads as they are, so the raw text goes to COPY.
+MOMENT_RE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d(:?\d\d)?)")
+MAX_LENGTHS = {"order_id": 100, "customer_id": 100, "customer_email": 254, "customer_name": 200,
+               "customer_phone": 40, "item_sku": 100, "item_name": 300, "item_category": 100,
+               "carrier": 100, "tracking_number": 100}
+TEXT_LIMITS = tuple((CANONICAL_COLUMNS.index(name), name, limit)
+                    for name, limit in MAX_LENGTHS.items())
+SHORTEST_LIMIT = min(MAX_LENGTHS.values())
+NULL = "\\N"  # COPY's text format for NULL
+
+# Spellings a shop's export or a person might use, in English and Spanish, for each choice.
+CHANNEL_ALIASES = {
+    Channel.ONLINE: ("web", "website", "ecommerce", "e_commerce", "internet", "app", "mobile",
+                     "shopify", "marketplace", "en_linea", "en_línea", "tienda_online"),
+    Channel.STORE: ("shop", "tienda", "in_store", "instore", "retail", "pos", "local", "offline",
+                    "tienda_fisica", "tienda_física", "física", "fisica"),
+    Channel.PHONE: ("telephone", "telefono", "teléfono", "call", "call_center", "callcenter",
+                    "por_telefono", "por_teléfono"),
+}
+STATUS_ALIASES = {
+    DeliveryStatus.PENDING: ("new", "unfulfilled", "awaiting_shipment", "processing", "preparing",
+                             "pendiente", "en_preparacion", "en_preparación"),
+    DeliveryStatus.IN_TRANSIT: ("transit", "shipped", "sent", "dispatched", "out_for_delivery",
+                                "partial", "en_transito", "en_tránsito", "enviado", "en_reparto"),
+    DeliveryStatus.DELAYED: ("late", "retrasado", "con_retraso", "retraso"),
+    DeliveryStatus.DELIVERED: ("fulfilled", "done", "complete", "completed", "entregado"),
+    DeliveryStatus.FAILED: ("failure", "lost", "fallido", "perdido", "incidencia"),
+    DeliveryStatus.RETURNED: ("return", "returned_to_sender", "restocked", "devuelto",
+                              "devolucion", "devolución"),
+}
+LANGUAGE_ALIASES = {
+    Language.ES: ("spa", "spanish", "español", "espanol", "castellano"),
+    Language.EN: ("eng", "english", "inglés", "ingles"),
+}
+
+
+def _key(raw: str) -> str:
+    return raw.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _alias_table(choices, aliases) -> dict[str, str]:
+    table = {}
+    for value, label in choices.choices:
+        table[value] = table[_key(str(label))] = value
+    for value, names in aliases.items():
+        table.update(dict.fromkeys(names, value))
+    return table
+
+
+CHANNELS = _alias_table(Channel, CHANNEL_ALIASES)
+STATUSES = _alias_table(DeliveryStatus, STATUS_ALIASES)
+LANGUAGES = _alias_table(Language, LANGUAGE_ALIASES)
+
+
+@lru_cache(maxsize=65536)
+def _email_ok(value: str) -> bool:
+    if len(value) > MAX_LENGTHS["customer_email"]:
+        return False
+    try:
+        EmailValidator()(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class LineCleaner:
+    """Turns a record into the staging row (staging.COLUMNS order) or reports each bad field."""
+
+    def __init__(self, *, fmt: Format, report: ImportReport, postgres: bool):
+        self.fmt = fmt
+        self.report = report
+        self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        self.postgres = postgres
+        self.null = NULL if postgres else None
+        self._moments: dict[str, tuple[dt.datetime, str]] = {}  # an order's lines repeat its time
+
+    def clean(self, record: Record) -> tuple | None:
+        """The staging row, every value a string (or the backend's NULL), or None if bad."""
+        line, values, extra_cells = record
+        (order_id, ordered_raw, channel_raw, currency_raw, customer_id, email, name, phone,
+         birth_raw, language_raw, sku, item_name, category, quantity_raw, price_raw, promised_raw,
+         estimated_raw, delivered_raw, carrier, tracking, status_raw) = values
+        bad: list[tuple[str, str]] = []
+        if extra_cells:
+            bad.append(("", _("has more cells than the header has columns (is a value with a "
+                              "comma not quoted?)")))
+        if max(map(len, values)) > SHORTEST_LIMIT:
+            _check_lengths(values, bad)
+        if not order_id:
+            bad.append(("order_id", _("is required")))
+        if not item_name:
+            bad.append(("item_name", _("is required")))
+        ordered_at = self._moment(ordered_raw, "ordered_at", bad, required=True)
+        delivered_at = self._moment(delivered_raw, "delivered_at", bad)
+        if ordered_at and delivered_at and delivered_at[0] < ordered_at[0]:
+            bad.append(("delivered_at", _("cannot be before ordered_at")))
+        customer_key = self._customer_key(customer_id, email, bad)
+        n = self.null
+        row = (
+            str(line), order_id, ordered_at[1] if ordered_at else n,
+            _choice(channel_raw, CHANNELS, "channel", bad) or Channel.ONLINE.value,
+            _currency(currency_raw, bad), customer_key, email or n, name or n, phone or n,
+            _date(birth_raw, "customer_birth_date", bad) or n,
+            _choice(language_raw, LANGUAGES, "customer_language", bad) or n, sku or n, item_name,
+            category or n, _quantity(quantity_raw, bad), _price(price_raw, bad),
+            _date(promised_raw, "promised_delivery_date", bad) or n,
+            _date(estimated_raw, "estimated_delivery_date", bad) or n,
+            delivered_at[1] if delivered_at else n, carrier or n, tracking or n,
+            _choice(status_raw, STATUSES, "delivery_status", bad) or n)
+        if bad:
+            for field, message in bad:
+                self.report.add_error(line, self.fmt.label(field) if field else "", message)
+            return None
+        return row
+
+    @staticmethod
+    def _customer_key(customer_id: str, email: str, bad: list) -> str:
+        if email and not _email_ok(email):
+            bad.append(("customer_email", _("is not a valid e-mail address")))
+        key = customer_id or email.lower()
+        if not key:
+            bad.append(("customer_id", _("is required: the customer needs an id or an e-mail "
+                                         "address")))
+        elif len(key) > MAX_LENGTHS["customer_id"]:
+            bad.append(("customer_email", _("is too long to identify the customer (at most 100 "
+                                            "characters)")))
+        return key
+
+    def _moment(self, raw: str, field: str, bad: list, *, required: bool = False):
+        """(aware datetime, its staging text), or None; naive times are the shop's local time."""
+        if not raw:
+            if required:
+                bad.append((field, _("is required")))
+            return None
+        cached = self._moments.get(raw)
+        if cached is not None:
+            return cached
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            bad.append((field, _("must be an ISO 8601 date and time, e.g. 2024-03-05T14:30:00+01:00")))
+            return None
+        if len(self._moments) > 10_000:
+            self._moments.clear()
+        self._moments[raw] = result = (value, self._staged(raw, value))
+        return result
+
+    def _staged(self, raw: str, value: dt.datetime) -> str:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.zone)
+        elif self.postgres and MOMENT_RE.fullmatch(raw):
+            return raw
+        if self.postgres:
+            return value.isoformat()
+        # What Django stores in SQLite: UTC, naive, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+        return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+def _check_lengths(values: tuple[str, ...], bad: list) -> None:
+    for position, field, limit in TEXT_LIMITS:
+        if len(values[position]) > limit:
+            bad.append((field, _("must be at most %(max)d characters") % {"max": limit}))
+
+
+def _date(raw: str, field: str, bad: list) -> str | None:
+    if not raw:
+        return None
+    try:
+        return _iso_date(raw)
+    except ValueError:
+        bad.append((field, _("must be an ISO 8601 date, e.g. 2024-03-05")))
+        return None
+
+
+@lru_cache(maxsize=4096)  # promised dates and birthdays repeat across a file's lines
+def _iso_date(raw: str) -> str:
+    value = dt.date.fromisoformat(raw)
+    return raw if DATE_RE.fullmatch(raw) else value.isoformat()
+
+
+def _choice(raw: str, table: dict[str, str], field: str, bad: list) -> str | None:
+    if not raw:
+        return None
+    value = table.get(raw)
+    if value is None:
+        key = _key(raw)
+        value = table.get(key)
+        if value is None and table is LANGUAGES:  # es-ES, en_GB
+            value = table.get(key.split("_", 1)[0])
+    if value is None:
+        bad.append((field, _("“%(value)s” is not one of: %(choices)s")
+                    % {"value": raw, "choices": ", ".join(dict.fromkeys(table.values()))}))
+    return value
+
+
+def _currency(raw: str, bad: list) -> str:
+    if not raw:
+        return "EUR"
+    code = raw.upper()
+    if not CURRENCY_RE.fullmatch(code):
+        bad.append(("currency", _("must be a 3-letter currency code such as EUR")))
+    return code
+
+
+def _quantity(raw: str, bad: list) -> str | None:
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_QUANTITY:
+        return raw
+    if not raw:
+        bad.append(("quantity", _("is required")))
+        return None
+    value = _integral(raw)
+    if value is None or not 0 < value <= MAX_QUANTITY:
+        bad.append(("quantity", _("must be a whole number greater than 0")))
+        return None
+    return str(value)
+
+
+def _integral(raw: str) -> int | None:
+    """Spreadsheets write 2 as 2.0; accept that, but not 2.5."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return int(value) if value.is_finite() and value == value.to_integral_value() else None
+
+
+def _price(raw: str, bad: list) -> str | None:
+    if PRICE_RE.fullmatch(raw):
+        return raw
+    if not raw:
+        bad.append(("unit_price", _("is required")))
+        return None
+    if "," in raw and "." not in raw:  # 12,50 from a Spanish spreadsheet
+        raw = raw.replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        message = _("must be a number greater than or equal to 0, e.g. 12.50")
+    elif value > MAX_PRICE:
+        message = _("is too large")
+    elif value != value.quantize(CENT):
+        message = _("must have at most 2 decimals")
+    else:
+        return str(value.quantize(CENT))
+    bad.append(("unit_price", message))
+    return None
