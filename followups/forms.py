@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from followups.models import FollowupRules
+from followups.models import FollowupRules, MessageTemplate
 
 
 class FollowupRulesForm(forms.ModelForm):
@@ -29,4 +29,23 @@ class FollowupRulesForm(forms.ModelForm):
             hour = cleaned.get(name)
             if hour is not None and hour > 23:
                 self.add_error(name, _("An hour goes from 0 to 23."))
+        return cleaned
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["subject", "text_body", "html_body"]
+        widgets = {"text_body": forms.Textarea(attrs={"rows": 14}),
+                   "html_body": forms.Textarea(attrs={"rows": 10})}
+
+    def clean(self):
+        cleaned = super().clean()
+        from django.template import Template, TemplateSyntaxError, engines
+
+        for name in ("subject", "text_body", "html_body"):
+            try:
+                Template(cleaned.get(name) or "", engine=engines["django"].engine)
+            except TemplateSyntaxError as exc:
+                self.add_error(name, _("This template has an error: %(error)s") % {"error": exc})
         return cleaned

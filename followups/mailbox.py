@@ -4,11 +4,13 @@ Being an anymail backend, it sets message.anymail_status like a real ESP does, s
 is the same whichever ESP the settings choose.
 """
 
+import time
 import uuid
 
 from anymail.backends.base import AnymailBaseBackend
 from anymail.backends.test import TestPayload
 from anymail.message import AnymailRecipientStatus
+from django.conf import settings
 
 
 class KeptMailBackend(AnymailBaseBackend):
@@ -20,6 +22,8 @@ class KeptMailBackend(AnymailBaseBackend):
     def post_to_esp(self, payload, message):
         from followups.models import KeptMail
 
+        if settings.KEPT_MAIL_LATENCY_MS:  # stand-in for an ESP's round trip in fault tests
+            time.sleep(settings.KEPT_MAIL_LATENCY_MS / 1000)
         html = next((body for body, mime in getattr(message, "alternatives", [])
                      if mime == "text/html"), "")
         headers = {k: str(v) for k, v in message.extra_headers.items()}

@@ -74,3 +74,164 @@ class FollowupRules(models.Model):
 
     def survey_days_for(self, category: str) -> int:
         return int(self.survey_days_by_category.get(category, self.survey_days))
+
+
+class Kind(models.TextChoices):
+    THANK_YOU = "thank_you", _("Thank-you note")
+    USAGE_TIPS = "usage_tips", _("Usage tips")
+    DELAY_NOTICE = "delay_notice", _("Delay notice")
+    SURVEY = "survey", _("Satisfaction survey")
+    CASE_SURVEY = "case_survey", _("Case survey")
+    BIRTHDAY = "birthday", _("Birthday note")
+    WINBACK = "winback", _("Win-back offer")
+
+
+class Category(models.TextChoices):
+    """What the customer can opt out of: transactional mail goes to all not suppressed outright."""
+
+    TRANSACTIONAL = "transactional", _("Order updates")
+    RELATIONSHIP = "relationship", _("Tips and greetings")
+    SURVEY = "survey", _("Surveys")
+    PROMOTIONAL = "promotional", _("Offers")
+
+
+KIND_CATEGORY = {
+    Kind.THANK_YOU: Category.TRANSACTIONAL,
+    Kind.DELAY_NOTICE: Category.TRANSACTIONAL,
+    Kind.USAGE_TIPS: Category.RELATIONSHIP,
+    Kind.BIRTHDAY: Category.RELATIONSHIP,
+    Kind.SURVEY: Category.SURVEY,
+    Kind.CASE_SURVEY: Category.SURVEY,
+    Kind.WINBACK: Category.PROMOTIONAL,
+}
+
+
+class State(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    """One follow-up mail: planned, checked at send time, sent at most once. The outbox row."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="messages", verbose_name=_("customer"))
+    sale = models.ForeignKey("customers.Sale", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="messages")
+    complaint = models.ForeignKey("customers.Complaint", on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="messages")
+    # kind + subject (+ version, e.g. the delivery's new date): a second plan of the same thing
+    # hits this unique key instead of making a second row.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    planned_at = models.DateTimeField(_("planned for"))
+    expires_at = models.DateTimeField(_("cancelled if not sent by"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices,
+                             default=State.PLANNED)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    to_email = models.CharField(max_length=254, blank=True)
+    language = models.CharField(max_length=5, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    esp_message_id = models.CharField(max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-planned_at", "-id"]
+        indexes = [
+            # The dispatch sweep: due planned rows by time, nothing else.
+            models.Index(fields=["planned_at"], name="message_due_idx",
+                         condition=models.Q(state="planned")),
+            models.Index(fields=["claimed_at"], name="message_sending_idx",
+                         condition=models.Q(state="sending")),
+            # Frequency cap and survey fatigue: a customer's recent sent mail.
+            models.Index(fields=["customer", "sent_at"], name="message_customer_sent_idx"),
+            models.Index(fields=["esp_message_id"], name="message_esp_id_idx"),
+            models.Index(fields=["token_hash"], name="message_token_idx"),
+            models.Index(fields=["state", "kind"], name="message_state_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.customer_id} ({self.state})"
+
+
+class MessageEvent(models.Model):
+    """What happened to a message: deferrals and outcomes we decide, and ESP tracking events."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    event = models.CharField(_("event"), max_length=20)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    esp_event_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.event} {self.detail}"
+
+
+class SuppressionReason(models.TextChoices):
+    HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+    SOFT_BOUNCES = "soft_bounces", _("Repeated soft bounces")
+    SPAM_COMPLAINT = "spam_complaint", _("Marked as spam")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    MANUAL = "manual", _("Added by staff")
+
+
+class Suppression(models.Model):
+    """An address that must not get mail: of one category, or (category empty) of any kind."""
+
+    email = models.CharField(_("e-mail"), max_length=254)
+    category = models.CharField(_("category"), max_length=20, blank=True,
+                                choices=Category.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=SuppressionReason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppressions")
+        constraints = [models.UniqueConstraint(fields=["email", "category"],
+                                               name="suppression_email_category_uniq")]
+
+    def __str__(self):
+        return f"{self.email} ({self.category or 'all'})"
+
+
+class MessageTemplate(models.Model):
+    """A manager's override of a kind's shipped template, in one language (Django template text)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=5, choices=[("es", "Español"),
+                                                                       ("en", "English")])
+    subject = models.CharField(_("subject"), max_length=300)
+    text_body = models.TextField(_("text body"))
+    html_body = models.TextField(_("HTML body"), blank=True,
+                                 help_text=_("Empty: the text body, as paragraphs."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [models.UniqueConstraint(fields=["kind", "language"],
+                                               name="template_kind_language_uniq")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.language})"

@@ -3,4 +3,11 @@ from django.urls import path
 from followups import views
 
 app_name = "followups"
-urlpatterns = [path("rules/", views.RulesView.as_view(), name="rules")]
+urlpatterns = [
+    path("rules/", views.RulesView.as_view(), name="rules"),
+    path("messages/", views.OutboxView.as_view(), name="outbox"),
+    path("messages/<int:pk>/", views.MessageDetailView.as_view(), name="message"),
+    path("templates/", views.TemplateListView.as_view(), name="templates"),
+    path("templates/<str:kind>/<str:language>/", views.TemplateEditView.as_view(),
+         name="template_edit"),
+]

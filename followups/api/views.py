@@ -1,0 +1,26 @@
+from django.db.models import Prefetch
+from django_filters import rest_framework as filters
+from rest_framework import viewsets
+
+from followups.api.serializers import MessageSerializer
+from followups.models import Message, MessageEvent
+
+
+class MessageFilter(filters.FilterSet):
+    customer_external_id = filters.CharFilter(field_name="customer__external_id")
+    planned_after = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="gte")
+    planned_before = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="lt")
+
+    class Meta:
+        model = Message
+        fields = ["customer", "kind", "state", "category", "sale"]
+
+
+class MessageViewSet(viewsets.ReadOnlyModelViewSet):
+    """The outbox, read-only: every planned, sent, deferred, suppressed or cancelled message."""
+
+    serializer_class = MessageSerializer
+    filterset_class = MessageFilter
+    ordering_fields = ["planned_at", "sent_at", "id"]
+    queryset = (Message.objects.select_related("customer", "sale").order_by("-planned_at", "-id")
+                .prefetch_related(Prefetch("events", queryset=MessageEvent.objects.order_by("at", "id"))))

@@ -1,0 +1,139 @@
+"""Every follow-up mail is built here: one renderer over per-kind templates, one builder.
+
+Templates: templates/emails/<language>/<kind>.subject.txt, .txt and .html (the HTML extends
+emails/base.html), unless a manager saved an override (MessageTemplate) for that kind and
+language. Every mail carries List-Unsubscribe with one-click POST (RFC 8058), a reply-to that
+reaches support and a Message-ID of its own that stays the same on a retried send.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template import Context, Template, engines
+from django.template.loader import get_template, render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import linebreaks
+from django.utils.translation import gettext as _
+
+from followups.models import Kind, Message, MessageTemplate
+
+LANGUAGES = ("es", "en")
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def language_of(message: Message) -> str:
+    return message.customer.language if message.customer.language in LANGUAGES else "es"
+
+
+def absolute(name: str, token: str) -> str:
+    return settings.SITE_URL + reverse(name, args=[token])
+
+
+def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
+    customer, sale = message.customer, message.sale
+    context = {
+        "message": message, "kind": message.kind, "customer": customer,
+        "first_name": customer.first_name, "sale": sale,
+        "delivery": getattr(sale, "delivery", None) if sale else None,
+        "complaint": message.complaint, "data": message.data,
+        "unsubscribe_url": absolute("mail:unsubscribe", token),
+        "preferences_url": absolute("mail:preferences", token),
+        "site_url": settings.SITE_URL,
+    }
+    if sale is not None:
+        context["order_url"] = absolute("survey:order", token)
+    if message.kind == Kind.DELAY_NOTICE:
+        context["delay_url"] = absolute("mail:delay", token)
+    if message.kind in (Kind.SURVEY, Kind.CASE_SURVEY):
+        context["survey"] = sample_survey() if preview else survey_context(message)
+    return context
+
+
+def survey_context(message: Message) -> dict:
+    from surveys.invitations import invitation_for_message
+
+    return invitation_for_message(message)
+
+
+def sample_survey() -> dict:
+    return {"question": _("How likely are you to recommend us to a friend?"),
+            "scale": [(score, "#") for score in range(11)], "answer_url": "#",
+            "low_label": _("Not likely"), "high_label": _("Very likely"), "expires_at": None}
+
+
+def shipped_template(kind: str, language: str) -> dict:
+    """The shipped files' source, as the starting point of a manager's override."""
+    prefix = f"emails/{language}/{kind}"
+    return {"subject": get_template(f"{prefix}.subject.txt").template.source.strip(),
+            "text_body": get_template(f"{prefix}.txt").template.source.replace(
+                '{% include "emails/footer.txt" %}', "").strip(),
+            "html_body": ""}
+
+
+def preview(template: MessageTemplate, customer) -> Rendered:
+    """Render a template, saved or not, for a sample customer: nothing is stored or sent."""
+    sale = customer.sales.select_related("delivery").order_by("-ordered_at").first()
+    message = Message(pk=0, kind=template.kind, customer=customer, sale=sale,
+                      complaint=customer.complaints.order_by("-opened_at").first(),
+                      data={"new_date": None, "offer": ""})
+    with translation.override(template.language):
+        return render_override(template, context_for(message, "preview", preview=True))
+
+
+def load_overrides() -> dict[tuple[str, str], MessageTemplate]:
+    """Managers' templates by (kind, language): loaded once per batch, not once per mail."""
+    return {(t.kind, t.language): t for t in MessageTemplate.objects.all()}
+
+
+def render(message: Message, token: str, *, overrides: dict | None = None) -> Rendered:
+    language = language_of(message)
+    if overrides is None:
+        overrides = load_overrides()
+    with translation.override(language):
+        context = context_for(message, token)
+        override = overrides.get((message.kind, language))
+        if override is not None:
+            return render_override(override, context)
+        prefix = f"emails/{language}/{message.kind}"
+        subject = render_to_string(f"{prefix}.subject.txt", context)
+        return Rendered(subject=" ".join(subject.split()),
+                        text=render_to_string(f"{prefix}.txt", context).strip() + "\n",
+                        html=render_to_string(f"{prefix}.html", context))
+
+
+def render_override(template: MessageTemplate, context: dict) -> Rendered:
+    engine = engines["django"].engine
+    text = Template(template.text_body, engine=engine).render(Context(context)).strip()
+    text += "\n\n" + render_to_string("emails/footer.txt", context).strip() + "\n"
+    if template.html_body:
+        body = Template(template.html_body, engine=engine).render(Context(context))
+    else:
+        body = linebreaks(Template(template.text_body, engine=engine).render(Context(context)))
+    html = render_to_string("emails/override.html", {**context, "body": body})
+    subject = Template(template.subject, engine=engine).render(Context(context))
+    return Rendered(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def build(message: Message, rendered: Rendered, token: str) -> EmailMultiAlternatives:
+    unsubscribe = absolute("mail:unsubscribe", token)
+    domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    mail = EmailMultiAlternatives(
+        subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.customer.email], reply_to=[settings.SUPPORT_REPLY_TO],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Message-ID": f"<postsale-{message.pk}@{domain or 'postsale.local'}>",
+        })
+    mail.attach_alternative(rendered.html, "text/html")
+    mail.tags = [message.kind]
+    mail.metadata = {"postsale_message": str(message.pk)}
+    return mail

@@ -1,0 +1,180 @@
+"""Send-time rules: checked when a message is about to go out, not only when it was planned,
+because consent, suppression and complaints change in between.
+
+Each rule answers send, defer (not now: try again at a given time), suppress (never, with a
+reason) or cancel. Deferring is bounded by the message's window: once it expires the message is
+cancelled with the reason that kept it back. Everything a batch needs is loaded in a fixed number
+of queries (BatchFacts), so checking 100 messages costs the same queries as checking one.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Max
+
+from customers.models import Complaint
+from followups.models import Category, FollowupRules, Kind, Message, State, Suppression
+
+SURVEY_KINDS = (Kind.SURVEY, Kind.CASE_SURVEY)
+# "Not now" pauses that are not tied to a clock time: check again after this long.
+RECHECK_COMPLAINT = dt.timedelta(hours=6)
+RECHECK_DELIVERY = dt.timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # send | defer | suppress | cancel
+    reason: str = ""
+    until: dt.datetime | None = None
+
+
+SEND = Decision("send")
+
+
+@dataclass
+class BatchFacts:
+    """What the rules need to know about the customers of one batch."""
+
+    suppressed: dict[tuple[str, str], str] = field(default_factory=dict)  # (email, cat) -> reason
+    unresolved: set[int] = field(default_factory=set)  # customer ids with an open case
+    recent: dict[int, list[dt.datetime]] = field(default_factory=dict)  # non-transactional sends
+    last_survey: dict[int, dt.datetime] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, messages: list[Message], rules: FollowupRules, now: dt.datetime) -> "BatchFacts":
+        customer_ids = {m.customer_id for m in messages}
+        emails = {m.customer.email.lower() for m in messages if m.customer.email}
+        facts = cls()
+        for email, category, reason in Suppression.objects.filter(email__in=emails).values_list(
+                "email", "category", "reason"):
+            facts.suppressed[(email, category)] = reason
+        facts.unresolved = set(Complaint.objects.unresolved().filter(customer_id__in=customer_ids)
+                               .values_list("customer_id", flat=True))
+        since = now - dt.timedelta(days=rules.frequency_period_days)
+        for customer_id, sent_at in (Message.objects.filter(
+                customer_id__in=customer_ids, state=State.SENT, sent_at__gte=since)
+                .exclude(category=Category.TRANSACTIONAL).values_list("customer_id", "sent_at")):
+            facts.recent.setdefault(customer_id, []).append(sent_at)
+        facts.last_survey = dict(
+            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT,
+                                   kind__in=SURVEY_KINDS)
+            .values("customer_id").annotate(last=Max("sent_at")).values_list("customer_id", "last"))
+        return facts
+
+    def note_sent(self, message: Message, at: dt.datetime) -> None:
+        """Later messages of the same batch must see this one against the cap and fatigue."""
+        if message.category != Category.TRANSACTIONAL:
+            self.recent.setdefault(message.customer_id, []).append(at)
+        if message.kind in SURVEY_KINDS:
+            self.last_survey[message.customer_id] = at
+
+
+def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.datetime) -> Decision:
+    decision = _first_no(message, facts, rules, now)
+    if decision.action == "defer" and decision.until >= message.expires_at:
+        return Decision("cancel", f"expired:{decision.reason}")
+    if now >= message.expires_at:
+        return Decision("cancel", "expired")
+    return decision
+
+
+def _first_no(message, facts, rules, now) -> Decision:
+    for rule in (suppression, consent, stale_reminder, open_complaint, undelivered_order,
+                 frequency_cap, survey_fatigue, quiet_hours):
+        decision = rule(message, facts, rules, now)
+        if decision is not SEND:
+            return decision
+    return SEND
+
+
+def suppression(message, facts, rules, now) -> Decision:
+    customer = message.customer
+    if customer.do_not_contact:
+        return Decision("suppress", "do_not_contact")
+    if not customer.email:
+        return Decision("suppress", "no_email")
+    email = customer.email.lower()
+    if (email, "") in facts.suppressed:  # bounced or complained: nothing at all
+        return Decision("suppress", facts.suppressed[(email, "")])
+    if message.category != Category.TRANSACTIONAL and (email, message.category) in facts.suppressed:
+        return Decision("suppress", "unsubscribed")
+    return SEND
+
+
+def consent(message, facts, rules, now) -> Decision:
+    if message.category == Category.PROMOTIONAL and not message.customer.marketing_consent:
+        return Decision("suppress", "no_consent")
+    return SEND
+
+
+def stale_reminder(message, facts, rules, now) -> Decision:
+    """A survey reminder whose survey was answered (or expired) meanwhile is moot."""
+    if message.data.get("reminder_of_invitation"):
+        from surveys.selectors import reminder_still_wanted
+
+        if not reminder_still_wanted(message):
+            return Decision("cancel", "survey_answered")
+    return SEND
+
+
+def open_complaint(message, facts, rules, now) -> Decision:
+    """No offers and no questionnaires while the customer's problem waits."""
+    if (message.category in (Category.PROMOTIONAL, Category.SURVEY)
+            and message.customer_id in facts.unresolved):
+        return Decision("defer", "open_complaint", now + RECHECK_COMPLAINT)
+    return SEND
+
+
+def undelivered_order(message, facts, rules, now) -> Decision:
+    """No survey about an order that is still late or undelivered."""
+    if message.kind != Kind.SURVEY or message.sale_id is None:
+        return SEND
+    delivery = getattr(message.sale, "delivery", None)
+    if delivery is not None and delivery.is_open:
+        return Decision("defer", "order_not_delivered", now + RECHECK_DELIVERY)
+    return SEND
+
+
+def frequency_cap(message, facts, rules, now) -> Decision:
+    if message.category == Category.TRANSACTIONAL or rules.frequency_cap == 0:
+        return SEND
+    sent = sorted(facts.recent.get(message.customer_id, []))
+    if len(sent) < rules.frequency_cap:
+        return SEND
+    # Free again once enough of the period's messages have aged out of it.
+    oldest_to_expire = sent[len(sent) - rules.frequency_cap]
+    return Decision("defer", "frequency_cap",
+                    oldest_to_expire + dt.timedelta(days=rules.frequency_period_days))
+
+
+def survey_fatigue(message, facts, rules, now) -> Decision:
+    if message.kind not in SURVEY_KINDS or message.data.get("reminder_of_invitation"):
+        return SEND
+    last = facts.last_survey.get(message.customer_id)
+    if last and now < last + dt.timedelta(days=rules.survey_fatigue_days):
+        return Decision("defer", "survey_fatigue", last + dt.timedelta(days=rules.survey_fatigue_days))
+    return SEND
+
+
+def customer_zone(message) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(message.customer.time_zone or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def quiet_hours(message, facts, rules, now) -> Decision:
+    """Nothing at night in the customer's time zone (the shop's when theirs is unknown)."""
+    start, end = rules.quiet_hours_start, rules.quiet_hours_end
+    if start == end:
+        return SEND
+    local = now.astimezone(customer_zone(message))
+    quiet = (local.hour >= start or local.hour < end) if start > end else start <= local.hour < end
+    if not quiet:
+        return SEND
+    wake = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if wake <= local:
+        wake += dt.timedelta(days=1)
+    return Decision("defer", "quiet_hours", wake)

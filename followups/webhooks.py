@@ -1,0 +1,120 @@
+"""What the ESP tells us, through django-anymail's webhooks (URLs under /anymail/<esp>/...).
+
+Tracking events land on their message; bounces, spam complaints and unsubscribes update the
+suppression list at once. A customer's reply goes on their timeline and wakes their case.
+anymail checks the shared secret (ANYMAIL_WEBHOOK_SECRET, HTTP basic auth) before these run.
+"""
+
+import datetime as dt
+
+from anymail.signals import inbound, tracking
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from customers.choices import ComplaintStatus, TimelineKind
+from customers.models import Complaint, Customer
+from customers.services import timeline_add
+from followups.models import Category, FollowupRules, Message, MessageEvent, Suppression, SuppressionReason
+
+NON_TRANSACTIONAL = (Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL)
+REOPEN_WITHIN = dt.timedelta(days=14)
+
+
+def suppress(email: str, reason: str, categories=("",)) -> None:
+    for category in categories:
+        Suppression.objects.get_or_create(email=email.lower(), category=category,
+                                          defaults={"reason": reason})
+
+
+def find_message(event) -> Message | None:
+    if event.message_id:
+        message = Message.objects.filter(esp_message_id=str(event.message_id)).first()
+        if message:
+            return message
+    pk = (event.metadata or {}).get("postsale_message")
+    return Message.objects.filter(pk=pk).first() if pk and str(pk).isdigit() else None
+
+
+@receiver(tracking)
+def on_tracking(sender, event, esp_name, **kwargs):
+    message = find_message(event)
+    email = (event.recipient or (message.to_email if message else "")).lower()
+    with transaction.atomic():
+        if message is not None and not record_event(message, event):
+            return  # the ESP re-sent an event we already have
+        if not email:
+            return
+        if event.event_type == "bounced" and not is_soft(event):
+            suppress(email, SuppressionReason.HARD_BOUNCE)
+        elif event.event_type == "complained":
+            suppress(email, SuppressionReason.SPAM_COMPLAINT)
+        elif event.event_type == "unsubscribed":
+            categories = ((message.category,) if message and message.category != Category.TRANSACTIONAL
+                          else NON_TRANSACTIONAL)
+            suppress(email, SuppressionReason.UNSUBSCRIBED, categories)
+        elif is_soft(event):
+            soft = MessageEvent.objects.filter(event__in=["deferred", "bounced"], detail__startswith=SOFT,
+                                               message__to_email__iexact=email).count()
+            if soft >= FollowupRules.current().soft_bounce_limit:
+                suppress(email, SuppressionReason.SOFT_BOUNCES)
+
+
+SOFT = "soft: "
+
+
+def is_soft(event) -> bool:
+    """A temporary failure: anymail says deferred, or the ESP's own record calls the bounce soft
+    (Postmark reports SoftBounce and Transient as bounces, Mailgun a temporary severity)."""
+    if event.event_type == "deferred":
+        return True
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    kind = f"{raw.get('Type', '')} {raw.get('type', '')} {raw.get('severity', '')}".lower()
+    return event.event_type == "bounced" and any(w in kind for w in ("soft", "transient", "temporary"))
+
+
+def record_event(message: Message, event) -> bool:
+    detail = event.description or event.reject_reason or event.click_url or event.mta_response or ""
+    detail = (SOFT if is_soft(event) else "") + str(detail)
+    try:
+        with transaction.atomic():
+            MessageEvent.objects.create(
+                message=message, event=event.event_type, at=event.timestamp or timezone.now(),
+                detail=str(detail)[:300], esp_event_id=event.event_id or None,
+                data={"esp": str(event.esp_event)[:2000]} if event.esp_event else {})
+    except IntegrityError:
+        return False
+    return True
+
+
+@receiver(inbound)
+def on_inbound(sender, event, esp_name, **kwargs):
+    mail = event.message
+    sender_email = mail.from_email.addr_spec if mail.from_email else ""
+    customer = Customer.objects.filter(email__iexact=sender_email).order_by("-pk").first()
+    if customer is None:
+        return
+    customer_replied(customer=customer, subject=mail.subject or "", text=mail.text or "")
+
+
+def customer_replied(*, customer: Customer, subject: str, text: str) -> Complaint | None:
+    """The reply goes on the timeline; a case waiting for the customer, or one resolved lately,
+    goes back to support."""
+    now = timezone.now()
+    with transaction.atomic():
+        case = (Complaint.objects.select_for_update().filter(customer=customer)
+                .filter(status__in=[ComplaintStatus.WAITING_CUSTOMER, ComplaintStatus.OPEN,
+                                    ComplaintStatus.IN_PROGRESS])
+                .order_by("-opened_at").first()
+                or Complaint.objects.select_for_update()
+                .filter(customer=customer, status=ComplaintStatus.RESOLVED,
+                        resolved_at__gte=now - REOPEN_WITHIN).order_by("-resolved_at").first())
+        timeline_add(customer=customer, kind=TimelineKind.REPLY, summary=subject or "(no subject)",
+                     body=text[:20000], complaint=case)
+        if case is not None and case.status in (ComplaintStatus.WAITING_CUSTOMER,
+                                                ComplaintStatus.RESOLVED):
+            case.status, case.resolved_at = ComplaintStatus.IN_PROGRESS, None
+            case.save(update_fields=["status", "resolved_at"])
+            timeline_add(customer=customer, kind=TimelineKind.COMPLAINT, complaint=case,
+                         summary=f"Case #{case.pk} back to support: the customer replied")
+    return case

@@ -1,0 +1,60 @@
+"""Customers' public pages (reached from a mail, no login): one decorator for their protections.
+
+- a strict Content Security Policy: only our own styles, no scripts, forms post to ourselves;
+- no caching, no referrer outside the site, no indexing (the URL holds a token);
+- rate limits per client IP and per token, answered with a friendly 429 page;
+- one friendly "link not valid" page for unknown, expired and used-up tokens alike.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import translation
+
+from postsale.lib.ratelimit import limit_exceeded
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+PER_IP_PER_MINUTE = getattr(settings, "PUBLIC_RATE_PER_IP", 120)
+PER_TOKEN_PER_MINUTE = getattr(settings, "PUBLIC_RATE_PER_TOKEN", 30)
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def protect(response):
+    response["Content-Security-Policy"] = CSP
+    response["Cache-Control"] = "no-store"
+    # same-origin, not no-referrer: with no-referrer Chromium posts forms with "Origin: null" and
+    # CSRF refuses them; the token-bearing URL still never reaches another site.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def public_page(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        token = kwargs.get("token", "")
+        if (limit_exceeded(f"ip:{client_ip(request)}", limit=PER_IP_PER_MINUTE, window_seconds=60)
+                or (token and limit_exceeded(f"tok:{token[:64]}", limit=PER_TOKEN_PER_MINUTE,
+                                             window_seconds=60))):
+            return protect(render(request, "public/too_many.html", status=429))
+        return protect(view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def render_public(request, template: str, context: dict, *, language: str | None = None,
+                  status: int = 200):
+    """Render in the customer's language (their link decides it, not the browser)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        response = render(request, template, {**context, "public_language": language}, status=status)
+        response["Content-Language"] = language or settings.LANGUAGE_CODE
+    return response
+
+
+def link_not_valid(request, language: str | None = None):
+    return render_public(request, "public/not_valid.html", {}, language=language, status=404)

@@ -1,0 +1,145 @@
+"""The send step: at most once, fully rendered, retried on ESP errors, recovered after a crash."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+import time_machine
+from anymail.exceptions import AnymailAPIError
+
+from customers.choices import TimelineKind
+from followups import dispatch
+from followups.models import Kind, Message, MessageEvent, State
+from postsale.lib.tokens import token_hash
+
+MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
+NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=MADRID)
+pytestmark = pytest.mark.usefixtures("outbox_mail")
+
+
+@pytest.fixture(autouse=True)
+def frozen_noon():
+    with time_machine.travel(NOON, tick=False):
+        yield
+
+
+def thank_you(shop, **customer):
+    shop.sale(shop.customer(**customer), delivery={"promised_date": dt.date(2026, 3, 13)})
+    return Message.objects.get(kind=Kind.THANK_YOU, state=State.PLANNED)
+
+
+def test_a_thank_you_is_sent_once_with_text_html_and_headers(shop, outbox_mail, settings):
+    message = thank_you(shop)
+    assert dispatch.dispatch_due() == 1
+    assert dispatch.dispatch_due() == 0
+    (mail,) = outbox_mail
+    message.refresh_from_db()
+    assert message.state == State.SENT and message.sent_at == NOON
+    assert "Gracias por tu compra" in mail.body and message.sale.external_id in mail.subject
+    html, mime = mail.alternatives[0]
+    assert mime == "text/html" and "Ver mi pedido" in html
+    token = dispatch.message_token(message)
+    assert message.token_hash == token_hash(token) and token not in str(Message.objects.values())
+    assert mail.extra_headers["List-Unsubscribe"] == f"<{settings.SITE_URL}/c/u/{token}/>"
+    assert mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.extra_headers["Message-ID"] == f"<postsale-{message.pk}@127.0.0.1>"
+    assert mail.reply_to == [settings.SUPPORT_REPLY_TO]
+    assert f"/c/o/{token}/" in mail.body  # the order page
+    assert MessageEvent.objects.filter(message=message, event="sent").count() == 1
+    assert message.customer.timeline.filter(kind=TimelineKind.MESSAGE).count() == 1
+
+
+def test_the_mail_speaks_the_customers_language(shop, outbox_mail):
+    thank_you(shop, language="en", name="John Smith")
+    dispatch.dispatch_due()
+    assert outbox_mail[0].subject.startswith("Thank you for your order")
+    assert "Hi John," in outbox_mail[0].body
+
+
+def test_a_claimed_row_is_not_claimed_again(shop):
+    message = thank_you(shop)
+    assert dispatch.claim(now=NOON) == [message.pk]
+    assert dispatch.claim(now=NOON) == []
+    message.refresh_from_db()
+    assert message.state == State.SENDING and message.attempts == 1
+
+
+def test_a_retry_sends_the_same_links_and_message_id(shop, outbox_mail):
+    message = thank_you(shop)
+    token = dispatch.message_token(message)
+    dispatch.recover_stuck(now=NOON)  # nothing stuck yet
+    assert dispatch.message_token(Message.objects.get(pk=message.pk)) == token
+
+
+def test_an_esp_error_plans_a_retry_with_backoff_then_fails(shop, outbox_mail, monkeypatch):
+    message = thank_you(shop)
+    from anymail.backends.test import EmailBackend
+
+    def refuse(self, payload, msg):
+        raise AnymailAPIError("ESP is down")
+
+    monkeypatch.setattr(EmailBackend, "post_to_esp", refuse)
+    dispatch.dispatch_due()
+    message.refresh_from_db()
+    assert message.state == State.PLANNED and message.reason == "retry"
+    assert message.planned_at == NOON + dt.timedelta(minutes=2) and "ESP is down" in message.last_error
+    for minutes in (4, 8, 16, 32):
+        with time_machine.travel(NOON + dt.timedelta(minutes=minutes + 40), tick=False):
+            dispatch.dispatch_due()
+    message.refresh_from_db()
+    assert message.state == State.FAILED and message.attempts == dispatch.MAX_ATTEMPTS
+    assert outbox_mail == []
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_recovered_and_sent_once(shop, outbox_mail):
+    message = thank_you(shop)
+    dispatch.claim(now=NOON)  # the worker dies here
+    assert dispatch.recover_stuck(now=NOON + dispatch.SENDING_LEASE / 2) == 0
+    later = NOON + dispatch.SENDING_LEASE + dt.timedelta(seconds=1)
+    assert dispatch.recover_stuck(now=later) == 1
+    with time_machine.travel(later, tick=False):
+        dispatch.dispatch_due()
+    message.refresh_from_db()
+    assert message.state == State.SENT and len(outbox_mail) == 1
+    assert list(message.events.values_list("event", flat=True)) == ["recovered", "sent"]
+
+
+def test_a_broken_override_fails_the_row_without_retrying(shop, outbox_mail):
+    from followups.models import MessageTemplate
+
+    MessageTemplate.objects.create(kind=Kind.THANK_YOU, language="es", subject="Hola",
+                                   text_body="{% include 'no/such/template.txt' %}")
+    message = thank_you(shop)
+    dispatch.dispatch_due()
+    message.refresh_from_db()
+    assert message.state == State.FAILED and message.last_error.startswith("render:")
+
+
+def test_a_managers_override_is_what_gets_sent(shop, outbox_mail):
+    from followups.models import MessageTemplate
+
+    MessageTemplate.objects.create(kind=Kind.THANK_YOU, language="es",
+                                   subject="Gracias, {{ first_name }}",
+                                   text_body="Tu pedido {{ sale.external_id }} ya está en marcha.")
+    thank_you(shop, name="Lucía Gómez")
+    dispatch.dispatch_due()
+    mail = outbox_mail[0]
+    assert mail.subject == "Gracias, Lucía"
+    assert "ya está en marcha" in mail.body and "/c/u/" in mail.body  # footer kept
+    assert "ya está en marcha" in mail.alternatives[0][0]
+
+
+def test_dispatch_queries_do_not_grow_with_the_batch(shop, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(n):
+        for _ in range(n):
+            shop.sale(delivery={"promised_date": dt.date(2026, 3, 13)})
+        with CaptureQueriesContext(connection) as ctx:
+            dispatch.dispatch_batch()
+        return len(ctx)
+
+    small, large = run(2), run(20)
+    per_message = (large - small) / 18
+    assert per_message <= 12, f"{per_message:.1f} queries per message"

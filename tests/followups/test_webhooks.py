@@ -1,0 +1,153 @@
+"""ESP webhooks through django-anymail, with the payloads Postmark and SendGrid document."""
+
+import base64
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from customers.choices import ComplaintStatus, TimelineKind
+from followups.dispatch import dispatch_due
+from followups.models import Kind, Message, MessageEvent, State, Suppression
+
+SECRET = "postsale:change-me"
+
+
+def auth(secret=SECRET):
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(secret.encode()).decode()}
+
+
+@pytest.fixture
+def sent(shop, outbox_mail, settings):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
+    shop.sale(shop.customer(email="ana@example.com"), delivery={"promised_date": timezone.localdate()})
+    dispatch_due()
+    message = Message.objects.get(kind=Kind.THANK_YOU)
+    Message.objects.filter(pk=message.pk).update(esp_message_id="883953f4-6105-42a2-a16a-77a8eac79483")
+    message.refresh_from_db()
+    assert message.state == State.SENT
+    return message
+
+
+def postmark(client, payload, secret=SECRET):
+    return client.post("/anymail/postmark/tracking/", json.dumps(payload),
+                       content_type="application/json", **auth(secret))
+
+
+def sendgrid(client, events):
+    return client.post("/anymail/sendgrid/tracking/", json.dumps(events),
+                       content_type="application/json", **auth())
+
+
+POSTMARK_DELIVERY = {"RecordType": "Delivery", "ServerID": 23, "MessageStream": "outbound",
+                     "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+                     "Recipient": "ana@example.com", "Tag": "thank_you",
+                     "DeliveredAt": "2026-03-10T12:01:00Z", "Details": "Test delivery webhook details",
+                     "Metadata": {}}
+POSTMARK_HARD_BOUNCE = {"RecordType": "Bounce", "ID": 4323372036854775807, "Type": "HardBounce",
+                        "TypeCode": 1, "Name": "Hard bounce", "Tag": "thank_you",
+                        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483", "ServerID": 23,
+                        "MessageStream": "outbound", "Description": "The server was unable to deliver",
+                        "Details": "smtp;550 5.1.1 The email account does not exist",
+                        "Email": "ana@example.com", "From": "hola@postsale.example",
+                        "BouncedAt": "2026-03-10T12:02:00Z", "Inactive": True, "CanActivate": True,
+                        "Subject": "Gracias", "Metadata": {}}
+POSTMARK_SPAM = {**POSTMARK_HARD_BOUNCE, "Type": "SpamComplaint", "TypeCode": 512,
+                 "RecordType": "SpamComplaint", "ID": 4323372036854775808}
+
+
+def test_a_delivery_event_lands_on_its_message(client, sent):
+    assert postmark(client, POSTMARK_DELIVERY).status_code == 200
+    event = MessageEvent.objects.get(message=sent, event="delivered")
+    assert event.at == dt.datetime(2026, 3, 10, 12, 1, tzinfo=dt.UTC)
+    assert not Suppression.objects.exists()
+
+
+def test_a_webhook_without_the_shared_secret_is_refused(client, sent):
+    assert postmark(client, POSTMARK_HARD_BOUNCE, secret="someone:else").status_code in (400, 401, 403)
+    assert not Suppression.objects.exists()
+    assert not MessageEvent.objects.filter(event="bounced").exists()
+
+
+def test_a_hard_bounce_suppresses_the_address_at_once(client, sent):
+    assert postmark(client, POSTMARK_HARD_BOUNCE).status_code == 200
+    assert Suppression.objects.get(email="ana@example.com", category="").reason == "hard_bounce"
+    assert postmark(client, POSTMARK_HARD_BOUNCE).status_code == 200  # re-sent by the ESP
+    assert MessageEvent.objects.filter(event="bounced").count() == 1
+
+
+def test_soft_bounces_suppress_only_after_the_limit(client, sent, rules):
+    rules.soft_bounce_limit = 3
+    rules.save()
+    for n in range(2):
+        postmark(client, {**POSTMARK_HARD_BOUNCE, "Type": "SoftBounce", "TypeCode": 4096, "ID": n})
+    assert not Suppression.objects.exists()
+    postmark(client, {**POSTMARK_HARD_BOUNCE, "Type": "SoftBounce", "TypeCode": 4096, "ID": 99})
+    assert Suppression.objects.get(email="ana@example.com").reason == "soft_bounces"
+
+
+def test_a_spam_complaint_suppresses_everything(client, sent):
+    postmark(client, POSTMARK_SPAM)
+    assert Suppression.objects.get(email="ana@example.com", category="").reason == "spam_complaint"
+
+
+def test_sendgrid_events_open_click_and_unsubscribe(client, sent):
+    base = {"email": "ana@example.com", "timestamp": 1773144000,
+            "anymail_id": "883953f4-6105-42a2-a16a-77a8eac79483",
+            "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"}
+    events = [
+        {**base, "event": "open", "sg_event_id": "sg-open-1", "useragent": "Mozilla/5.0",
+         "ip": "255.255.255.255"},
+        {**base, "event": "click", "sg_event_id": "sg-click-1", "url": "https://shop.example/tips"},
+        {**base, "event": "unsubscribe", "sg_event_id": "sg-unsub-1"},
+    ]
+    assert sendgrid(client, events).status_code == 200
+    assert set(MessageEvent.objects.filter(message=sent).values_list("event", flat=True)) >= {
+        "opened", "clicked", "unsubscribed"}
+    # The thank-you is transactional: leaving it means leaving every optional category.
+    assert set(Suppression.objects.values_list("category", flat=True)) == {
+        "relationship", "survey", "promotional"}
+
+
+def test_a_sendgrid_bounce_suppresses(client, sent):
+    sendgrid(client, [{"email": "ana@example.com", "timestamp": 1773144000, "event": "bounce",
+                       "type": "bounce", "status": "5.1.1", "reason": "550 5.1.1 unknown user",
+                       "sg_event_id": "sg-bounce-1", "anymail_id": sent.esp_message_id}])
+    assert Suppression.objects.filter(email="ana@example.com", reason="hard_bounce").exists()
+
+
+POSTMARK_INBOUND = {
+    "FromName": "Ana Pérez", "MessageStream": "inbound", "From": "ana@example.com",
+    "FromFull": {"Email": "ana@example.com", "Name": "Ana Pérez", "MailboxHash": ""},
+    "To": "soporte@postsale.example",
+    "ToFull": [{"Email": "soporte@postsale.example", "Name": "", "MailboxHash": ""}],
+    "Cc": "", "CcFull": [], "Bcc": "", "BccFull": [], "OriginalRecipient": "soporte@postsale.example",
+    "Subject": "Re: Tu pedido", "MessageID": "73e6d360-66eb-11e1-8e72-a8904824019b",
+    "ReplyTo": "", "MailboxHash": "", "Date": "Tue, 10 Mar 2026 12:30:00 +0100",
+    "TextBody": "Sigo sin recibir el paquete.", "HtmlBody": "<p>Sigo sin recibir el paquete.</p>",
+    "StrippedTextReply": "Sigo sin recibir el paquete.", "Tag": "",
+    "Headers": [{"Name": "X-Spam-Status", "Value": "No"}], "Attachments": []}
+
+
+def test_a_reply_lands_on_the_timeline_and_wakes_the_waiting_case(client, sent, shop):
+    from customers import services
+
+    case = shop.open_case(sent.customer)
+    services.complaint_respond(complaint=case, message="¿Nos confirmas la dirección?",
+                               waiting_customer=True)
+    response = client.post("/anymail/postmark/inbound/", json.dumps(POSTMARK_INBOUND),
+                           content_type="application/json", **auth())
+    assert response.status_code == 200
+    reply = sent.customer.timeline.get(kind=TimelineKind.REPLY)
+    assert reply.summary == "Re: Tu pedido" and "Sigo sin recibir" in reply.body
+    case.refresh_from_db()
+    assert case.status == ComplaintStatus.IN_PROGRESS and reply.complaint == case
+
+
+def test_a_reply_from_a_stranger_changes_nothing(client, sent):
+    payload = {**POSTMARK_INBOUND, "From": "x@nowhere.example",
+               "FromFull": {"Email": "x@nowhere.example", "Name": "", "MailboxHash": ""}}
+    assert client.post("/anymail/postmark/inbound/", json.dumps(payload),
+                       content_type="application/json", **auth()).status_code == 200
+    assert not sent.customer.timeline.filter(kind=TimelineKind.REPLY).exists()
