@@ -17,7 +17,7 @@ SUPPORT_PERMISSIONS = [
     ("customers", "change_complaint"),
     ("customers", "view_timelineentry"), ("customers", "add_timelineentry"),
     ("followups", "view_message"),
-    ("surveys", "view_surveyanswer"),
+    ("surveys", "view_answer"), ("surveys", "view_answerrevision"), ("surveys", "view_invitation"),
 ]
 MANAGER_EXTRA = [
     ("customers", "*"),

@@ -1,0 +1,67 @@
+"""The surveys we ask, as code: their scales, questions and who counts as a detractor.
+
+Kept as constants rather than rows: the scales are standards (NPS 0-10, CSAT 1-5, CES 1-7) whose
+metrics assume them, and the texts go through gettext like every other string a person reads.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveyType(models.TextChoices):
+    NPS = "nps", _("NPS")
+    CSAT = "csat", _("CSAT")
+    CES = "ces", _("CES")
+
+
+@dataclass(frozen=True)
+class Scale:
+    type: str
+    low: int
+    high: int
+    detractor_max: int  # a score at or below this is unhappy enough to open a case
+    question: Promise
+    low_label: Promise
+    high_label: Promise
+
+    @property
+    def scores(self) -> list[int]:
+        return list(range(self.low, self.high + 1))
+
+    def is_detractor(self, score: int | None) -> bool:
+        return score is not None and score <= self.detractor_max
+
+
+NPS = Scale(SurveyType.NPS, 0, 10, 6,
+            _("How likely are you to recommend us to a friend or colleague?"),
+            _("Not at all likely"), _("Extremely likely"))
+CSAT = Scale(SurveyType.CSAT, 1, 5, 2,
+             _("How satisfied are you with your order?"),
+             _("Very dissatisfied"), _("Very satisfied"))
+CASE_CSAT = Scale(SurveyType.CSAT, 1, 5, 2,
+                  _("How satisfied are you with how we handled your problem?"),
+                  _("Very dissatisfied"), _("Very satisfied"))
+CES = Scale(SurveyType.CES, 1, 7, 3,
+            _("How easy was it to get your problem solved?"),
+            _("Very difficult"), _("Very easy"))
+
+SCALES = {SurveyType.NPS: NPS, SurveyType.CSAT: CSAT, SurveyType.CES: CES}
+
+
+def main_scale(survey_type: str, *, about_case: bool) -> Scale:
+    """The scale of the invitation's first question (the one the mail's buttons answer)."""
+    if survey_type == SurveyType.CSAT and about_case:
+        return CASE_CSAT
+    return SCALES[survey_type]
+
+
+def asks_effort(survey_type: str, *, about_case: bool) -> bool:
+    """A case survey adds the effort question (CES) beside its CSAT."""
+    return about_case and survey_type == SurveyType.CSAT
+
+
+def asks_buy_again(survey_type: str, *, about_case: bool) -> bool:
+    return not about_case and survey_type in (SurveyType.NPS, SurveyType.CSAT)
