@@ -1,6 +1,7 @@
 """Postsale settings: one module, every value from the environment (see README, .env.example)."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -88,7 +89,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -159,6 +159,17 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_QUEUE", "postsale")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+# Short, idempotent sweeps; no long countdown/ETA task ever sits in the broker.
+CELERY_BEAT_SCHEDULE = {
+    "dispatch": {"task": "followups.tasks.dispatch_sweep_task", "schedule": 10.0},
+    "recover-stuck": {"task": "followups.tasks.recover_stuck_task", "schedule": 60.0},
+    "late-deliveries": {"task": "followups.tasks.late_deliveries_sweep_task", "schedule": 300.0},
+    "birthdays": {"task": "followups.tasks.birthdays_sweep_task", "schedule": 900.0},
+    "lifecycle": {"task": "customers.tasks.lifecycle_sweep_task", "schedule": 86400.0},
+    "survey-reminders": {"task": "surveys.tasks.survey_reminders_sweep_task", "schedule": 900.0},
+}
+# Longer than the task hard time limit, so a row is only recovered once its worker is gone.
+FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)
 
 # --- Mail: kept in the app by default; any django-anymail ESP by environment -----------------
 EMAIL_ESP = envstr("EMAIL_ESP", "").strip().lower()
@@ -175,6 +186,7 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Postsale <hola@postsale.example>")
 SUPPORT_REPLY_TO = envstr("SUPPORT_REPLY_TO", "soporte@postsale.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+KEPT_MAIL_LATENCY_MS = envint("KEPT_MAIL_LATENCY_MS", 0)  # simulated ESP latency (fault tests)
 # ANYMAIL_<SETTING> variables (ANYMAIL_MAILGUN_API_KEY, ANYMAIL_WEBHOOK_SECRET, ...) pass through.
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items()
            if key.startswith("ANYMAIL_")}
@@ -188,7 +200,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
+    # Reading needs the model's view permission too (plain DjangoModelPermissions lets any
+    # signed-in user read).
+    "DEFAULT_PERMISSION_CLASSES": ["customers.api.permissions.ModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -213,12 +227,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "customers.choices.DeliveryStatus",
+                            "ComplaintStatusEnum": "customers.choices.ComplaintStatus"},
 }
 
-# --- Cache (rate limits, throttles) ---------------------------------------------------------
+# --- Cache (rate limits, throttles): Redis database 1 by default, apart from the broker's 0 --
+CACHE_URL = envstr("CACHE_URL", re.sub(r"/\d*$", "", REDIS_URL.rstrip("/")) + "/1" if REDIS_URL else "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 

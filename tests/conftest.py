@@ -5,6 +5,15 @@ from postsale.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def eager_celery(request):
     """Tasks run in-process unless a test starts a real worker (marker `integration`)."""
     if request.node.get_closest_marker("integration"):

@@ -54,30 +54,62 @@ def database_url_of_test_db() -> str:
     return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
 
 
+def celery_env(queue: str, extra_env: dict | None = None) -> dict:
+    return {**os.environ, "DATABASE_URL": database_url_of_test_db(), "CELERY_QUEUE": queue,
+            "DEBUG": "true", "EMAIL_ESP": "kept", **(extra_env or {})}
+
+
+def start_worker(queue: str, extra_env: dict | None = None, concurrency: int = 1,
+                 name: str = "w") -> subprocess.Popen:
+    argv = [sys.executable, "-m", "celery", "-A", "postsale", "worker", "-l", "warning",
+            "-c", str(concurrency), "-n", f"{queue}-{name}@%h", "--without-gossip", "--without-mingle"]
+    return subprocess.Popen(argv, cwd=ROOT, env=celery_env(queue, extra_env), start_new_session=True)
+
+
+def start_beat(queue: str, schedule_dir: Path, extra_env: dict | None = None) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "celery", "-A", "postsale", "beat", "-l", "warning",
+            "--schedule", str(schedule_dir / "beat-schedule")]
+    return subprocess.Popen(argv, cwd=ROOT, env=celery_env(queue, extra_env), start_new_session=True)
+
+
+def stop(proc: subprocess.Popen, sig=None) -> None:
+    import signal
+
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, sig or signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 @contextmanager
-def celery_worker(extra_env: dict | None = None, concurrency: int = 1):
-    """A real `celery worker` process on a queue of its own, reading the test database."""
+def private_queue():
+    """A queue name of its own, used by this process's producer too."""
     from postsale.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": database_url_of_test_db(), "CELERY_QUEUE": queue,
-           "DEBUG": "true", **(extra_env or {})}
-    argv = [sys.executable, "-m", "celery", "-A", "postsale", "worker", "-l", "warning",
-            "-c", str(concurrency), "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"]
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
     old_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
-        yield proc
+        yield queue
     finally:
         app.conf.task_default_queue = old_queue
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+
+
+@contextmanager
+def celery_worker(extra_env: dict | None = None, concurrency: int = 1):
+    """A real `celery worker` process on a queue of its own, reading the test database."""
+    with private_queue() as queue:
+        proc = start_worker(queue, extra_env, concurrency)
+        try:
+            yield proc
+        finally:
+            stop(proc)
 
 
 def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
