@@ -5,12 +5,14 @@ Everything goes through the services, as real data would; a fixed seed makes it 
 
 import datetime as dt
 import random
+import unicodedata
 from decimal import Decimal
 
 from django.utils import timezone
 
 from customers import services
 from customers.choices import Channel, DelayReason, DeliveryStatus, Reason, Severity
+from customers.lifecycle import lifecycle_refresh
 from customers.models import Customer
 
 FIRST_NAMES = ["Lucía", "Hugo", "Martina", "Mateo", "Sofía", "Leo", "Julia", "Daniel", "Paula",
@@ -55,7 +57,13 @@ def seed_demo(*, customers: int = 300, seed: int = 2026) -> dict[str, int]:
                                         severity=rng.choice(Severity.values),
                                         description="Cliente molesto; revisar el pedido.")
                 counts["complaints"] += 1
+    lifecycle_refresh(list(Customer.objects.filter(external_id__startswith=DEMO_PREFIX)
+                           .values_list("pk", flat=True)))
     return counts
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def _demo_customer(rng: random.Random, number: int) -> Customer:
@@ -63,7 +71,7 @@ def _demo_customer(rng: random.Random, number: int) -> Customer:
     birth = dt.date(rng.randint(1955, 2004), rng.randint(1, 12), rng.randint(1, 28))
     customer, _created = services.customer_upsert(
         external_id=f"{DEMO_PREFIX}C{number:05d}", name=f"{first} {last}",
-        email=f"{first}.{last}.{number}@example.com".lower().replace(" ", ""),
+        email=_ascii(f"{first}.{last}.{number}@example.com".lower().replace(" ", "")),
         phone=f"+34 6{rng.randint(10000000, 99999999)}", birth_date=birth,
         language="en" if rng.random() < 0.1 else "es")
     if rng.random() < 0.6:

@@ -65,10 +65,13 @@ SOFT = "soft: "
 
 def is_soft(event) -> bool:
     """A temporary failure: anymail says deferred, or the ESP's own record calls the bounce soft
-    (Postmark reports SoftBounce and Transient as bounces, Mailgun a temporary severity)."""
+    (Postmark reports SoftBounce and Transient as bounces, Mailjet hard_bounce=false, Mailgun a
+    temporary severity)."""
     if event.event_type == "deferred":
         return True
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if event.event_type == "bounced" and raw.get("hard_bounce") is False:
+        return True
     kind = f"{raw.get('Type', '')} {raw.get('type', '')} {raw.get('severity', '')}".lower()
     return event.event_type == "bounced" and any(w in kind for w in ("soft", "transient", "temporary"))
 

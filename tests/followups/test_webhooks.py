@@ -1,4 +1,4 @@
-"""ESP webhooks through django-anymail, with the payloads Postmark and SendGrid document."""
+"""ESP webhooks through django-anymail, with the payloads Postmark and Mailjet document."""
 
 import base64
 import datetime as dt
@@ -35,9 +35,19 @@ def postmark(client, payload, secret=SECRET):
                        content_type="application/json", **auth(secret))
 
 
-def sendgrid(client, events):
-    return client.post("/anymail/sendgrid/tracking/", json.dumps(events),
+def mailjet(client, events):
+    return client.post("/anymail/mailjet/tracking/", json.dumps(events),
                        content_type="application/json", **auth())
+
+
+MAILJET_ID = 19421777396190490
+
+
+def mailjet_event(event, **extra):
+    return {"event": event, "time": 1773144000, "MessageID": MAILJET_ID,
+            "Message_GUID": "1ab23cd4-e567-8901-2345-6789f0gh1i2j", "email": "ana@example.com",
+            "mj_campaign_id": 0, "mj_contact_id": 0, "customcampaign": "", "CustomID": "",
+            "Payload": "", **extra}
 
 
 POSTMARK_DELIVERY = {"RecordType": "Delivery", "ServerID": 23, "MessageStream": "outbound",
@@ -92,17 +102,15 @@ def test_a_spam_complaint_suppresses_everything(client, sent):
     assert Suppression.objects.get(email="ana@example.com", category="").reason == "spam_complaint"
 
 
-def test_sendgrid_events_open_click_and_unsubscribe(client, sent):
-    base = {"email": "ana@example.com", "timestamp": 1773144000,
-            "anymail_id": "883953f4-6105-42a2-a16a-77a8eac79483",
-            "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"}
+def test_mailjet_events_open_click_and_unsubscribe(client, sent):
+    Message.objects.filter(pk=sent.pk).update(esp_message_id=str(MAILJET_ID))
     events = [
-        {**base, "event": "open", "sg_event_id": "sg-open-1", "useragent": "Mozilla/5.0",
-         "ip": "255.255.255.255"},
-        {**base, "event": "click", "sg_event_id": "sg-click-1", "url": "https://shop.example/tips"},
-        {**base, "event": "unsubscribe", "sg_event_id": "sg-unsub-1"},
+        mailjet_event("open", ip="127.0.0.1", geo="ES", agent="Mozilla/5.0"),
+        mailjet_event("click", url="https://shop.example/tips", ip="127.0.0.1", geo="ES",
+                      agent="Mozilla/5.0"),
+        mailjet_event("unsub", mj_list_id=0, ip="127.0.0.1", geo="ES", agent="Mozilla/5.0"),
     ]
-    assert sendgrid(client, events).status_code == 200
+    assert mailjet(client, events).status_code == 200
     assert set(MessageEvent.objects.filter(message=sent).values_list("event", flat=True)) >= {
         "opened", "clicked", "unsubscribed"}
     # The thank-you is transactional: leaving it means leaving every optional category.
@@ -110,11 +118,26 @@ def test_sendgrid_events_open_click_and_unsubscribe(client, sent):
         "relationship", "survey", "promotional"}
 
 
-def test_a_sendgrid_bounce_suppresses(client, sent):
-    sendgrid(client, [{"email": "ana@example.com", "timestamp": 1773144000, "event": "bounce",
-                       "type": "bounce", "status": "5.1.1", "reason": "550 5.1.1 unknown user",
-                       "sg_event_id": "sg-bounce-1", "anymail_id": sent.esp_message_id}])
-    assert Suppression.objects.filter(email="ana@example.com", reason="hard_bounce").exists()
+def test_a_mailjet_hard_bounce_suppresses_and_a_soft_one_only_counts(client, sent, rules):
+    Message.objects.filter(pk=sent.pk).update(esp_message_id=str(MAILJET_ID))
+    rules.soft_bounce_limit = 2
+    rules.save()
+    soft = mailjet_event("bounce", blocked=False, hard_bounce=False, error_related_to="recipient",
+                         error="mailbox inactive")
+    mailjet(client, [soft])
+    assert not Suppression.objects.exists()
+    mailjet(client, [soft])
+    assert Suppression.objects.get().reason == "soft_bounces"
+    Suppression.objects.all().delete()
+    mailjet(client, [mailjet_event("bounce", blocked=False, hard_bounce=True,
+                                   error_related_to="recipient", error="user unknown")])
+    assert Suppression.objects.get(email="ana@example.com", category="").reason == "hard_bounce"
+
+
+def test_a_mailjet_spam_report_suppresses_everything(client, sent):
+    Message.objects.filter(pk=sent.pk).update(esp_message_id=str(MAILJET_ID))
+    mailjet(client, [mailjet_event("spam", source="JMRPP")])
+    assert Suppression.objects.get(email="ana@example.com", category="").reason == "spam_complaint"
 
 
 POSTMARK_INBOUND = {

@@ -31,3 +31,12 @@ def test_home_shows_the_demo_counts(client):
 def test_home_has_an_empty_state(manager_client):
     response = manager_client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert "No customers yet" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_customers_have_plain_addresses_and_derived_stages():
+    call_command("seed_demo", customers=40)
+    assert all(email.isascii() for email in Customer.objects.values_list("email", flat=True))
+    with_open_case = Customer.objects.filter(complaints__status="open").distinct()
+    assert with_open_case.exists()
+    assert set(with_open_case.values_list("lifecycle_stage", flat=True)) == {"at_risk"}
