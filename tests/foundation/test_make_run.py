@@ -13,6 +13,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -52,7 +54,8 @@ def alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path, stop_signal):
     port = free_port()
     env = {**os.environ, "VAR_DIR": str(tmp_path), "RUN_ADDRESS": f"127.0.0.1:{port}",
            "DEBUG": "true"}
@@ -77,7 +80,7 @@ def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path):
         tree = descendants(proc.pid)
         assert len(tree) >= 3, "web, worker and beat should all be running"
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop_signal)
         output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     assert "login: manager / demo-manager-2026" in output
