@@ -62,10 +62,8 @@ def answer_in_browser(page, url: str, *, comment: str, reason: str | None = None
 
 
 def test_a_customer_answers_the_mail_the_app_sent(site, settings):
-    try:
-        from followups.dispatch import dispatch_due
-    except ImportError:
-        missing("followups.dispatch (the engine's sending) is not there yet")
+    from followups.dispatch import dispatch_due
+
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     mail.outbox = []
     rules = FollowupRules.current()
