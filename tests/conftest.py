@@ -51,3 +51,10 @@ def manager_client(client, manager):
 def support_client(client, support):
     client.force_login(support)
     return client
+
+
+@pytest.fixture
+def site(live_server, settings):
+    """The live server's address, also as the base of the links in mails."""
+    settings.SITE_URL = live_server.url
+    return live_server.url

@@ -13,7 +13,7 @@ from customers.choices import ComplaintSource
 from customers.models import Complaint
 from followups.dispatch import dispatch_due
 from followups.models import FollowupRules, Kind, Message, Suppression
-from tests.surveys.test_browser import chromium_page, site  # noqa: F401 - fixtures
+from tests.browser import chromium_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,9 +2,7 @@
 
 import datetime as dt
 import re
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -16,39 +14,12 @@ from customers.models import Complaint, TimelineEntry
 from followups.models import FollowupRules, Kind
 from followups.outbox import message_plan
 from surveys.models import Answer
-from tests.services import missing
+from tests.browser import chromium_page
 from tests.surveys.conftest import Surveyed, delivered_sale, sent_message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # A person reads the page before sending; quicker than MIN_SECONDS is what scanners do.
 READING_MS = 3500
-
-
-@contextmanager
-def chromium_page():
-    """A fresh headless Chromium page. Keep ORM calls outside the block: while Playwright's sync
-    API runs, Django would open a second database connection that outlives the test."""
-    if not Path(CHROMIUM).exists():
-        missing(f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the playwright package is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield chromium.new_page()
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def site(live_server, settings):
-    settings.SITE_URL = live_server.url
-    return live_server.url
 
 
 def answer_in_browser(page, url: str, *, comment: str, reason: str | None = None):
