@@ -6,9 +6,10 @@ with conditional UPDATEs, so a retried task or a second worker never sends a row
 1. claim: in one short transaction, SELECT ... FOR UPDATE SKIP LOCKED the due rows and mark
    them `sending` with claimed_at (other workers skip them; on SQLite the IMMEDIATE transaction
    serialises claims instead);
-2. render and store the mail on the row (still `sending`);
+2. render the mail (a survey's invitation is committed here, so its link works at once);
 3. hand it to the ESP;
-4. mark it `sent` with the ESP's message id, in one transaction with its event and timeline entry.
+4. mark it `sent` with the mail as sent and the ESP's message id, in one transaction with its
+   event and timeline entry.
 
 The one window: a crash after the ESP accepted the mail (3) and before (4) commits. The row
 stays `sending`; after SENDING_LEASE the recovery sweep returns it to `planned` and it is sent
@@ -145,13 +146,7 @@ def settle(message: Message, decision: policies.Decision, *, now: dt.datetime) -
 def send(message: Message, *, connection, now: dt.datetime, overrides=None) -> bool:
     token = message_token(message)
     try:
-        with transaction.atomic():
-            rendered = emails.render(message, token, overrides=overrides)
-            Message.objects.filter(pk=message.pk).update(
-                subject=rendered.subject[:300], text_body=redact(rendered.text),
-                html_body=redact(rendered.html),
-                to_email=message.customer.email, language=emails.language_of(message),
-                token_hash=token_hash(token))
+        rendered = _render(message, token, overrides)
     except Exception as exc:  # a template that cannot render will not render on retry either
         log.exception("message %s did not render", message.pk)
         fail(message, f"render: {exc}", now=now, retry=False)
@@ -163,22 +158,40 @@ def send(message: Message, *, connection, now: dt.datetime, overrides=None) -> b
         log.warning("message %s: ESP error %s", message.pk, exc)
         fail(message, f"esp: {exc}", now=now, retry=True)
         return False
-    mark_sent(message, mail, rendered.subject, now=now)
+    mark_sent(message, mail, rendered, token, now=now)
     return True
 
 
-def mark_sent(message: Message, mail, subject: str, *, now: dt.datetime) -> None:
+def _render(message: Message, token: str, overrides) -> emails.Rendered:
+    """Render the mail. A survey's invitation (and its link) is committed before the mail goes
+    out, so the link works from the first second; other kinds' links are derived from the row
+    and need nothing stored until the mail is marked sent."""
+    if message.kind not in policies.SURVEY_KINDS:
+        return emails.render(message, token, overrides=overrides)
+    with transaction.atomic():
+        rendered = emails.render(message, token, overrides=overrides)
+        Message.objects.filter(pk=message.pk).update(token_hash=token_hash(token))
+    return rendered
+
+
+def mark_sent(message: Message, mail, rendered: emails.Rendered, token: str, *,
+              now: dt.datetime) -> None:
+    """The row becomes `sent` with the mail as sent (link tokens blanked), its event and its
+    timeline entry, in one transaction."""
     status = getattr(mail, "anymail_status", None)
     esp_id = str(status.message_id) if status and status.message_id is not None else ""
     with transaction.atomic():
         changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-            state=State.SENT, sent_at=now, esp_message_id=esp_id[:200], reason="", last_error="")
+            state=State.SENT, sent_at=now, esp_message_id=esp_id[:200], reason="", last_error="",
+            subject=rendered.subject[:300], text_body=redact(rendered.text),
+            html_body=redact(rendered.html), to_email=message.customer.email,
+            language=emails.language_of(message), token_hash=token_hash(token))
         if not changed:
             return
         MessageEvent.objects.create(message=message, event="sent", at=now, detail=esp_id[:300])
         timeline_add(customer=message.customer, kind=TimelineKind.MESSAGE, at=now,
                      sale=message.sale, complaint=message.complaint,
-                     summary=f"{message.get_kind_display()}: {subject}",
+                     summary=f"{message.get_kind_display()}: {rendered.subject}",
                      data={"message_id": message.pk})
 
 
