@@ -218,8 +218,9 @@ def _delivery_upsert(sale: Sale, values: dict, *, created: bool) -> bool:
         values = {k: v for k, v in values.items() if k in DELIVERY_FIELDS and v is not None}
         if values.get("delivered_at") and "status" not in values:
             values["status"] = DeliveryStatus.DELIVERED
-        Delivery.objects.create(sale=sale, ordered_at=sale.ordered_at, **values)
-        delivery = Delivery.objects.get(sale=sale)
+        # A delivery first recorded as delivered without a time keeps it unknown (an imported
+        # old order is not "delivered now"); a live update to delivered (delivery_update) is now.
+        delivery = Delivery.objects.create(sale=sale, ordered_at=sale.ordered_at, **values)
         events.publish(events.DELIVERY_CHANGED, delivery_ids=[delivery.pk])
         return True
     delivery.ordered_at = sale.ordered_at  # check new times against a corrected order time
