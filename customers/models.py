@@ -92,7 +92,6 @@ class Sale(models.Model):
         indexes = [
             models.Index(fields=["ordered_at"], name="sale_ordered_idx"),
             models.Index(fields=["customer", "ordered_at"], name="sale_customer_ordered_idx"),
-            models.Index(fields=["created_at"], name="sale_created_idx"),
         ]
 
     def __str__(self):
@@ -269,8 +268,9 @@ class TimelineEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
     summary = models.CharField(_("summary"), max_length=300)
     body = models.TextField(_("details"), blank=True)
+    # Never looked up by author: no index to maintain on every insert.
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="+")
+                               blank=True, related_name="+", db_index=False)
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="+")
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True,
