@@ -111,12 +111,12 @@ def render(message: Message, token: str, *, overrides: dict | None = None) -> Re
 
 def render_override(template: MessageTemplate, context: dict) -> Rendered:
     engine = engines["django"].engine
-    text = Template(template.text_body, engine=engine).render(Context(context)).strip()
-    text += "\n\n" + render_to_string("emails/footer.txt", context).strip() + "\n"
+    own_text = Template(template.text_body, engine=engine).render(Context(context)).strip()
+    text = own_text + "\n\n" + render_to_string("emails/footer.txt", context).strip() + "\n"
     if template.html_body:
         body = Template(template.html_body, engine=engine).render(Context(context))
     else:
-        body = linebreaks(Template(template.text_body, engine=engine).render(Context(context)))
+        body = linebreaks(own_text)
     html = render_to_string("emails/override.html", {**context, "body": body})
     subject = Template(template.subject, engine=engine).render(Context(context))
     return Rendered(subject=" ".join(subject.split()), text=text, html=html)
