@@ -5,6 +5,12 @@ from postsale.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Staff fixtures hash a password each: MD5 here, instead of 0.5 s of PBKDF2 per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""
     from django.core.cache import cache
