@@ -35,6 +35,10 @@ SLA_HOURS = {
 CUSTOMER_FIELDS = ("name", "email", "phone", "birth_date", "language", "time_zone")
 DELIVERY_FIELDS = ("carrier", "tracking_number", "promised_date", "estimated_date",
                    "delivered_at", "status", "delay_reason")
+# News of a parcel delivered, without a time, is taken as "delivered now" while it is live: no
+# later than this after the parcel was due. Later than that (an old order marked delivered in a
+# clean-up) the time stays unknown, and the follow-ups count from the order (history, not news).
+LIVE_DELIVERY_NEWS = dt.timedelta(days=30)
 
 
 @dataclass
@@ -230,11 +234,13 @@ def _delivery_upsert(sale: Sale, values: dict, *, created: bool) -> bool:
 def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | None:
     """Apply carrier news to a delivery. Returns None when nothing changed.
 
-    Marking it delivered without a time uses now; a delivered time sets status delivered.
+    Marking it delivered without a time uses now while the news is live (LIVE_DELIVERY_NEWS);
+    a delivered time sets status delivered.
     """
     values = {k: v for k, v in values.items() if k in DELIVERY_FIELDS and v is not None}
     if values.get("status") == DeliveryStatus.DELIVERED and not values.get("delivered_at"):
-        values.setdefault("delivered_at", delivery.delivered_at or timezone.now())
+        if stamp := delivery.delivered_at or _delivered_now_if_live(delivery):
+            values["delivered_at"] = stamp
     if values.get("delivered_at") and "status" not in values:
         values["status"] = DeliveryStatus.DELIVERED
     if values.get("delivered_at") and values["delivered_at"] < delivery.ordered_at:
@@ -257,6 +263,13 @@ def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | 
                      data={"changed": {k: _jsonable(values[k]) for k in changed}})
         events.publish(events.DELIVERY_CHANGED, delivery_ids=[delivery.pk])
     return delivery
+
+
+def _delivered_now_if_live(delivery: Delivery) -> dt.datetime | None:
+    now = timezone.now()
+    due = max(day for day in (delivery.estimated_date, delivery.promised_date,
+                              timezone.localdate(delivery.ordered_at)) if day)
+    return now if timezone.localdate(now) - due <= LIVE_DELIVERY_NEWS else None
 
 
 def _jsonable(value):

@@ -31,13 +31,13 @@ from anymail.exceptions import AnymailError
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from customers.choices import TimelineKind
 from customers.services import timeline_add
 from followups import emails, policies
-from followups.models import FollowupRules, Message, MessageEvent, State
+from followups.models import Category, FollowupRules, Message, MessageEvent, State
 from postsale.lib.tokens import token_hash
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ BATCH = 100
 MAX_ATTEMPTS = 5
 SENDING_LEASE = dt.timedelta(seconds=getattr(settings, "FOLLOWUPS_SENDING_LEASE_SECONDS", 900))
 TRANSIENT = (AnymailError, OSError)
+# The categories that count against the customer's contact budget.
+BUDGETED = (Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL)
 # Tokens in customers' links (/c/<page>/<token>/) are blanked in the copy kept on the row, so a
 # copy of the database hands out no working link.
 LINK_TOKEN = re.compile(r"(/c/[a-z]/)[A-Za-z0-9_\-]{16,}")
@@ -82,10 +84,30 @@ def message_token(message: Message) -> str:
     return urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
+# Any fixed number: the key of the advisory lock that makes claims take turns on PostgreSQL.
+CLAIM_LOCK = 0x505354  # "PST"
+
+
 def claim(*, now: dt.datetime, size: int = BATCH) -> list[int]:
+    """Take up to `size` due rows for this worker: mark them `sending`.
+
+    The contact budget (frequency cap, survey fatigue) is counted per customer from what was
+    sent, so two batches must never check the same customer's non-transactional mail at once:
+    each would count the other's mail as not sent yet. A non-transactional row is therefore not
+    claimed while another of its customer's non-transactional rows is `sending` (taken by a batch
+    still at work), and claims take turns (one short transaction each) so that two of them cannot
+    both see "nobody is sending to this customer". Transactional mail is outside the budget and
+    never waits for this.
+    """
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # SQLite's IMMEDIATE transactions already take turns
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
+        busy = Message.objects.filter(state=State.SENDING, customer_id=OuterRef("customer_id"),
+                                      category__in=BUDGETED)
         ids = list(Message.objects.select_for_update(skip_locked=True)
                    .filter(state=State.PLANNED, planned_at__lte=now)
+                   .exclude(Q(category__in=BUDGETED) & Exists(busy))
                    .order_by("planned_at").values_list("pk", flat=True)[:size])
         Message.objects.filter(pk__in=ids, state=State.PLANNED).update(
             state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1)

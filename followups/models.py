@@ -158,6 +158,9 @@ class Message(models.Model):
                          condition=models.Q(state="planned")),
             models.Index(fields=["claimed_at"], name="message_sending_idx",
                          condition=models.Q(state="sending")),
+            # The claim's "is a batch already sending to this customer?" (a handful of rows).
+            models.Index(fields=["customer"], name="message_sending_customer_idx",
+                         condition=models.Q(state="sending")),
             # Frequency cap and survey fatigue: a customer's recent sent mail.
             models.Index(fields=["customer", "sent_at"], name="message_customer_sent_idx"),
             models.Index(fields=["esp_message_id"], name="message_esp_id_idx"),

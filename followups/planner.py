@@ -5,6 +5,7 @@ batch holds, and one INSERT that skips dedupe keys already planned. History is n
 message whose moment plus its kind's window has passed is not planned at all.
 """
 
+import calendar
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
+from customers.choices import DeliveryStatus
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
 from followups.models import FollowupRules, Kind, Message, State
 from followups.outbox import messages_plan
@@ -80,7 +82,7 @@ def plan_for_deliveries(delivery_ids: list[int], *, now: dt.datetime | None = No
     for batch in chunks(delivery_ids):
         deliveries = list(Delivery.objects.filter(pk__in=batch).select_related("sale"))
         planned += _plan_delay_notices([d for d in deliveries if d.is_late_on(_today(now))], now)
-        delivered = [d for d in deliveries if d.delivered_at is not None]
+        delivered = [d for d in deliveries if d.status == DeliveryStatus.DELIVERED]
         planned += _plan_after_delivery(delivered, now)
         Message.objects.filter(kind=Kind.DELAY_NOTICE, state=State.PLANNED,
                                sale_id__in=[d.sale_id for d in deliveries if not d.is_open]
@@ -92,34 +94,67 @@ def _today(now: dt.datetime) -> dt.date:
     return timezone.localdate(now)
 
 
-def delay_notice_key(delivery: Delivery) -> str:
-    """One notice per announced date: a new estimate is news again, the same one is not."""
-    expected = delivery.estimated_date if (delivery.estimated_date or dt.date.min) > (
-        delivery.promised_date or dt.date.min) else None
-    return f"delay_notice:delivery:{delivery.pk}:{expected.isoformat() if expected else 'unknown'}"
+def announced_date(delivery: Delivery) -> str | None:
+    """The date a delay notice about this delivery tells the customer now: the new estimate
+    (ISO) when it passes the promise, None when the promised day went by with no new date."""
+    estimated, promised = delivery.estimated_date, delivery.promised_date
+    if estimated and (promised is None or estimated > promised):
+        return estimated.isoformat()
+    return None
+
+
+def delay_notice_key(delivery: Delivery, sequence: int = 0) -> str:
+    """One notice per announcement. The first about a date is `...:<date>`; announcing a date
+    again after another one (the estimate moved and came back) is news again: `...:<date>:<n>`."""
+    key = f"delay_notice:delivery:{delivery.pk}:{announced_date(delivery) or 'unknown'}"
+    return f"{key}:{sequence}" if sequence else key
 
 
 def _plan_delay_notices(deliveries: list[Delivery], now: dt.datetime) -> int:
+    """The customer must always have our latest date: plan a notice unless the last one sent
+    (or one still waiting) already says it; cancel waiting ones that say something else.
+    Three queries for the whole batch."""
     rules = FollowupRules.current()
     if not rules.delay_notice_enabled:
         return 0
     fresh = [d for d in deliveries if d.promised_date and
              d.promised_date >= _today(now) - DELAY_NOTICE_HORIZON]
-    rows = []
+    notices: dict[int, list[tuple]] = {}
+    for row in (Message.objects.filter(kind=Kind.DELAY_NOTICE, sale_id__in=[d.sale_id for d in fresh])
+                .order_by("pk").values_list("sale_id", "pk", "state", "data")):
+        notices.setdefault(row[0], []).append(row[1:])
+    rows, superseded = [], []
     for delivery in fresh:
-        key = delay_notice_key(delivery)
-        data = {"promised_date": delivery.promised_date.isoformat(),
-                "new_date": delivery.estimated_date.isoformat()
-                if key.split(":")[-1] != "unknown" else None,
+        date, previous = announced_date(delivery), notices.get(delivery.sale_id, [])
+        waiting = [(pk, data) for pk, state, data in previous if state == State.PLANNED]
+        superseded += [pk for pk, data in waiting if data.get("new_date") != date]
+        if _already_told(previous, date):
+            continue
+        data = {"promised_date": delivery.promised_date.isoformat(), "new_date": date,
                 "reason": delivery.delay_reason}
-        rows.append(_row(Kind.DELAY_NOTICE, customer_id=delivery.sale.customer_id, key=key,
-                         moment=now, now=now, sale_id=delivery.sale_id, data=data))
-    # An older notice still waiting announces a date that is no longer true.
-    for delivery in fresh:
-        (Message.objects.filter(kind=Kind.DELAY_NOTICE, state=State.PLANNED, sale_id=delivery.sale_id)
-         .exclude(dedupe_key=delay_notice_key(delivery))
-         .update(state=State.CANCELLED, reason="superseded"))
+        rows.append(_row(Kind.DELAY_NOTICE, customer_id=delivery.sale.customer_id, now=now,
+                         key=delay_notice_key(delivery, len(previous)), moment=now,
+                         sale_id=delivery.sale_id, data=data))
+    if superseded:
+        Message.objects.filter(pk__in=superseded, state=State.PLANNED).update(
+            state=State.CANCELLED, reason="superseded")
     return _plan(rows)
+
+
+def _already_told(previous: list[tuple], date: str | None) -> bool:
+    """Is `date` what the customer heard last (sent), or about to hear (waiting or sending)?"""
+    for _pk, state, data in reversed(previous):
+        if state in (State.PLANNED, State.SENDING) and data.get("new_date") == date:
+            return True
+        if state == State.SENT:
+            return data.get("new_date") == date
+    return False
+
+
+def delivery_moment(delivery: Delivery) -> dt.datetime:
+    """When the parcel arrived as the shop recorded it; the order's time when that is unknown
+    (an old order marked delivered today is history, not news)."""
+    return delivery.delivered_at or delivery.ordered_at
 
 
 def _plan_after_delivery(deliveries: list[Delivery], now: dt.datetime) -> int:
@@ -129,17 +164,16 @@ def _plan_after_delivery(deliveries: list[Delivery], now: dt.datetime) -> int:
                       .values_list("sale_id", "category"))
     rows = []
     for d in deliveries:
-        customer_id = d.sale.customer_id
+        customer_id, arrived = d.sale.customer_id, delivery_moment(d)
         if rules.usage_tips_enabled:
             rows.append(_row(Kind.USAGE_TIPS, customer_id=customer_id,
                              key=f"usage_tips:sale:{d.sale_id}", sale_id=d.sale_id, now=now,
-                             moment=d.delivered_at + dt.timedelta(days=rules.usage_tips_days),
+                             moment=arrived + dt.timedelta(days=rules.usage_tips_days),
                              data={"category": categories.get(d.sale_id) or ""}))
         if rules.survey_enabled:
             days = rules.survey_days_for(categories.get(d.sale_id) or "")
             rows.append(_row(Kind.SURVEY, customer_id=customer_id, key=f"survey:sale:{d.sale_id}",
-                             sale_id=d.sale_id, now=now,
-                             moment=d.delivered_at + dt.timedelta(days=days)))
+                             sale_id=d.sale_id, now=now, moment=arrived + dt.timedelta(days=days)))
     return _plan(rows)
 
 
@@ -180,22 +214,52 @@ def _customer_zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
+def birthday_in(year: int, key: int) -> dt.date:
+    """The day a birthday (month * 100 + day) is kept in a year: 29 February on the 28th in a
+    common year."""
+    month, day = divmod(key, 100)
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28
+    return dt.date(year, month, day)
+
+
+def _birthday_keys(dates: Iterable[dt.date]) -> set[int]:
+    keys = {d.month * 100 + d.day for d in dates}
+    if 228 in keys:
+        keys.add(229)  # kept on the 28th when the year has no 29th; birthday_in decides which
+    return keys
+
+
 def birthdays_sweep(*, now: dt.datetime | None = None) -> int:
-    """Plan today's birthday notes for `birthday_hour` in each customer's time zone."""
+    """Plan the birthday notes of customers whose birthday is today or tomorrow where they live,
+    each for `birthday_hour` of their own morning.
+
+    Local dates on Earth span from yesterday to tomorrow of UTC's, so three birthday keys (four
+    around 28 February) bound the indexed read; each customer's own zone then decides. Planning
+    a day ahead lets a sweep that was down for a while still catch the morning.
+    """
     rules, now = FollowupRules.current(), now or timezone.now()
     if not rules.birthday_enabled:
         return 0
-    today = _today(now)
-    key, planned, last_id = today.month * 100 + today.day, 0, 0
+    utc_today = now.astimezone(dt.UTC).date()
+    keys = _birthday_keys(utc_today + dt.timedelta(days=n) for n in (-1, 0, 1, 2))
+    planned, last_id = 0, 0
     while True:
-        batch = list(Customer.objects.filter(birthday_key=key, pk__gt=last_id).order_by("pk")
-                     .values_list("pk", "time_zone")[:BATCH])
+        batch = list(Customer.objects.filter(birthday_key__in=keys, pk__gt=last_id).order_by("pk")
+                     .values_list("pk", "time_zone", "birthday_key")[:BATCH])
         if not batch:
             return planned
-        rows = []
-        for pk, zone in batch:
-            local = dt.datetime.combine(today, dt.time(rules.birthday_hour), _customer_zone(zone))
-            rows.append(_row(Kind.BIRTHDAY, customer_id=pk, key=f"birthday:{pk}:{today.year}",
-                             moment=local, now=now))
-        planned += _plan(rows)
+        planned += _plan(_birthday_row(pk, zone, key, rules, now) for pk, zone, key in batch)
         last_id = batch[-1][0]
+
+
+def _birthday_row(pk: int, zone_name: str, key: int, rules: FollowupRules,
+                  now: dt.datetime) -> Message | None:
+    zone = _customer_zone(zone_name)
+    local_today = now.astimezone(zone).date()
+    for day in (local_today, local_today + dt.timedelta(days=1)):
+        if birthday_in(day.year, key) == day:
+            morning = dt.datetime.combine(day, dt.time(rules.birthday_hour), zone)
+            return _row(Kind.BIRTHDAY, customer_id=pk, key=f"birthday:{pk}:{day.year}",
+                        moment=morning, now=now)
+    return None

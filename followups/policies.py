@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Max
+from django.utils import timezone
 
 from customers.models import Complaint
 from followups.models import Category, FollowupRules, Kind, Message, State, Suppression
@@ -21,6 +22,10 @@ SURVEY_KINDS = (Kind.SURVEY, Kind.CASE_SURVEY)
 # "Not now" pauses that are not tied to a clock time: check again after this long.
 RECHECK_COMPLAINT = dt.timedelta(hours=6)
 RECHECK_DELIVERY = dt.timedelta(hours=12)
+# A deferral always moves the row strictly forward, by at least this much: a rule whose "free
+# again at" lands on (or before) the present would otherwise hand the row straight back to the
+# dispatcher, which would defer it again, forever.
+MIN_DEFER = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,10 @@ class BatchFacts:
             facts.suppressed[(email, category)] = reason
         facts.unresolved = set(Complaint.objects.unresolved().filter(customer_id__in=customer_ids)
                                .values_list("customer_id", flat=True))
+        # A mail sent exactly one period ago has aged out (frequency_cap frees the slot then).
         since = now - dt.timedelta(days=rules.frequency_period_days)
         for customer_id, sent_at in (Message.objects.filter(
-                customer_id__in=customer_ids, state=State.SENT, sent_at__gte=since)
+                customer_id__in=customer_ids, state=State.SENT, sent_at__gt=since)
                 .exclude(category=Category.TRANSACTIONAL).values_list("customer_id", "sent_at")):
             facts.recent.setdefault(customer_id, []).append(sent_at)
         facts.last_survey = dict(
@@ -73,6 +79,8 @@ class BatchFacts:
 
 def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.datetime) -> Decision:
     decision = _first_no(message, facts, rules, now)
+    if decision.action == "defer" and decision.until < now + MIN_DEFER:
+        decision = Decision("defer", decision.reason, now + MIN_DEFER)
     if decision.action == "defer" and decision.until >= message.expires_at:
         return Decision("cancel", f"expired:{decision.reason}")
     if now >= message.expires_at:
@@ -81,8 +89,8 @@ def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.da
 
 
 def _first_no(message, facts, rules, now) -> Decision:
-    for rule in (suppression, consent, stale_reminder, open_complaint, undelivered_order,
-                 frequency_cap, survey_fatigue, quiet_hours):
+    for rule in (suppression, consent, stale_reminder, stale_delay_notice, open_complaint,
+                 undelivered_order, frequency_cap, survey_fatigue, quiet_hours):
         decision = rule(message, facts, rules, now)
         if decision is not SEND:
             return decision
@@ -119,6 +127,23 @@ def stale_reminder(message, facts, rules, now) -> Decision:
     return SEND
 
 
+def stale_delay_notice(message, facts, rules, now) -> Decision:
+    """A delay notice must still be true when it leaves: the parcel still late, and its
+    estimate still the date the notice announces (else a newer notice says it, or none should)."""
+    if message.kind != Kind.DELAY_NOTICE or message.sale_id is None:
+        return SEND
+    from followups.planner import announced_date
+
+    delivery = getattr(message.sale, "delivery", None)
+    if delivery is None or not delivery.is_open:
+        return Decision("cancel", "delivered")
+    if not delivery.is_late_on(timezone.localdate(now)):
+        return Decision("cancel", "no_longer_late")
+    if message.data.get("new_date") != announced_date(delivery):
+        return Decision("cancel", "superseded")
+    return SEND
+
+
 def open_complaint(message, facts, rules, now) -> Decision:
     """No offers and no questionnaires while the customer's problem waits."""
     if (message.category in (Category.PROMOTIONAL, Category.SURVEY)
@@ -150,7 +175,15 @@ def frequency_cap(message, facts, rules, now) -> Decision:
 
 
 def survey_fatigue(message, facts, rules, now) -> Decision:
-    if message.kind not in SURVEY_KINDS or message.data.get("reminder_of_invitation"):
+    """No delivery survey within the fatigue window after any survey sent to the customer.
+
+    Case surveys are never held back by it: they ask how a problem was handled, a different
+    question from the survey that (often) opened the case days before, and they close the
+    recovery loop (DESIGN section 4). They do start the window for the next delivery survey.
+    One per case is the dedupe key's doing; the frequency cap still counts them. Reminders re-ask
+    a question already put, so they are outside it too.
+    """
+    if message.kind != Kind.SURVEY or message.data.get("reminder_of_invitation"):
         return SEND
     last = facts.last_survey.get(message.customer_id)
     if last and now < last + dt.timedelta(days=rules.survey_fatigue_days):
