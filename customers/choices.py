@@ -17,6 +17,14 @@ class LifecycleStage(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class Feeling(models.TextChoices):
+    """How the customer's latest answer to us felt: a detractor, a promoter or in between."""
+
+    UNHAPPY = "unhappy", _("Unhappy")
+    NEUTRAL = "neutral", _("Neutral")
+    HAPPY = "happy", _("Happy")
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     STORE = "store", _("Store")

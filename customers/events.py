@@ -15,6 +15,8 @@ SALE_RECORDED = "sale_recorded"  # sale_ids: list[int] (new sales only)
 DELIVERY_CHANGED = "delivery_changed"  # delivery_ids: list[int] (created or changed)
 COMPLAINT_OPENED = "complaint_opened"  # complaint_ids: list[int]
 COMPLAINT_RESOLVED = "complaint_resolved"  # complaint_ids: list[int]
+COMPLAINT_REOPENED = "complaint_reopened"  # complaint_ids: list[int]
+FEELING_RECORDED = "feeling_recorded"  # customer_ids: list[int]
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 

@@ -15,6 +15,7 @@ from customers.choices import (
     ComplaintStatus,
     DelayReason,
     DeliveryStatus,
+    Feeling,
     Language,
     LifecycleStage,
     Reason,
@@ -41,6 +42,12 @@ class Customer(models.Model):
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=10,
                                        choices=LifecycleStage.choices, default=LifecycleStage.NEW)
+    # The latest answer a person gave us (a survey), as the lifecycle stage reads it.
+    feeling = models.CharField(_("latest feeling"), max_length=10, choices=Feeling.choices,
+                               blank=True)
+    feeling_at = models.DateTimeField(_("latest feeling at"), null=True, blank=True)
+    # The purchase model's verdict (None: no model for this shop or customer yet).
+    predicted_at_risk = models.BooleanField(_("predicted at risk"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

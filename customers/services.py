@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,6 +111,18 @@ def consent_change(*, customer: Customer, marketing_consent: bool, source: str,
         timeline_add(customer=customer, kind=TimelineKind.CONSENT, author=author,
                      summary=f"{summary} ({source})")
     return customer
+
+
+def customer_feeling_record(*, customer_id: int, feeling: str, at: dt.datetime) -> bool:
+    """How the customer felt in their latest answer to us (a survey, say). An older answer than
+    the one stored changes nothing. Publishes FEELING_RECORDED; returns whether it was stored."""
+    with transaction.atomic():
+        stored = (Customer.objects.filter(pk=customer_id)
+                  .filter(Q(feeling_at__isnull=True) | Q(feeling_at__lte=at))
+                  .update(feeling=feeling, feeling_at=at))
+        if stored:
+            events.publish(events.FEELING_RECORDED, customer_ids=[customer_id])
+    return bool(stored)
 
 
 def do_not_contact_set(*, customer: Customer, value: bool, author=None) -> Customer:
@@ -347,6 +360,7 @@ def complaint_respond(*, complaint: Complaint, message: str, author=None,
 
 
 def complaint_reopen(*, complaint: Complaint, why: str, author=None) -> Complaint:
+    """Back to support; publishes COMPLAINT_REOPENED (the customer is at risk again)."""
     with transaction.atomic():
         complaint.status = ComplaintStatus.OPEN
         complaint.resolved_at = None
@@ -354,6 +368,7 @@ def complaint_reopen(*, complaint: Complaint, why: str, author=None) -> Complain
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint,
                      summary=_("Case #%(id)s reopened: %(why)s") % {"id": complaint.pk, "why": why})
+        events.publish(events.COMPLAINT_REOPENED, complaint_ids=[complaint.pk])
     return complaint
 
 

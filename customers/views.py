@@ -1,6 +1,7 @@
 from django.db.models import Prefetch, Q
 from django.views.generic import DetailView, ListView
 
+from customers.lifecycle import stage_rules
 from customers.models import Customer
 
 
@@ -30,7 +31,7 @@ class CustomerDetailView(DetailView):
             sales=customer.sales.select_related("delivery").order_by("-ordered_at")[:20],
             complaints=customer.complaints.order_by("-opened_at")[:20],
             timeline=customer.timeline.select_related("author")[:50],
-            outbox_messages=self._messages(customer),
+            outbox_messages=self._messages(customer), stage_rules=stage_rules(),
             **kwargs)
 
     @staticmethod

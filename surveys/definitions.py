@@ -23,6 +23,7 @@ class Scale:
     low: int
     high: int
     detractor_max: int  # a score at or below this is unhappy enough to open a case
+    promoter_min: int  # a score at or above this is a happy customer
     question: Promise
     low_label: Promise
     high_label: Promise
@@ -34,17 +35,20 @@ class Scale:
     def is_detractor(self, score: int | None) -> bool:
         return score is not None and score <= self.detractor_max
 
+    def is_promoter(self, score: int | None) -> bool:
+        return score is not None and score >= self.promoter_min
 
-NPS = Scale(SurveyType.NPS, 0, 10, 6,
+
+NPS = Scale(SurveyType.NPS, 0, 10, 6, 9,
             _("How likely are you to recommend us to a friend or colleague?"),
             _("Not at all likely"), _("Extremely likely"))
-CSAT = Scale(SurveyType.CSAT, 1, 5, 2,
+CSAT = Scale(SurveyType.CSAT, 1, 5, 2, 4,
              _("How satisfied are you with your order?"),
              _("Very dissatisfied"), _("Very satisfied"))
-CASE_CSAT = Scale(SurveyType.CSAT, 1, 5, 2,
+CASE_CSAT = Scale(SurveyType.CSAT, 1, 5, 2, 4,
                   _("How satisfied are you with how we handled your problem?"),
                   _("Very dissatisfied"), _("Very satisfied"))
-CES = Scale(SurveyType.CES, 1, 7, 3,
+CES = Scale(SurveyType.CES, 1, 7, 3, 5,
             _("How easy was it to get your problem solved?"),
             _("Very difficult"), _("Very easy"))
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from customers.choices import ComplaintSource, Reason, Severity, TimelineKind
-from customers.services import complaint_open, timeline_add
+from customers.choices import ComplaintSource, Feeling, Reason, Severity, TimelineKind
+from customers.services import complaint_open, customer_feeling_record, timeline_add
 from surveys.definitions import CES
 from surveys.models import Answer, AnswerRevision, Invitation
 from surveys.scanners import automation_reason, seconds_since_served
@@ -100,11 +100,24 @@ def _person_answered(invitation: Invitation, answer: Answer, *, changed: bool,
             _timeline_answer(invitation, answer, first=first)
         if answer.complaint_id is None and _is_unhappy(invitation, answer):
             _case_open(invitation, answer)
+    if first or changed:
+        customer_feeling_record(customer_id=invitation.customer_id, at=now,
+                                feeling=feeling_of(invitation, answer))
 
 
 def _is_unhappy(invitation: Invitation, answer: Answer) -> bool:
     return invitation.scale.is_detractor(answer.score) or (
         invitation.asks_effort and CES.is_detractor(answer.ces_score))
+
+
+def feeling_of(invitation: Invitation, answer: Answer) -> str:
+    """Unhappy (a detractor on any question asked), happy (a promoter on all), else neutral."""
+    if _is_unhappy(invitation, answer):
+        return Feeling.UNHAPPY
+    effort_happy = not invitation.asks_effort or CES.is_promoter(answer.ces_score)
+    if invitation.scale.is_promoter(answer.score) and effort_happy:
+        return Feeling.HAPPY
+    return Feeling.NEUTRAL
 
 
 def answer_summary(answer: Answer) -> str:

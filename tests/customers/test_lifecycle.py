@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from customers.choices import ComplaintStatus
+from customers.choices import ComplaintStatus, Feeling
 from customers.choices import LifecycleStage as Stage
 from customers.lifecycle import lifecycle_refresh, stage_for
 from customers.models import Customer
@@ -13,7 +13,7 @@ NOW = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
 
 STAGES = {
-    # name: (sales, days since the last one, open case?, stage)
+    # name: (sales, days since the last one, open case?, stage); feelings are in FEELINGS
     "no purchase yet": (0, None, False, Stage.NEW),
     "one recent purchase": (1, 10, False, Stage.NEW),
     "two recent purchases": (2, 10, False, Stage.ACTIVE),
@@ -91,8 +91,39 @@ def test_refresh_runs_a_fixed_number_of_queries_whatever_the_number_of_customers
     names = list(STAGES)
     ids = [customer_in(names[i % len(names)]).pk for i in range(count)]
 
-    # one read, one bulk UPDATE, and the savepoint around the update
-    with django_assert_max_num_queries(4):
+    # one read, then one UPDATE per stage that gained customers: the same for 5 and for 50
+    with django_assert_max_num_queries(1 + len(set(Stage) - {Stage.NEW})):
         changed = lifecycle_refresh(ids)
 
     assert changed > 0
+
+
+FEELINGS = {
+    # name: (sales, days since the last one, feeling, days since the feeling, stage)
+    "detractor after the last purchase": (3, 20, Feeling.UNHAPPY, 5, Stage.AT_RISK),
+    "detractor before the last purchase": (3, 5, Feeling.UNHAPPY, 20, Stage.LOYAL),
+    "detractor with no purchase": (0, None, Feeling.UNHAPPY, 5, Stage.AT_RISK),
+    "promoter with two purchases": (2, 10, Feeling.HAPPY, 3, Stage.LOYAL),
+    "passive with two purchases": (2, 10, Feeling.NEUTRAL, 3, Stage.ACTIVE),
+    "promoter with one purchase": (1, 10, Feeling.HAPPY, 3, Stage.NEW),
+    "promoter long gone": (3, 400, Feeling.HAPPY, 3, Stage.LOST),
+}
+
+
+@pytest.mark.parametrize(("sales", "days", "feeling", "felt_days", "stage"),
+                         list(FEELINGS.values()), ids=list(FEELINGS))
+def test_the_latest_answer_moves_the_stage(sales, days, feeling, felt_days, stage):
+    last_sale = None if days is None else NOW - days * DAY
+    assert stage_for(sales=sales, last_sale=last_sale, has_open_case=False, now=NOW,
+                     feeling=feeling, feeling_at=NOW - felt_days * DAY) == stage
+
+
+@pytest.mark.parametrize(("predicted", "days", "stage"), [
+    (True, 20, Stage.AT_RISK),  # the model sees a drift the calendar does not
+    (False, 200, Stage.LOYAL),  # ...and a regular yearly buyer is no risk at 200 days
+    (None, 200, Stage.AT_RISK),  # no model: the 181-365 days rule
+    (False, 400, Stage.LOST),
+])
+def test_the_purchase_model_replaces_the_calendar_rule_where_it_exists(predicted, days, stage):
+    assert stage_for(sales=3, last_sale=NOW - days * DAY, has_open_case=False, now=NOW,
+                     predicted_at_risk=predicted) == stage
