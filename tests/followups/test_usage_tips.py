@@ -151,3 +151,35 @@ def test_the_tips_page_runs_a_fixed_number_of_queries(manager_client, django_ass
         usage_tip_save(category=f"cat-{n}", language="es", text="x")
     with django_assert_max_num_queries(8):
         assert manager_client.get("/followups/tips/").status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_edits_tips_in_a_real_browser(site):
+    import os
+
+    from tests.browser import chromium_page
+    from tests.conftest import make_staff
+
+    make_staff("marta", "Manager")
+    shots = os.environ.get("SHOTS_DIR")  # set it to keep screenshots of the pages
+    with chromium_page() as page:
+        page.goto(f"{site}/accounts/login/?next=/followups/tips/")
+        page.fill('input[name="username"]', "marta")
+        page.fill('input[name="password"]', "pw-marta")
+        page.click('button[type="submit"]')
+        page.wait_for_url(f"{site}/followups/tips/")
+        if shots:
+            page.screenshot(path=f"{shots}/tips-es.png", full_page=True)
+        page.click('a[href="/followups/tips/deporte/es/"]')
+        page.fill('textarea[name="text"]', "- Estira antes y después.")
+        page.click("button.primary")
+        page.wait_for_load_state()
+        saved = page.inner_text("main")
+        assert "Tips saved." in saved or "Consejos guardados." in saved
+        if shots:
+            page.screenshot(path=f"{shots}/tip-edit-es.png", full_page=True)
+        page.goto(f"{site}/followups/tips/")
+        row = page.inner_text("tr:has-text('deporte')")
+    assert "Editado" in row or "Edited" in row
+    assert UsageTip.objects.get(category="deporte", language="es").text == "- Estira antes y después."
