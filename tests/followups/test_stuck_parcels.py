@@ -242,3 +242,10 @@ def test_bad_stuck_rules_are_refused_with_a_message(manager_client, changes):
     assert response.status_code == 200
     assert set(response.context["form"].errors) == set(changes)
     assert FollowupRules.current().stuck_parcel_days_by_carrier == {}
+
+
+def test_managers_can_edit_the_notice_like_any_other_mail(manager_client):
+    assert "parcel_check" in manager_client.get("/followups/templates/").content.decode()
+    page = manager_client.get("/followups/templates/parcel_check/en/")
+    assert page.status_code == 200
+    assert "we are already checking with the carrier" in page.context["form"]["text_body"].value()
