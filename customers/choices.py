@@ -95,6 +95,7 @@ class ComplaintSource(models.TextChoices):
     SURVEY = "survey", _("Unhappy survey answer")
     DELAY_NOTICE = "delay_notice", _("Delay notice answer")
     EMAIL = "email", _("Customer e-mail")
+    STUCK_PARCEL = "stuck_parcel", _("Parcel not moving")
 
 
 class CompensationKind(models.TextChoices):

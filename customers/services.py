@@ -330,6 +330,41 @@ def complaint_open(*, customer: Customer, reason: str, sale: Sale | None = None,
     return complaint
 
 
+@dataclass
+class CaseData:
+    """One case for complaints_open_many."""
+
+    customer_id: int
+    reason: str
+    sale_id: int | None = None
+    severity: str = Severity.NORMAL
+    description: str = ""
+
+
+def complaints_open_many(*, cases: list[CaseData], source: str) -> list[Complaint]:
+    """complaint_open for a sweep's batch: the same cases, timeline entries and one
+    COMPLAINT_OPENED event, in one transaction and a fixed number of queries (one INSERT for the
+    cases, one for their timeline entries) however many cases the batch holds."""
+    now = timezone.now()
+    complaints = [
+        Complaint(customer_id=case.customer_id, sale_id=case.sale_id, reason=case.reason,
+                  severity=case.severity, source=source, description=case.description,
+                  opened_at=now, sla_due_at=now + dt.timedelta(hours=SLA_HOURS[case.severity][1]))
+        for case in cases]
+    if not complaints:
+        return []
+    with transaction.atomic():
+        Complaint.objects.bulk_create(complaints)  # pks come back (RETURNING) on both databases
+        TimelineEntry.objects.bulk_create([
+            TimelineEntry(customer_id=c.customer_id, kind=TimelineKind.COMPLAINT, at=now,
+                          complaint=c, sale_id=c.sale_id, body=c.description,
+                          summary=(_("Case #%(id)s opened: %(reason)s") % {
+                              "id": c.pk, "reason": c.get_reason_display()})[:300])
+            for c in complaints])
+        events.publish(events.COMPLAINT_OPENED, complaint_ids=[c.pk for c in complaints])
+    return complaints
+
+
 def complaint_assign(*, complaint: Complaint, assignee, author=None) -> Complaint:
     with transaction.atomic():
         complaint.assignee = assignee

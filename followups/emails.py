@@ -18,6 +18,7 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from followups.models import Kind, Message, MessageTemplate
+from followups.tips import tips_for
 
 LANGUAGES = ("es", "en")
 
@@ -52,6 +53,8 @@ def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
         context["order_url"] = absolute("survey:order", token)
     if message.kind == Kind.DELAY_NOTICE:
         context["delay_url"] = absolute("mail:delay", token)
+    if message.kind == Kind.USAGE_TIPS:  # the tips for the sale's product category
+        context["tips"] = tips_for(message.data.get("category", ""), translation.get_language())
     if message.kind in (Kind.SURVEY, Kind.CASE_SURVEY):
         context["survey"] = sample_survey() if preview else survey_context(message)
     return context

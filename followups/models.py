@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,14 @@ class FollowupRules(models.Model):
     quiet_hours_end = models.PositiveSmallIntegerField(_("quiet hours end (hour)"), default=9)
     soft_bounce_limit = models.PositiveSmallIntegerField(
         _("soft bounces before an address is suppressed"), default=3)
+    stuck_parcel_days = models.PositiveSmallIntegerField(
+        _("a parcel is stuck when its status has not moved for (days)"), default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(60)])
+    stuck_parcel_days_by_carrier = models.JSONField(
+        _("stuck after (days) per carrier"), default=dict, blank=True,
+        help_text=_('For example {"SEUR": 3, "Correos": 6}; other carriers use the days above.'))
+    stuck_parcel_notice_enabled = models.BooleanField(
+        _("tell the customer we are checking on a stuck parcel"), default=True)
 
     class Meta:
         verbose_name = _("follow-up rules")
@@ -75,6 +84,15 @@ class FollowupRules(models.Model):
     def survey_days_for(self, category: str) -> int:
         return int(self.survey_days_by_category.get(category, self.survey_days))
 
+    def stuck_days_by_carrier(self) -> dict[str, int]:
+        """Carrier overrides keyed as the sweep compares them: trimmed, lower case."""
+        return {carrier_key(name): int(days)
+                for name, days in (self.stuck_parcel_days_by_carrier or {}).items()}
+
+
+def carrier_key(name: str) -> str:
+    return name.strip().lower()  # the sweep's Lower(Trim(carrier)) in SQL
+
 
 class Kind(models.TextChoices):
     THANK_YOU = "thank_you", _("Thank-you note")
@@ -84,6 +102,7 @@ class Kind(models.TextChoices):
     CASE_SURVEY = "case_survey", _("Case survey")
     BIRTHDAY = "birthday", _("Birthday note")
     WINBACK = "winback", _("Win-back offer")
+    PARCEL_CHECK = "parcel_check", _("Stuck parcel notice")
 
 
 class Category(models.TextChoices):
@@ -98,6 +117,7 @@ class Category(models.TextChoices):
 KIND_CATEGORY = {
     Kind.THANK_YOU: Category.TRANSACTIONAL,
     Kind.DELAY_NOTICE: Category.TRANSACTIONAL,
+    Kind.PARCEL_CHECK: Category.TRANSACTIONAL,
     Kind.USAGE_TIPS: Category.RELATIONSHIP,
     Kind.BIRTHDAY: Category.RELATIONSHIP,
     Kind.SURVEY: Category.SURVEY,
@@ -238,3 +258,49 @@ class MessageTemplate(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.language})"
+
+
+class StuckParcel(models.Model):
+    """One stuck episode: a delivery whose status had not moved since `since` (its
+    status_changed_at when found). A status change starts a new episode; the unique key keeps a
+    rerun (or two sweeps at once) from opening a second case for the same one."""
+
+    delivery = models.ForeignKey("customers.Delivery", on_delete=models.CASCADE,
+                                 related_name="stuck_episodes", verbose_name=_("delivery"))
+    since = models.DateTimeField(_("status unchanged since"))
+    status = models.CharField(_("status"), max_length=12)
+    complaint = models.ForeignKey("customers.Complaint", on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="+", verbose_name=_("case"))
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stuck parcel")
+        verbose_name_plural = _("stuck parcels")
+        constraints = [models.UniqueConstraint(fields=["delivery", "since"],
+                                               name="stuck_parcel_episode_uniq")]
+
+    def __str__(self):
+        return f"{self.delivery_id} @ {self.since:%Y-%m-%d}"
+
+
+class UsageTip(models.Model):
+    """A manager's usage tips for one product category in one language, replacing the shipped
+    text (templates/emails/<language>/tips/<category>.txt) for that pair."""
+
+    category = models.CharField(_("product category"), max_length=100,
+                                help_text=_('As in the sales\' lines, e.g. "electronica"; '
+                                            '"generic" is the text for any other category.'))
+    language = models.CharField(_("language"), max_length=5, choices=[("es", "Español"),
+                                                                       ("en", "English")])
+    text = models.TextField(_("tips"), help_text=_("Plain text; one tip per line, starting "
+                                                   "with a dash, reads best."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("usage tips")
+        verbose_name_plural = _("usage tips")
+        constraints = [models.UniqueConstraint(fields=["category", "language"],
+                                               name="usage_tip_category_language_uniq")]
+
+    def __str__(self):
+        return f"{self.category} ({self.language})"

@@ -46,6 +46,13 @@ def late_deliveries_sweep_task() -> int:
 
 
 @shared_task(acks_late=True)
+def stuck_parcels_sweep_task() -> int:
+    from followups.stuck import stuck_parcels_sweep
+
+    return stuck_parcels_sweep()
+
+
+@shared_task(acks_late=True)
 def birthdays_sweep_task() -> int:
     from followups.planner import birthdays_sweep
 

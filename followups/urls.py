@@ -1,6 +1,6 @@
 from django.urls import path
 
-from followups import views
+from followups import views, views_tips
 
 app_name = "followups"
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("templates/", views.TemplateListView.as_view(), name="templates"),
     path("templates/<str:kind>/<str:language>/", views.TemplateEditView.as_view(),
          name="template_edit"),
+    path("tips/", views_tips.TipListView.as_view(), name="tips"),
+    path("tips/<str:category>/<str:language>/", views_tips.TipEditView.as_view(),
+         name="tip_edit"),
 ]

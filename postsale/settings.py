@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "recover-stuck": {"task": "followups.tasks.recover_stuck_task", "schedule": 60.0},
     "late-deliveries": {"task": "followups.tasks.late_deliveries_sweep_task", "schedule": 300.0},
     "birthdays": {"task": "followups.tasks.birthdays_sweep_task", "schedule": 900.0},
+    "stuck-parcels": {"task": "followups.tasks.stuck_parcels_sweep_task", "schedule": 3600.0},
     "lifecycle": {"task": "customers.tasks.lifecycle_sweep_task", "schedule": 86400.0},
     "survey-reminders": {"task": "surveys.tasks.survey_reminders_sweep_task", "schedule": 900.0},
 }
