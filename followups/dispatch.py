@@ -37,7 +37,15 @@ from django.utils import timezone
 from customers.choices import TimelineKind
 from customers.services import timeline_add
 from followups import emails, policies
-from followups.models import Category, FollowupRules, Message, MessageEvent, State
+from followups.models import (
+    Category,
+    EventKind,
+    FollowupRules,
+    Message,
+    MessageEvent,
+    Reason,
+    State,
+)
 from postsale.lib.tokens import token_hash
 
 log = logging.getLogger(__name__)
@@ -153,16 +161,16 @@ def settle(message: Message, decision: policies.Decision, *, now: dt.datetime) -
     with transaction.atomic():
         if decision.action == "defer":
             changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-                state=State.PLANNED, planned_at=decision.until, reason=f"deferred:{decision.reason}",
-                attempts=F("attempts") - 1)
-            detail = f"{decision.reason} until {decision.until.isoformat()}"
+                state=State.PLANNED, planned_at=decision.until, deferred_until=decision.until,
+                reason=decision.reason, attempts=F("attempts") - 1)
         else:
             state = State.SUPPRESSED if decision.action == "suppress" else State.CANCELLED
             changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-                state=state, reason=decision.reason)
-            detail = decision.reason
+                state=state, reason=decision.reason, held_by=decision.held_by, deferred_until=None)
         if changed:
-            MessageEvent.objects.create(message=message, event=decision.action, at=now, detail=detail)
+            MessageEvent.objects.create(message=message, event=decision.action, at=now,
+                                        reason=decision.reason, until=decision.until,
+                                        detail=decision.held_by)
 
 
 def send(message: Message, *, connection, now: dt.datetime, overrides=None) -> bool:
@@ -205,12 +213,14 @@ def mark_sent(message: Message, mail, rendered: emails.Rendered, token: str, *,
     with transaction.atomic():
         changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
             state=State.SENT, sent_at=now, esp_message_id=esp_id[:200], reason="", last_error="",
+            deferred_until=None,
             subject=rendered.subject[:300], text_body=redact(rendered.text),
             html_body=redact(rendered.html), to_email=message.customer.email,
             language=emails.language_of(message), token_hash=token_hash(token))
         if not changed:
             return
-        MessageEvent.objects.create(message=message, event="sent", at=now, detail=esp_id[:300])
+        MessageEvent.objects.create(message=message, event=EventKind.SENT, at=now,
+                                    detail=esp_id[:300])
         timeline_add(customer=message.customer, kind=TimelineKind.MESSAGE, at=now,
                      sale=message.sale, complaint=message.complaint,
                      summary=f"{message.get_kind_display()}: {rendered.subject}",
@@ -223,10 +233,10 @@ def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None
     with transaction.atomic():
         Message.objects.filter(pk=message.pk, state=State.SENDING).update(
             state=State.PLANNED if again else State.FAILED, last_error=error[:2000],
-            reason="retry" if again else "failed",
+            reason=Reason.RETRY if again else Reason.FAILED, deferred_until=None,
             planned_at=now + dt.timedelta(minutes=2 ** attempts) if again else F("planned_at"))
-        MessageEvent.objects.create(message=message, event="retry" if again else "failed", at=now,
-                                    detail=error[:300])
+        MessageEvent.objects.create(message=message, at=now, detail=error[:300],
+                                    event=EventKind.RETRY if again else EventKind.FAILED)
 
 
 def recover_stuck(*, now: dt.datetime | None = None) -> int:
@@ -237,7 +247,7 @@ def recover_stuck(*, now: dt.datetime | None = None) -> int:
                      .filter(state=State.SENDING, claimed_at__lt=now - SENDING_LEASE)
                      .values_list("pk", flat=True)[:1000])
         Message.objects.filter(pk__in=stuck, state=State.SENDING).update(
-            state=State.PLANNED, planned_at=now, reason="recovered")
+            state=State.PLANNED, planned_at=now, reason=Reason.RECOVERED)
         MessageEvent.objects.bulk_create(
-            MessageEvent(message_id=pk, event="recovered", at=now) for pk in stuck)
+            MessageEvent(message_id=pk, event=EventKind.RECOVERED, at=now) for pk in stuck)
     return len(stuck)

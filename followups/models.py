@@ -135,6 +135,69 @@ class State(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class Reason(models.TextChoices):
+    """Why a message is where it is: the rule that deferred, suppressed or cancelled it, or what
+    happened to it. Stored as the code; staff read the label."""
+
+    # Deferred ("not now")
+    QUIET_HOURS = "quiet_hours", _("Quiet hours")
+    FREQUENCY_CAP = "frequency_cap", _("Contact budget reached")
+    SURVEY_FATIGUE = "survey_fatigue", _("A survey was sent recently")
+    OPEN_COMPLAINT = "open_complaint", _("The customer has an open case")
+    ORDER_NOT_DELIVERED = "order_not_delivered", _("The order has not arrived yet")
+    # Suppressed ("never to this address")
+    DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+    NO_EMAIL = "no_email", _("No e-mail address")
+    HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+    SOFT_BOUNCES = "soft_bounces", _("Repeated soft bounces")
+    SPAM_COMPLAINT = "spam_complaint", _("Marked as spam")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    MANUAL = "manual", _("Added by staff")
+    NO_CONSENT = "no_consent", _("No marketing consent")
+    # Cancelled ("no longer wanted")
+    EXPIRED = "expired", _("Its moment passed")
+    SURVEY_ANSWERED = "survey_answered", _("The survey was answered meanwhile")
+    DELIVERED = "delivered", _("The parcel arrived meanwhile")
+    NO_LONGER_LATE = "no_longer_late", _("The parcel is no longer late")
+    SUPERSEDED = "superseded", _("A newer message replaced it")
+    PARCEL_MOVED = "parcel_moved", _("The parcel moved meanwhile")
+    STOPPED = "stopped", _("Stopped by staff")
+    # Sending
+    RETRY = "retry", _("Waiting to retry after an ESP error")
+    FAILED = "failed", _("Failed")
+    RECOVERED = "recovered", _("Recovered after a worker stopped")
+
+
+DEFERRAL_REASONS = (Reason.QUIET_HOURS, Reason.FREQUENCY_CAP, Reason.SURVEY_FATIGUE,
+                    Reason.OPEN_COMPLAINT, Reason.ORDER_NOT_DELIVERED)
+
+
+class EventKind(models.TextChoices):
+    """What happened to a message: our own decisions, then what the ESP reports (anymail's
+    normalised event types)."""
+
+    SENT = "sent", _("Sent")
+    DEFER = "defer", _("Deferred")
+    SUPPRESS = "suppress", _("Suppressed")
+    CANCEL = "cancel", _("Cancelled")
+    RETRY = "retry", _("Retry")
+    FAILED = "failed", _("Failed")
+    RECOVERED = "recovered", _("Recovered")
+    REQUEUED = "requeued", _("Sent again by staff")
+    QUEUED = "queued", _("Queued by the ESP")
+    DELIVERED = "delivered", _("Delivered")
+    DEFERRED = "deferred", _("Delayed by the ESP")
+    REJECTED = "rejected", _("Rejected")
+    FAILED_ESP = "failed_esp", _("Failed at the ESP")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Marked as spam")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    SUBSCRIBED = "subscribed", _("Subscribed")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Clicked")
+    UNKNOWN = "unknown", _("Other ESP event")
+
+
 class Message(models.Model):
     """One follow-up mail: planned, checked at send time, sent at most once. The outbox row."""
 
@@ -153,7 +216,12 @@ class Message(models.Model):
     expires_at = models.DateTimeField(_("cancelled if not sent by"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices,
                              default=State.PLANNED)
-    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=40, blank=True, choices=Reason.choices)
+    # Set while a rule defers the row (planned_at is then the same moment).
+    deferred_until = models.DateTimeField(_("deferred until"), null=True, blank=True)
+    # For a message cancelled as expired: the rule that kept it back until its window closed.
+    held_by = models.CharField(_("held back by"), max_length=40, blank=True,
+                               choices=Reason.choices)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -196,8 +264,12 @@ class MessageEvent(models.Model):
     """What happened to a message: deferrals and outcomes we decide, and ESP tracking events."""
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
-    event = models.CharField(_("event"), max_length=20)
+    event = models.CharField(_("event"), max_length=20, choices=EventKind.choices)
     at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=40, blank=True, choices=Reason.choices)
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    # A temporary failure (an ESP's soft bounce or deferral): counted towards soft_bounce_limit.
+    soft = models.BooleanField(_("soft"), default=False)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     esp_event_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
     data = models.JSONField(default=dict, blank=True)
@@ -208,7 +280,7 @@ class MessageEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.event} {self.detail}"
+        return f"{self.event} {self.reason or self.detail}"
 
 
 class SuppressionReason(models.TextChoices):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from customers.choices import DeliveryStatus
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
-from followups.models import FollowupRules, Kind, Message, State
+from followups.models import FollowupRules, Kind, Message, Reason, State
 from followups.outbox import messages_plan
 
 BATCH = 1000
@@ -86,7 +86,7 @@ def plan_for_deliveries(delivery_ids: list[int], *, now: dt.datetime | None = No
         planned += _plan_after_delivery(delivered, now)
         Message.objects.filter(kind=Kind.DELAY_NOTICE, state=State.PLANNED,
                                sale_id__in=[d.sale_id for d in deliveries if not d.is_open]
-                               ).update(state=State.CANCELLED, reason="delivered")
+                               ).update(state=State.CANCELLED, reason=Reason.DELIVERED)
     return planned
 
 
@@ -137,7 +137,7 @@ def _plan_delay_notices(deliveries: list[Delivery], now: dt.datetime) -> int:
                          sale_id=delivery.sale_id, data=data))
     if superseded:
         Message.objects.filter(pk__in=superseded, state=State.PLANNED).update(
-            state=State.CANCELLED, reason="superseded")
+            state=State.CANCELLED, reason=Reason.SUPERSEDED)
     return _plan(rows)
 
 

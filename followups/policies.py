@@ -16,7 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from customers.models import Complaint
-from followups.models import Category, FollowupRules, Kind, Message, State, Suppression
+from followups import kinds
+from followups.models import Category, FollowupRules, Kind, Message, Reason, State, Suppression
 
 SURVEY_KINDS = (Kind.SURVEY, Kind.CASE_SURVEY)
 # "Not now" pauses that are not tied to a clock time: check again after this long.
@@ -31,8 +32,9 @@ MIN_DEFER = dt.timedelta(minutes=1)
 @dataclass(frozen=True)
 class Decision:
     action: str  # send | defer | suppress | cancel
-    reason: str = ""
-    until: dt.datetime | None = None
+    reason: str = ""  # a Reason
+    until: dt.datetime | None = None  # defer: the first moment the rule allows
+    held_by: str = ""  # cancel as expired: the rule that held it back
 
 
 SEND = Decision("send")
@@ -46,6 +48,7 @@ class BatchFacts:
     unresolved: set[int] = field(default_factory=set)  # customer ids with an open case
     recent: dict[int, list[dt.datetime]] = field(default_factory=dict)  # non-transactional sends
     last_survey: dict[int, dt.datetime] = field(default_factory=dict)
+    unwanted: dict[int, str] = field(default_factory=dict)  # message id -> Reason (kind owners)
 
     @classmethod
     def load(cls, messages: list[Message], rules: FollowupRules, now: dt.datetime) -> "BatchFacts":
@@ -67,6 +70,7 @@ class BatchFacts:
             Message.objects.filter(customer_id__in=customer_ids, state=State.SENT,
                                    kind__in=SURVEY_KINDS)
             .values("customer_id").annotate(last=Max("sent_at")).values_list("customer_id", "last"))
+        facts.unwanted = kinds.unwanted(messages)
         return facts
 
     def note_sent(self, message: Message, at: dt.datetime) -> None:
@@ -82,14 +86,14 @@ def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.da
     if decision.action == "defer" and decision.until < now + MIN_DEFER:
         decision = Decision("defer", decision.reason, now + MIN_DEFER)
     if decision.action == "defer" and decision.until >= message.expires_at:
-        return Decision("cancel", f"expired:{decision.reason}")
+        return Decision("cancel", Reason.EXPIRED, held_by=decision.reason)
     if now >= message.expires_at:
-        return Decision("cancel", "expired")
+        return Decision("cancel", Reason.EXPIRED)
     return decision
 
 
 def _first_no(message, facts, rules, now) -> Decision:
-    for rule in (suppression, consent, stale_reminder, stale_delay_notice, open_complaint,
+    for rule in (suppression, consent, unwanted_by_owner, stale_delay_notice, open_complaint,
                  undelivered_order, frequency_cap, survey_fatigue, quiet_hours):
         decision = rule(message, facts, rules, now)
         if decision is not SEND:
@@ -100,30 +104,27 @@ def _first_no(message, facts, rules, now) -> Decision:
 def suppression(message, facts, rules, now) -> Decision:
     customer = message.customer
     if customer.do_not_contact:
-        return Decision("suppress", "do_not_contact")
+        return Decision("suppress", Reason.DO_NOT_CONTACT)
     if not customer.email:
-        return Decision("suppress", "no_email")
+        return Decision("suppress", Reason.NO_EMAIL)
     email = customer.email.lower()
     if (email, "") in facts.suppressed:  # bounced or complained: nothing at all
         return Decision("suppress", facts.suppressed[(email, "")])
     if message.category != Category.TRANSACTIONAL and (email, message.category) in facts.suppressed:
-        return Decision("suppress", "unsubscribed")
+        return Decision("suppress", Reason.UNSUBSCRIBED)
     return SEND
 
 
 def consent(message, facts, rules, now) -> Decision:
     if message.category == Category.PROMOTIONAL and not message.customer.marketing_consent:
-        return Decision("suppress", "no_consent")
+        return Decision("suppress", Reason.NO_CONSENT)
     return SEND
 
 
-def stale_reminder(message, facts, rules, now) -> Decision:
-    """A survey reminder whose survey was answered (or expired) meanwhile is moot."""
-    if message.data.get("reminder_of_invitation"):
-        from surveys.selectors import reminder_still_wanted
-
-        if not reminder_still_wanted(message):
-            return Decision("cancel", "survey_answered")
+def unwanted_by_owner(message, facts, rules, now) -> Decision:
+    """The app that owns the kind says it is moot (a reminder of a survey answered meanwhile)."""
+    if message.pk in facts.unwanted:
+        return Decision("cancel", facts.unwanted[message.pk])
     return SEND
 
 
@@ -136,11 +137,11 @@ def stale_delay_notice(message, facts, rules, now) -> Decision:
 
     delivery = getattr(message.sale, "delivery", None)
     if delivery is None or not delivery.is_open:
-        return Decision("cancel", "delivered")
+        return Decision("cancel", Reason.DELIVERED)
     if not delivery.is_late_on(timezone.localdate(now)):
-        return Decision("cancel", "no_longer_late")
+        return Decision("cancel", Reason.NO_LONGER_LATE)
     if message.data.get("new_date") != announced_date(delivery):
-        return Decision("cancel", "superseded")
+        return Decision("cancel", Reason.SUPERSEDED)
     return SEND
 
 
@@ -148,7 +149,7 @@ def open_complaint(message, facts, rules, now) -> Decision:
     """No offers and no questionnaires while the customer's problem waits."""
     if (message.category in (Category.PROMOTIONAL, Category.SURVEY)
             and message.customer_id in facts.unresolved):
-        return Decision("defer", "open_complaint", now + RECHECK_COMPLAINT)
+        return Decision("defer", Reason.OPEN_COMPLAINT, now + RECHECK_COMPLAINT)
     return SEND
 
 
@@ -158,7 +159,7 @@ def undelivered_order(message, facts, rules, now) -> Decision:
         return SEND
     delivery = getattr(message.sale, "delivery", None)
     if delivery is not None and delivery.is_open:
-        return Decision("defer", "order_not_delivered", now + RECHECK_DELIVERY)
+        return Decision("defer", Reason.ORDER_NOT_DELIVERED, now + RECHECK_DELIVERY)
     return SEND
 
 
@@ -170,7 +171,7 @@ def frequency_cap(message, facts, rules, now) -> Decision:
         return SEND
     # Free again once enough of the period's messages have aged out of it.
     oldest_to_expire = sent[len(sent) - rules.frequency_cap]
-    return Decision("defer", "frequency_cap",
+    return Decision("defer", Reason.FREQUENCY_CAP,
                     oldest_to_expire + dt.timedelta(days=rules.frequency_period_days))
 
 
@@ -187,7 +188,7 @@ def survey_fatigue(message, facts, rules, now) -> Decision:
         return SEND
     last = facts.last_survey.get(message.customer_id)
     if last and now < last + dt.timedelta(days=rules.survey_fatigue_days):
-        return Decision("defer", "survey_fatigue", last + dt.timedelta(days=rules.survey_fatigue_days))
+        return Decision("defer", Reason.SURVEY_FATIGUE, last + dt.timedelta(days=rules.survey_fatigue_days))
     return SEND
 
 
@@ -210,4 +211,4 @@ def quiet_hours(message, facts, rules, now) -> Decision:
     wake = local.replace(hour=end, minute=0, second=0, microsecond=0)
     if wake <= local:
         wake += dt.timedelta(days=1)
-    return Decision("defer", "quiet_hours", wake)
+    return Decision("defer", Reason.QUIET_HOURS, wake)

@@ -15,7 +15,15 @@ from django.utils import timezone
 from customers.choices import ComplaintStatus, TimelineKind
 from customers.models import Complaint, Customer
 from customers.services import timeline_add
-from followups.models import Category, FollowupRules, Message, MessageEvent, Suppression, SuppressionReason
+from followups.models import (
+    Category,
+    EventKind,
+    FollowupRules,
+    Message,
+    MessageEvent,
+    Suppression,
+    SuppressionReason,
+)
 
 NON_TRANSACTIONAL = (Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL)
 REOPEN_WITHIN = dt.timedelta(days=14)
@@ -54,13 +62,9 @@ def on_tracking(sender, event, esp_name, **kwargs):
                           else NON_TRANSACTIONAL)
             suppress(email, SuppressionReason.UNSUBSCRIBED, categories)
         elif is_soft(event):
-            soft = MessageEvent.objects.filter(event__in=["deferred", "bounced"], detail__startswith=SOFT,
-                                               message__to_email__iexact=email).count()
+            soft = MessageEvent.objects.filter(soft=True, message__to_email__iexact=email).count()
             if soft >= FollowupRules.current().soft_bounce_limit:
                 suppress(email, SuppressionReason.SOFT_BOUNCES)
-
-
-SOFT = "soft: "
 
 
 def is_soft(event) -> bool:
@@ -78,11 +82,12 @@ def is_soft(event) -> bool:
 
 def record_event(message: Message, event) -> bool:
     detail = event.description or event.reject_reason or event.click_url or event.mta_response or ""
-    detail = (SOFT if is_soft(event) else "") + str(detail)
+    kind = {"failed": EventKind.FAILED_ESP}.get(event.event_type, event.event_type)
     try:
         with transaction.atomic():
             MessageEvent.objects.create(
-                message=message, event=event.event_type, at=event.timestamp or timezone.now(),
+                message=message, event=kind if kind in EventKind.values else EventKind.UNKNOWN,
+                soft=is_soft(event), at=event.timestamp or timezone.now(),
                 detail=str(detail)[:300], esp_event_id=event.event_id or None,
                 data={"esp": str(event.esp_event)[:2000]} if event.esp_event else {})
     except IntegrityError:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self):
+        from followups import kinds
+        from followups.models import Kind
+        from surveys.selectors import reminders_unwanted
+
+        for kind in (Kind.SURVEY, Kind.CASE_SURVEY):
+            kinds.register(kind, unwanted=reminders_unwanted)

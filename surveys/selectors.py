@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Complaint, Sale
-from followups.models import Kind, Message, State
+from followups.models import Kind, Message, Reason, State
 from postsale.lib.tokens import token_hash
 from surveys.definitions import CSAT, NPS, SurveyType
 from surveys.models import Answer, Invitation, InvitationToken
@@ -41,13 +41,19 @@ def invitation_by_token(token: str) -> Invitation | None:
     return link.invitation
 
 
-def reminder_still_wanted(message: Message) -> bool:
-    """For the engine at send time: a reminder whose invitation was answered or expired is moot."""
-    reminded = (message.data or {}).get("reminder_of_invitation")
+def reminders_unwanted(messages: list[Message]) -> dict[int, str]:
+    """For the engine at send time, one query per batch: reminders whose invitation was answered
+    or expired meanwhile are moot."""
+    reminded = {m.pk: (m.data or {}).get("reminder_of_invitation") for m in messages}
+    reminded = {pk: invitation for pk, invitation in reminded.items() if invitation}
     if not reminded:
-        return True
-    return Invitation.objects.filter(pk=reminded, answered_at__isnull=True,
-                                     expires_at__gt=timezone.now()).exists()
+        return {}
+    still_open = set(Invitation.objects.filter(pk__in=set(reminded.values()),
+                                               answered_at__isnull=True,
+                                               expires_at__gt=timezone.now())
+                     .values_list("pk", flat=True))
+    return {pk: Reason.SURVEY_ANSWERED for pk, invitation in reminded.items()
+            if invitation not in still_open}
 
 
 @dataclass

@@ -35,7 +35,7 @@ def test_a_waiting_notice_whose_estimate_came_back_before_the_promise_is_cancell
                                    "estimated_date": dt.date(2026, 6, 6)})
         dispatch_due()  # night: deferred to the morning
         (notice,) = notices(sale)
-        assert notice.state == State.PLANNED and notice.reason == "deferred:quiet_hours"
+        assert notice.state == State.PLANNED and notice.reason == "quiet_hours"
         shop.update_delivery(sale, estimated_date=dt.date(2026, 6, 3))
     with time_machine.travel(night + dt.timedelta(hours=11), tick=False):
         dispatch_due()
@@ -154,7 +154,7 @@ def test_the_case_survey_after_a_detractors_case_is_not_held_by_survey_fatigue(
     assert first.state == State.SENT
     assert case_survey.state == State.SENT  # the recovery loop closes
     # ...and the fatigue window still keeps the next delivery survey back.
-    assert later.state == State.PLANNED and later.reason == "deferred:survey_fatigue"
+    assert later.state == State.PLANNED and later.reason == "survey_fatigue"
     assert FollowupRules.current().survey_fatigue_days == 30
 
 

@@ -25,7 +25,7 @@ def test_the_outbox_lists_messages_with_state_and_filters(support_client, some_m
     assert page.status_code == 200 and len(page.context["object_list"]) == 3
     assert not support_client.get("/followups/messages/?state=planned").context["object_list"]
     detail = support_client.get(f"/followups/messages/{some_mail[0].pk}/")
-    assert detail.status_code == 200 and "sent" in detail.content.decode()
+    assert detail.status_code == 200 and "Enviado" in detail.content.decode()
 
 
 def test_the_outbox_page_has_an_empty_state(support_client):
@@ -37,7 +37,7 @@ def test_messages_appear_on_the_customer_page_with_their_events(support_client, 
     message = some_mail[0]
     page = support_client.get(f"/customers/{message.customer_id}/")
     assert list(page.context["outbox_messages"]) == [message]
-    assert "sent" in page.content.decode()
+    assert "Enviado" in page.content.decode()
 
 
 def test_the_messages_api_is_read_only_and_filterable(client, manager, some_mail):

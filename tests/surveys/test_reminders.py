@@ -7,7 +7,7 @@ from django.utils import timezone
 from followups.models import Kind, Message
 from surveys.invitations import invitation_for_message, reminders_plan
 from surveys.models import Invitation, InvitationToken
-from surveys.selectors import reminder_still_wanted
+from surveys.selectors import reminders_unwanted
 from surveys.tasks import survey_reminders_sweep_task
 from tests.surveys.conftest import Surveyed, answer_as_person, delivered_sale, sent_message
 
@@ -68,9 +68,21 @@ def test_a_reminder_is_moot_once_answered(browser, nps_survey):
     with days_later(4):
         reminders_plan()
     reminder = reminders().get()
-    assert reminder_still_wanted(reminder)
+    assert reminders_unwanted([reminder]) == {}
     answer_as_person(browser, nps_survey, score=9)
-    assert not reminder_still_wanted(reminder)
+    assert reminders_unwanted([reminder]) == {reminder.pk: "survey_answered"}
+
+
+def test_the_moot_check_is_one_query_for_a_whole_batch(browser, django_assert_num_queries):
+    surveys = [Surveyed(sent_message(sale=delivered_sale())) for _ in range(5)]
+    with days_later(4):
+        reminders_plan()
+    answer_as_person(browser, surveys[0], score=9)
+    batch = list(reminders())
+    with django_assert_num_queries(1):
+        moot = reminders_unwanted(batch)
+    assert set(moot) == {m.pk for m in batch if m.data["reminder_of_invitation"] ==
+                         surveys[0].invitation.pk}
 
 
 def test_the_sweep_works_in_batches_with_a_fixed_number_of_queries(django_assert_max_num_queries):
