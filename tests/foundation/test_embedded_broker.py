@@ -100,7 +100,8 @@ def test_an_unreadable_message_is_set_aside_and_the_next_one_arrives(tmp_path, c
 def test_the_embedded_default_uses_it_with_every_folder_under_var_dir(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
     code = ("import django; django.setup(); from django.conf import settings as s; "
-            "print(s.CELERY_BROKER_TRANSPORT); "
+            "from postsale.celery import app; t = type(app.connection_for_write().transport); "
+            "print(f'{t.__module__}:{t.__name__}'); "
             "print([v for v in s.CELERY_BROKER_TRANSPORT_OPTIONS.values() if isinstance(v, str)])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={**env, "VAR_DIR": str(tmp_path), "DEBUG": "true",
