@@ -14,22 +14,38 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine, TimelineEntry
+from postsale.lib import dates
+
+
+class CustomerForm(forms.ModelForm):
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        if value:
+            dates.check(dates.birth_date_problem(value))
+        return value
+
+
+class SaleForm(forms.ModelForm):
+    def clean_ordered_at(self):
+        value = self.cleaned_data.get("ordered_at")
+        if value:
+            dates.check(dates.order_time_problem(value))
+        return value
 
 
 class DeliveryForm(forms.ModelForm):
-    """The admin builds the form's fields; this adds the check across the sale."""
+    """The admin builds the form's fields; this adds the date rules across the sale."""
 
     def clean(self):
         cleaned = super().clean()
-        sale = cleaned.get("sale")
-        if sale is None:
+        sale = cleaned.get("sale") or getattr(self.instance, "sale", None)
+        if sale is None or sale.ordered_at is None:  # a new sale's inline: SaleForm checks its time
             return cleaned
         # ordered_at is not a form field, so the model's own constraint check skips it.
         self.instance.ordered_at = sale.ordered_at
-        delivered_at = cleaned.get("delivered_at")
-        if delivered_at and sale.ordered_at and delivered_at < sale.ordered_at:
-            self.add_error("delivered_at",
-                           _("A delivery cannot arrive before the order was placed."))
+        for name, problem in dates.delivery_problems(cleaned, ordered_at=sale.ordered_at).items():
+            if name in self.fields:
+                self.add_error(name, problem)
         return cleaned
 
 
@@ -40,6 +56,7 @@ def _touch_status(delivery: Delivery, changed_data: list[str]) -> None:
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerForm
     list_display = ("external_id", "name", "email", "language", "lifecycle_stage",
                     "marketing_consent", "do_not_contact", "created_at")
     list_filter = ("lifecycle_stage", "language", "marketing_consent", "do_not_contact")
@@ -74,6 +91,7 @@ class DeliveryInline(admin.StackedInline):
 
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
+    form = SaleForm
     list_display = ("external_id", "customer", "ordered_at", "channel", "total", "currency",
                     "delivery__status")
     # A date filter rather than a date hierarchy: its links are ranges on the index, where the

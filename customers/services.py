@@ -25,6 +25,7 @@ from customers.choices import (
     TimelineKind,
 )
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine, TimelineEntry
+from postsale.lib import dates
 
 # Hours to first response and to resolution, per severity.
 SLA_HOURS = {
@@ -143,9 +144,11 @@ def _validate_sale(*, ordered_at, lines: list[LineData], delivery: dict | None):
             errors["lines"] = _("Quantities must be greater than zero.")
         if line.unit_price < 0:
             errors["lines"] = _("Prices cannot be negative.")
-    delivered_at = (delivery or {}).get("delivered_at")
-    if delivered_at and ordered_at and delivered_at < ordered_at:
-        errors["delivered_at"] = _("A delivery cannot arrive before the order was placed.")
+    ordered_problem = dates.order_time_problem(ordered_at)
+    if ordered_problem:
+        errors["ordered_at"] = ordered_problem
+    else:
+        errors.update(dates.delivery_problems(delivery or {}, ordered_at=ordered_at))
     if errors:
         raise ValidationError(errors)
 
@@ -256,9 +259,9 @@ def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | 
             values["delivered_at"] = stamp
     if values.get("delivered_at") and "status" not in values:
         values["status"] = DeliveryStatus.DELIVERED
-    if values.get("delivered_at") and values["delivered_at"] < delivery.ordered_at:
-        raise ValidationError(
-            {"delivered_at": _("A delivery cannot arrive before the order was placed.")})
+    problems = dates.delivery_problems(values, ordered_at=delivery.ordered_at)
+    if problems:
+        raise ValidationError(problems)
     changed = [k for k, v in values.items() if getattr(delivery, k) != v]
     if not changed:
         return None
@@ -294,10 +297,9 @@ def delivery_add(*, sale: Sale, author=None, **values) -> Delivery:
 
     One transaction; a timeline entry and DELIVERY_CHANGED, as for a delivery sent with the sale.
     """
-    delivered_at = values.get("delivered_at")
-    if delivered_at and delivered_at < sale.ordered_at:
-        raise ValidationError(
-            {"delivered_at": _("A delivery cannot arrive before the order was placed.")})
+    problems = dates.delivery_problems(values, ordered_at=sale.ordered_at)
+    if problems:
+        raise ValidationError(problems)
     with transaction.atomic():
         Sale.objects.select_for_update().filter(pk=sale.pk).first()  # one delivery per sale
         existing = Delivery.objects.filter(sale=sale).first()

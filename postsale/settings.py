@@ -134,12 +134,17 @@ REDIS_URL = envstr("REDIS_URL", "")
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    # filesystem:// is kombu's transport with atomic writes (postsale/lib/filebroker.py, made the
+    # scheme's transport in postsale/celery.py); every folder, the exchange tables' "control"
+    # too, under VAR_DIR, never the working directory.
+    for sub in ("queue", "processed", "control", "bad"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "bad_folder": str(BROKER_DIR / "bad"),
         "store_processed": False,
     }
 else:

@@ -4,6 +4,7 @@ from django_filters import rest_framework as filters
 
 from customers.choices import ComplaintStatus
 from customers.models import Complaint, Customer, Delivery, Sale
+from postsale.lib.dates import SafeIsoDateTimeFilter
 
 
 class CustomerFilter(filters.FilterSet):
@@ -18,10 +19,10 @@ class CustomerFilter(filters.FilterSet):
 class SaleFilter(filters.FilterSet):
     customer = filters.NumberFilter(field_name="customer_id", label=_("Customer id"))
     customer_external_id = filters.CharFilter(field_name="customer__external_id")
-    ordered_after = filters.DateTimeFilter(field_name="ordered_at", lookup_expr="gte",
-                                           label=_("Ordered at or after (ISO 8601)"))
-    ordered_before = filters.DateTimeFilter(field_name="ordered_at", lookup_expr="lt",
-                                            label=_("Ordered before (ISO 8601)"))
+    ordered_after = SafeIsoDateTimeFilter(field_name="ordered_at", lookup_expr="gte",
+                                          label=_("Ordered at or after (ISO 8601)"))
+    ordered_before = SafeIsoDateTimeFilter(field_name="ordered_at", lookup_expr="lt",
+                                           label=_("Ordered before (ISO 8601)"))
 
     class Meta:
         model = Sale

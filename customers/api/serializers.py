@@ -16,6 +16,7 @@ from rest_framework import serializers
 from accounts.roles import MANAGER, SUPPORT
 from customers.choices import Channel, CompensationKind, ComplaintStatus, Reason, Severity
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
+from postsale.lib import dates
 
 # Sale.total is DECIMAL(12, 2): a larger sum would be a database error, so it is a 400 here.
 MAX_TOTAL = Decimal("9999999999.99")
@@ -120,8 +121,9 @@ def validate_time_zone(value: str) -> str:
 
 
 def validate_birth_date(value):
-    if value and value > timezone.localdate():
-        raise serializers.ValidationError(_("A birth date cannot be in the future."))
+    problem = value and dates.birth_date_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
     return value
 
 
@@ -187,11 +189,17 @@ class SaleInput(serializers.Serializer):
     lines = SaleLineInput(many=True, allow_empty=False, max_length=MAX_LINES)
     delivery = DeliveryInput(required=False, allow_null=True)
 
+    def validate_ordered_at(self, value):
+        problem = dates.order_time_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
     def validate(self, attrs):
-        delivered_at = (attrs.get("delivery") or {}).get("delivered_at")
-        if delivered_at and delivered_at < attrs["ordered_at"]:
-            raise serializers.ValidationError({"delivery": {"delivered_at": [
-                _("A delivery cannot arrive before the order was placed.")]}})
+        problems = dates.delivery_problems(attrs.get("delivery") or {}, ordered_at=attrs["ordered_at"])
+        if problems:
+            raise serializers.ValidationError(
+                {"delivery": {name: [problem] for name, problem in problems.items()}})
         if sum(line["quantity"] * line["unit_price"] for line in attrs["lines"]) > MAX_TOTAL:
             raise serializers.ValidationError({"lines": [_("The order total is too large.")]})
         return attrs

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from customers.choices import Channel, DeliveryStatus, Language
 from customers.importing.formats import CANONICAL_COLUMNS, Format, Record
 from customers.importing.report import ImportReport
+from postsale.lib import dates
 
 MAX_QUANTITY = 2_147_483_647
 MAX_PRICE = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
@@ -102,6 +103,9 @@ class LineCleaner:
         self.postgres = postgres
         self.null = NULL if postgres else None
         self._moments: dict[str, tuple[dt.datetime, str]] = {}  # an order's lines repeat its time
+        self._births: dict[str, tuple[str, str | None]] = {}  # (staging text, problem)
+        self._orders: dict[str, tuple] = {}  # ordered_at text: (problem, moment, delivery bounds)
+        self.latest_order = dates.latest_order()
 
     def clean(self, record: Record) -> tuple | None:
         """The staging row, every value a string (or the backend's NULL), or None if bad."""
@@ -119,21 +123,24 @@ class LineCleaner:
             bad.append(("order_id", _("is required")))
         if not item_name:
             bad.append(("item_name", _("is required")))
-        ordered_at = self._moment(ordered_raw, "ordered_at", bad, required=True)
+        ordered_at, bounds = self._order_time(ordered_raw, bad)
         delivered_at = self._moment(delivered_raw, "delivered_at", bad)
-        if ordered_at and delivered_at and delivered_at[0] < ordered_at[0]:
-            bad.append(("delivered_at", _("cannot be before ordered_at")))
+        if ordered_at and delivered_at:
+            _problem(dates.delivered_time_problem(delivered_at[0], ordered_at=ordered_at[0]),
+                     "delivered_at", bad)
+        elif delivered_at:
+            _problem(dates.offset_problem(delivered_at[0]), "delivered_at", bad)
         customer_key = self._customer_key(customer_id, email, bad)
         n = self.null
         row = (
             str(line), order_id, ordered_at[1] if ordered_at else n,
             _choice(channel_raw, CHANNELS, "channel", bad) or Channel.ONLINE.value,
             _currency(currency_raw, bad), customer_key, email or n, name or n, phone or n,
-            _date(birth_raw, "customer_birth_date", bad) or n,
+            self._birth_date(birth_raw, bad) or n,
             _choice(language_raw, LANGUAGES, "customer_language", bad) or n, sku or n, item_name,
             category or n, _quantity(quantity_raw, bad), _price(price_raw, bad),
-            _date(promised_raw, "promised_delivery_date", bad) or n,
-            _date(estimated_raw, "estimated_delivery_date", bad) or n,
+            _delivery_date(promised_raw, "promised_delivery_date", bounds, bad) or n,
+            _delivery_date(estimated_raw, "estimated_delivery_date", bounds, bad) or n,
             delivered_at[1] if delivered_at else n, carrier or n, tracking or n,
             _choice(status_raw, STATUSES, "delivery_status", bad) or n)
         if bad:
@@ -155,6 +162,36 @@ class LineCleaner:
                                             "characters)")))
         return key
 
+    def _birth_date(self, raw: str, bad: list) -> str | None:
+        if not raw:
+            return None
+        checked = self._births.get(raw)
+        if checked is None:
+            try:
+                value, text = _iso_date(raw)
+            except ValueError:
+                bad.append(("customer_birth_date", _("must be an ISO 8601 date, e.g. 2024-03-05")))
+                return None
+            checked = self._births[raw] = (text, dates.birth_date_problem(value))
+        text, problem = checked
+        return None if _problem(problem, "customer_birth_date", bad) else text
+
+    def _order_time(self, raw: str, bad: list):
+        """(the _moment tuple, the bounds of its delivery dates), or (None, None) if bad."""
+        checked = self._orders.get(raw)
+        if checked is None:
+            moment = self._moment(raw, "ordered_at", bad, required=True)
+            if moment is None:
+                return None, None
+            problem = dates.order_time_problem(moment[0], latest=self.latest_order)
+            if len(self._orders) > 10_000:
+                self._orders.clear()
+            checked = self._orders[raw] = (
+                (problem, None, None) if problem else
+                (None, moment, dates.delivery_date_bounds(moment[0])))
+        problem, moment, bounds = checked
+        return (None, None) if _problem(problem, "ordered_at", bad) else (moment, bounds)
+
     def _moment(self, raw: str, field: str, bad: list, *, required: bool = False):
         """(aware datetime, its staging text), or None; naive times are the shop's local time."""
         if not raw:
@@ -169,20 +206,25 @@ class LineCleaner:
         except ValueError:
             bad.append((field, _("must be an ISO 8601 date and time, e.g. 2024-03-05T14:30:00+01:00")))
             return None
-        if len(self._moments) > 10_000:
-            self._moments.clear()
-        self._moments[raw] = result = (value, self._staged(raw, value))
-        return result
-
-    def _staged(self, raw: str, value: dt.datetime) -> str:
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.zone)
-        elif self.postgres and MOMENT_RE.fullmatch(raw):
-            return raw
+        try:
+            utc = value.astimezone(dt.UTC)
+        except OverflowError:  # 0001-01-01 at +01:00 is a year before 1 in UTC
+            bad.append((field, _("The date is out of range.")))
+            return None
+        if len(self._moments) > 10_000:
+            self._moments.clear()
+        self._moments[raw] = result = (value, self._staged(raw, utc))
+        return result
+
+    def _staged(self, raw: str, utc: dt.datetime) -> str:
         if self.postgres:
-            return value.isoformat()
+            # The raw text when PostgreSQL reads it as it is (and the offset is one it accepts:
+            # the rules refuse the line otherwise, before COPY sees it); else an unambiguous UTC.
+            return raw if MOMENT_RE.fullmatch(raw) else utc.isoformat()
         # What Django stores in SQLite: UTC, naive, "YYYY-MM-DD HH:MM:SS[.ffffff]".
-        return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+        return str(utc.replace(tzinfo=None))
 
 
 def _check_lengths(values: tuple[str, ...], bad: list) -> None:
@@ -191,20 +233,29 @@ def _check_lengths(values: tuple[str, ...], bad: list) -> None:
             bad.append((field, _("must be at most %(max)d characters") % {"max": limit}))
 
 
-def _date(raw: str, field: str, bad: list) -> str | None:
+def _problem(problem: str | None, field: str, bad: list) -> bool:
+    if problem:
+        bad.append((field, problem))
+    return bool(problem)
+
+
+def _delivery_date(raw: str, field: str, bounds, bad: list) -> str | None:
     if not raw:
         return None
     try:
-        return _iso_date(raw)
+        value, text = _iso_date(raw)
     except ValueError:
         bad.append((field, _("must be an ISO 8601 date, e.g. 2024-03-05")))
         return None
+    if bounds and _problem(dates.delivery_date_problem(value, bounds=bounds), field, bad):
+        return None
+    return text
 
 
 @lru_cache(maxsize=4096)  # promised dates and birthdays repeat across a file's lines
-def _iso_date(raw: str) -> str:
+def _iso_date(raw: str) -> tuple[dt.date, str]:
     value = dt.date.fromisoformat(raw)
-    return raw if DATE_RE.fullmatch(raw) else value.isoformat()
+    return value, (raw if DATE_RE.fullmatch(raw) else value.isoformat())
 
 
 def _choice(raw: str, table: dict[str, str], field: str, bad: list) -> str | None:

@@ -4,12 +4,13 @@ from rest_framework import viewsets
 
 from followups.api.serializers import MessageSerializer
 from followups.models import Message, MessageEvent
+from postsale.lib.dates import SafeIsoDateTimeFilter
 
 
 class MessageFilter(filters.FilterSet):
     customer_external_id = filters.CharFilter(field_name="customer__external_id")
-    planned_after = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="gte")
-    planned_before = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="lt")
+    planned_after = SafeIsoDateTimeFilter(field_name="planned_at", lookup_expr="gte")
+    planned_before = SafeIsoDateTimeFilter(field_name="planned_at", lookup_expr="lt")
 
     class Meta:
         model = Message

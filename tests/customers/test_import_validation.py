@@ -68,7 +68,7 @@ def test_each_bad_line_is_reported_with_its_line_number_and_field_and_nothing_is
     assert any(m.startswith("line 6, channel: “carrier pigeon” is not one of") for m in found)
     assert "line 7, customer_email: is not a valid e-mail address" in found
     assert "line 8, currency: must be a 3-letter currency code such as EUR" in found
-    assert "line 9, delivered_at: cannot be before ordered_at" in found
+    assert "line 9, delivered_at: A delivery cannot arrive before the order was placed." in found
     assert ("line 10, customer_id: is required: the customer needs an id or an e-mail address"
             in found)
     assert {"line 11, order_id: is required", "line 11, item_name: is required"} <= set(found)

@@ -111,7 +111,8 @@ def test_only_open_parcels_promised_lately_are_swept(shop):
     parcel(shop, status="delivered")
     parcel(shop, status="returned")
     parcel(shop, status="failed")
-    parcel(shop, promised=dt.date(2026, 1, 2))  # promised two months before: stale data
+    # ordered and promised two months before, never moved since: stale data, not news
+    parcel(shop, promised=dt.date(2026, 1, 2), ordered_at=NOON - days(70))
     waiting = parcel(shop, status="pending", promised=None)
     assert sweep_at(NOON + days(4)) == 1
     assert Complaint.objects.get().sale == waiting

@@ -87,3 +87,64 @@ def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path, stop_signal):
     time.sleep(1)
     left = [pid for pid in tree if alive(pid)]
     assert left == [], f"processes left behind: {left}"
+
+
+def children_named(pid: int, word: str) -> list[int]:
+    """The direct children of pid whose command line has word (the worker's main process)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                         text=True).stdout
+    found = []
+    for child in map(int, out.split()):
+        try:
+            argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            continue
+        if word.encode() in argv:
+            found.append(child)
+    return found
+
+
+def wait_for(predicate, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_crashed_worker_is_restarted_and_a_crash_loop_stops_everything(tmp_path):
+    port = free_port()
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "RUN_ADDRESS": f"127.0.0.1:{port}",
+           "DEBUG": "true", "RUN_CRASH_LIMIT": "2"}
+    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    log = tmp_path / "run.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "postsale.run"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/accounts/login/")
+        first = wait_for(lambda: children_named(proc.pid, "worker"), what="the worker")[0]
+        os.kill(first, signal.SIGKILL)
+
+        second = wait_for(lambda: [p for p in children_named(proc.pid, "worker") if p != first],
+                          what="a new worker")[0]
+        assert "worker exited with code -9; restarting it in 1 s." in log.read_text()
+        assert proc.poll() is None
+        assert "csrfmiddlewaretoken" in wait_http(f"http://127.0.0.1:{port}/accounts/login/")
+        tree = descendants(proc.pid)
+
+        os.kill(second, signal.SIGKILL)  # the second crash in the window: RUN_CRASH_LIMIT=2
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    output = log.read_text()
+    assert proc.returncode == 1, output
+    assert "worker exited with code -9, crashing 2 times in 300 s; it is crash-looping" in output
+    time.sleep(1)
+    left = [pid for pid in tree if alive(pid)]
+    assert left == [], f"processes left behind: {left}"
