@@ -26,6 +26,8 @@ class AnswerForm(forms.Form):
                                         widget=forms.CheckboxSelectMultiple,
                                         label=_("What went wrong?"))
     stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Written by static/js/public.js: "none" until a person touches the page (scanners.py).
+    interaction = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def __init__(self, *args, invitation: Invitation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +63,8 @@ class AnswerForm(forms.Form):
         buy_again = {"yes": True, "no": False}.get(data.get("would_buy_again") or "")
         return {"score": data["score"], "ces_score": data.get("ces_score"),
                 "would_buy_again": buy_again, "comment": data.get("comment", ""),
-                "reasons": data.get("reasons", []), "page_stamp": data.get("stamp", "")}
+                "reasons": data.get("reasons", []), "page_stamp": data.get("stamp", ""),
+                "interaction": data.get("interaction", "")}
 
 
 def initial_for(invitation: Invitation, chosen_score: str | None) -> dict:
