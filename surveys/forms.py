@@ -42,7 +42,7 @@ class AnswerForm(forms.Form):
         """What the page shows as chosen (the posted data, else the initial values), for a
         template that writes its inputs by hand: rendering ~30 radio and checkbox widgets
         through Django's widget templates costs more than the rest of the page together."""
-        score, ces = (str(self[name].value() or "") if name in self.fields else ""
+        score, ces = (_text(self[name].value()) if name in self.fields else ""
                       for name in ("score", "ces_score"))
         reasons = {str(value) for value in self["reasons"].value() or ()}
         return {
@@ -65,6 +65,10 @@ class AnswerForm(forms.Form):
                 "would_buy_again": buy_again, "comment": data.get("comment", ""),
                 "reasons": data.get("reasons", []), "page_stamp": data.get("stamp", ""),
                 "interaction": data.get("interaction", "")}
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)  # the score 0 is a score (NPS starts at 0)
 
 
 def initial_for(invitation: Invitation, chosen_score: str | None) -> dict:
