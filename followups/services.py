@@ -7,8 +7,10 @@ of consent goes through customers.services.consent_change, which records when an
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -110,7 +112,8 @@ def delay_choice_record(*, message: Message, choice: str, phone: str = "") -> Me
     if choice not in DELAY_CHOICES:
         raise ValueError(choice)
     phone = phone_clean(phone) if phone else ""
-    with transaction.atomic():
+    # Staff read the timeline and the case: write them in the shop's language.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         message = (Message.objects.select_for_update(of=("self",))
                    .select_related("customer", "sale").get(pk=message.pk))
         previous = message.data.get("choice")
