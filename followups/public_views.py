@@ -7,6 +7,7 @@ message as an event, changes nothing, and the page asks the visitor to confirm a
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -116,7 +117,8 @@ def delay(request, token):
     if choice == "call" and not phone and not message.customer.phone:
         return _delay_page(request, message, step="ask_phone")
     try:
-        services.delay_choice_record(message=message, choice=choice, phone=phone)
+        with translation.override(message.customer.language or None):  # the error is theirs
+            services.delay_choice_record(message=message, choice=choice, phone=phone)
     except ValidationError as exc:
         return _delay_page(request, message, step="ask_phone", phone=phone,
                            error=" ".join(exc.message_dict.get("phone", exc.messages)))
