@@ -12,7 +12,6 @@ import re
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from postsale.lib.env import envcidrs
 from surveys.models import Answer, AnswerRevision, FlagReason
 from tests.browser import chromium_page
 from tests.people import PROOFPOINT
@@ -72,6 +71,8 @@ def test_the_scanner_networks_are_a_setting(nps_survey, settings):
 
 
 def test_a_bad_network_in_the_environment_fails_start_up(monkeypatch):
+    from postsale.lib.env import envcidrs
+
     monkeypatch.setenv("SCANNER_NETWORKS", "40.92.0.0/15, not-a-network")
     with pytest.raises(ImproperlyConfigured, match="not-a-network"):
         envcidrs("SCANNER_NETWORKS", [])
