@@ -367,7 +367,7 @@ def test_accepting_after_asking_to_cancel_withdraws_the_case_and_asking_again_re
 
     case = Complaint.objects.get()
     assert case.status == ComplaintStatus.CLOSED and not case.is_unresolved
-    assert "accepted the new date" in case.resolution_note
+    assert "aceptó la nueva fecha" in case.resolution_note  # the shop's language
     assert not Message.objects.filter(kind=Kind.CASE_SURVEY).exists()  # nothing to rate
 
     person_posts(client, delay_page(message), {"choice": "cancel", "confirm": "yes"})
