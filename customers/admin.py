@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers import services
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine, TimelineEntry
 from postsale.lib import dates
 
@@ -62,12 +63,16 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ("lifecycle_stage", "language", "marketing_consent", "do_not_contact")
     search_fields = ("external_id__exact", "email", "name")
     search_help_text = _("Exact external id, or part of the e-mail or name.")
-    readonly_fields = ("birthday_key", "created_at", "updated_at")
+    # When and how consent changed are the record of it: only consent_change writes them.
+    readonly_fields = ("birthday_key", "consent_at", "consent_source", "created_at", "updated_at")
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
         obj.birthday_key = Customer.birthday_key_for(obj.birth_date)
         super().save_model(request, obj, form, change)
+        if "marketing_consent" in form.changed_data:
+            services.consent_change(customer=obj, marketing_consent=obj.marketing_consent,
+                                    source="admin", author=request.user)
 
 
 class SaleLineInline(admin.TabularInline):

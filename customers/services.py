@@ -409,6 +409,21 @@ def complaint_reopen(*, complaint: Complaint, why: str, author=None) -> Complain
     return complaint
 
 
+def complaint_withdraw(*, complaint: Complaint, note: str, author=None) -> Complaint:
+    """The customer no longer wants what the case asks (a late order's new date accepted after
+    asking to cancel it): close it as withdrawn. No COMPLAINT_RESOLVED, so no case survey asks
+    how support handled what it never had to handle; asking again reopens it."""
+    with transaction.atomic():
+        complaint.status = ComplaintStatus.CLOSED
+        complaint.resolved_at = timezone.now()
+        complaint.resolution_note = note
+        complaint.save(update_fields=["status", "resolved_at", "resolution_note"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
+                     complaint=complaint, body=note,
+                     summary=_("Case #%(id)s withdrawn by the customer") % {"id": complaint.pk})
+    return complaint
+
+
 def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | None,
                          author=None) -> Complaint:
     if amount is not None and amount < 0:

@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from postsale.lib.env import envbool, envint, envlist, envstr, secret_key
+from postsale.lib.env import envbool, envcidrs, envint, envlist, envstr, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
@@ -176,6 +176,20 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)
+
+# --- Public pages: what tells a mail scanner's POST from a person's (postsale/lib/scanners.py) -
+# Networks the mail security gateways' scanners come from, as their vendors publish them for
+# allow-listing: Microsoft Exchange Online Protection, Proofpoint, Mimecast (US, EU), Barracuda.
+# A starting list: replace it with SCANNER_NETWORKS (comma-separated CIDRs) when yours differ.
+SCANNER_NETWORKS = envcidrs("SCANNER_NETWORKS", [
+    "40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/15", "104.47.0.0/17",  # Microsoft EOP
+    "67.231.144.0/20", "148.163.128.0/19",  # Proofpoint
+    "205.139.110.0/24", "207.211.30.0/24", "195.130.217.0/24", "91.220.42.0/24",  # Mimecast
+    "64.235.144.0/20", "209.222.80.0/21",  # Barracuda
+])
+# A POST sooner than this after its mail was sent is a scanner's: nobody opens a mail, its link
+# and presses a button that fast (mail scanners act on delivery).
+SCANNER_AFTER_DELIVERY_SECONDS = envint("SCANNER_AFTER_DELIVERY_SECONDS", 10)
 
 # --- Mail: kept in the app by default; any django-anymail ESP by environment -----------------
 EMAIL_ESP = envstr("EMAIL_ESP", "").strip().lower()

@@ -26,6 +26,8 @@ class AnswerForm(forms.Form):
                                         widget=forms.CheckboxSelectMultiple,
                                         label=_("What went wrong?"))
     stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Written by static/js/public.js: "none" until a person touches the page (scanners.py).
+    interaction = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def __init__(self, *args, invitation: Invitation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +42,7 @@ class AnswerForm(forms.Form):
         """What the page shows as chosen (the posted data, else the initial values), for a
         template that writes its inputs by hand: rendering ~30 radio and checkbox widgets
         through Django's widget templates costs more than the rest of the page together."""
-        score, ces = (str(self[name].value() or "") if name in self.fields else ""
+        score, ces = (_text(self[name].value()) if name in self.fields else ""
                       for name in ("score", "ces_score"))
         reasons = {str(value) for value in self["reasons"].value() or ()}
         return {
@@ -61,7 +63,12 @@ class AnswerForm(forms.Form):
         buy_again = {"yes": True, "no": False}.get(data.get("would_buy_again") or "")
         return {"score": data["score"], "ces_score": data.get("ces_score"),
                 "would_buy_again": buy_again, "comment": data.get("comment", ""),
-                "reasons": data.get("reasons", []), "page_stamp": data.get("stamp", "")}
+                "reasons": data.get("reasons", []), "page_stamp": data.get("stamp", ""),
+                "interaction": data.get("interaction", "")}
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)  # the score 0 is a score (NPS starts at 0)
 
 
 def initial_for(invitation: Invitation, chosen_score: str | None) -> dict:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from postsale.lib.scanners import AutomationReason
 from surveys.definitions import SurveyType, asks_buy_again, asks_effort, main_scale
 
 # How long a survey link works after the mail went out.
@@ -83,10 +84,8 @@ class InvitationToken(models.Model):
         return f"{self.invitation_id}:{self.token_hash[:8]}"
 
 
-class FlagReason(models.TextChoices):
-    TOO_FAST = "too_fast", _("Sent too soon after the page loaded")
-    NO_PAGE_LOAD = "no_page_load", _("No page load before it")
-    AUTOMATED_AGENT = "automated_agent", _("Known scanner or script")
+# Why a submission looks automated: one list for every public page (postsale/lib/scanners.py).
+FlagReason = AutomationReason
 
 
 class Answer(models.Model):

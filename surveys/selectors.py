@@ -34,10 +34,13 @@ def invitation_by_token(token: str) -> Invitation | None:
     One query either way, so a guess and an expired link cost the same.
     """
     link = (InvitationToken.objects
-            .select_related("invitation__customer", "invitation__sale", "invitation__answer")
-            .only(*PAGE_FIELDS).filter(token_hash=token_hash(token)).first())
+            .select_related("invitation__customer", "invitation__sale", "invitation__answer",
+                            "message")
+            .only(*PAGE_FIELDS, "message__sent_at").filter(token_hash=token_hash(token)).first())
     if link is None or link.invitation.expires_at <= timezone.now():
         return None
+    # When the mail carrying this link went out: a POST right after it is a scanner's.
+    link.invitation.link_sent_at = link.message.sent_at if link.message_id else None
     return link.invitation
 
 

@@ -25,18 +25,22 @@ COMMENT_MAX = 2000
 def answer_submit(*, invitation: Invitation, score: int, ces_score: int | None = None,
                   would_buy_again: bool | None = None, comment: str = "",
                   reasons: list[str] | tuple = (), page_stamp: str = "", ip: str | None = None,
-                  user_agent: str = "") -> AnswerRevision:
+                  user_agent: str = "", interaction: str = "",
+                  mail_sent_at: dt.datetime | None = None) -> AnswerRevision:
     """Record one submission of the answer page. One transaction, one writer per invitation.
 
     Every submission is kept as a revision with its timing, IP and user agent. A person's becomes
     the answer: the first marks the invitation answered, each change goes on the timeline, and an
-    unhappy one opens a case (once per invitation). One that looks automated is flagged and only
+    unhappy one opens a case (once per invitation). One that looks automated (the shared rule of
+    postsale/lib/scanners.py: no page load, a scanner's agent or network, seconds after the mail
+    went out at `mail_sent_at`, no interaction seen by the page's script) is flagged and only
     stands in as the answer until a person answers; it never counts, never opens a case.
     """
     values = _clean(invitation, score=score, ces_score=ces_score, would_buy_again=would_buy_again,
                     comment=comment, reasons=reasons)
     seconds = seconds_since_served(page_stamp, invitation.pk)
-    flag = automation_reason(seconds=seconds, user_agent=user_agent)
+    flag = automation_reason(seconds=seconds, user_agent=user_agent, ip=ip or "",
+                             mail_sent_at=mail_sent_at, interaction=interaction)
     now = timezone.now()
     with transaction.atomic():
         # One writer per invitation; read "answered yet?" under the lock, not from the page load.

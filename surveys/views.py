@@ -46,6 +46,7 @@ def _submitted(request, form: AnswerForm, invitation) -> bool:
     try:
         services.answer_submit(invitation=invitation, ip=client_ip(request) or None,
                                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                               mail_sent_at=getattr(invitation, "link_sent_at", None),
                                **form.submission())
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():

@@ -11,9 +11,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 
 @contextmanager
-def chromium_page():
-    """A fresh headless Chromium page. Keep ORM calls outside the block: while Playwright's sync
-    API runs, Django would open a second database connection that outlives the test."""
+def chromium_page(**options):
+    """A fresh headless Chromium page (options for new_page: user_agent, java_script_enabled...).
+    Keep ORM calls outside the block: while Playwright's sync API runs, Django would open a
+    second database connection that outlives the test."""
     if not Path(CHROMIUM).exists():
         missing(f"Chromium is not installed at {CHROMIUM}")
     try:
@@ -23,6 +24,6 @@ def chromium_page():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
-            yield chromium.new_page()
+            yield chromium.new_page(**options)
         finally:
             chromium.close()

@@ -47,6 +47,19 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def envcidrs(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of networks (10.0.0.0/8, 2001:db8::/32); a bad one fails start-up."""
+    import ipaddress
+
+    cidrs = envlist(name, default)
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {cidr!r} is not a network") from exc
+    return cidrs
+
+
 def secret_key(*, debug: bool, var_dir: Path) -> str:
     """SECRET_KEY from the environment; outside DEBUG it is required.
 

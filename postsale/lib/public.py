@@ -1,6 +1,8 @@
 """Customers' public pages (reached from a mail, no login): one decorator for their protections.
 
-- a strict Content Security Policy: only our own styles, no scripts, forms post to ourselves;
+- a strict Content Security Policy: only our own styles and our one script (static/js/public.js,
+  which reports a person's interaction to the scanner rule; every page works without it), no
+  inline code, forms post to ourselves;
 - no caching, no referrer outside the site, no indexing (the URL holds a token);
 - rate limits per client IP and per token, answered with a friendly 429 page;
 - one friendly "link not valid" page for unknown, expired and used-up tokens alike.
@@ -14,7 +16,8 @@ from django.utils import translation
 
 from postsale.lib.ratelimit import limit_exceeded
 
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 PER_IP_PER_MINUTE = getattr(settings, "PUBLIC_RATE_PER_IP", 120)
 PER_TOKEN_PER_MINUTE = getattr(settings, "PUBLIC_RATE_PER_TOKEN", 30)

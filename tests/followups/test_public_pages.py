@@ -9,6 +9,7 @@ from customers.choices import ComplaintSource, TimelineKind
 from customers.models import Complaint
 from followups.dispatch import dispatch_due, message_token
 from followups.models import Kind, Message, Suppression
+from tests.people import person_client, person_posts
 
 
 @pytest.fixture
@@ -48,12 +49,13 @@ def test_preferences_show_and_save(client, delay_notice):
     page = client.get(f"/c/p/{token}/")
     assert page.status_code == 200
     assert [on for _, _, on in page.context["choices"]] == [True, True, False]
-    response = client.post(f"/c/p/{token}/", {"relationship": "on", "promotional": "on"})
+    client = person_client()
+    response = person_posts(client, f"/c/p/{token}/", {"relationship": "on", "promotional": "on"})
     assert response.status_code == 302
     assert list(Suppression.objects.values_list("category", flat=True)) == ["survey"]
     message.customer.refresh_from_db()
     assert message.customer.marketing_consent and message.customer.consent_source == "preferences page"
-    client.post(f"/c/p/{token}/", {"survey": "on"})
+    person_posts(client, f"/c/p/{token}/", {"survey": "on"})
     assert set(Suppression.objects.values_list("category", flat=True)) == {"relationship", "promotional"}
 
 
@@ -63,7 +65,7 @@ def test_the_delay_page_shows_the_new_date_and_takes_a_choice(client, delay_noti
     body = page.content.decode()
     assert page.status_code == 200 and message.sale.external_id in body
     assert not Complaint.objects.exists()  # looking is not choosing
-    assert client.post(f"/c/d/{token}/", {"choice": "accept"}).status_code == 302
+    assert person_posts(person_client(), f"/c/d/{token}/", {"choice": "accept"}).status_code == 302
     assert message.customer.timeline.filter(kind=TimelineKind.DELAY_CHOICE).count() == 1
     assert not Complaint.objects.exists()
 
@@ -71,8 +73,12 @@ def test_the_delay_page_shows_the_new_date_and_takes_a_choice(client, delay_noti
 @pytest.mark.parametrize("choice", ["cancel", "call"])
 def test_cancel_or_call_opens_one_case_for_support(client, delay_notice, choice):
     message, token = delay_notice
-    client.post(f"/c/d/{token}/", {"choice": choice})
-    client.post(f"/c/d/{token}/", {"choice": choice})
+    message.customer.phone = "+34 600 123 456"
+    message.customer.save()
+    data = {"choice": choice, "confirm": "yes"}
+    client = person_client()
+    person_posts(client, f"/c/d/{token}/", data)
+    person_posts(client, f"/c/d/{token}/", data)
     case = Complaint.objects.get()
     assert case.source == ComplaintSource.DELAY_NOTICE and case.reason == "delivery_late"
     assert case.sale == message.sale

@@ -1,5 +1,4 @@
 import datetime as dt
-import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -15,15 +14,10 @@ from postsale.lib.tokens import token_hash
 from surveys.invitations import invitation_for_message
 from surveys.models import InvitationToken
 from tests.customers.factories import ComplaintFactory, CustomerFactory, DeliveryFactory
+from tests.people import FIREFOX, STAMP, person_client  # noqa: F401  (used by the survey tests)
 
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-STAMP = re.compile(r'name="stamp" value="([^"]+)"')
-
-
-def person_client(**extra) -> Client:
-    """A browser of its own: its own IP (rate limits count per IP) and a person's user agent."""
-    ip = "10.{}.{}.{}".format(*(secrets.randbelow(250) + 1 for _ in range(3)))
-    return Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=FIREFOX, **extra)
+# A survey mail is read a while after it went out (a POST seconds after delivery is a scanner's).
+READ_AFTER = dt.timedelta(hours=1)
 
 
 @pytest.fixture
@@ -32,8 +26,8 @@ def browser(db):
 
 
 def sent_message(*, kind=Kind.SURVEY, customer=None, sale=None, complaint=None, data=None,
-                 key=None):
-    """An outbox row as the engine's dispatch leaves it once sent: its links' token set."""
+                 key=None, sent_ago: dt.timedelta = READ_AFTER):
+    """An outbox row as the engine's dispatch left it `sent_ago`: its links' token set."""
     now = timezone.now()
     customer = customer or (sale.customer if sale else complaint.customer)
     message = message_plan(kind=kind, customer_id=customer.pk, sale_id=sale.pk if sale else None,
@@ -41,7 +35,8 @@ def sent_message(*, kind=Kind.SURVEY, customer=None, sale=None, complaint=None, 
                            dedupe_key=key or f"{kind}:test:{secrets.token_hex(4)}",
                            planned_at=now, expires_at=now + dt.timedelta(days=7), data=data)
     token = message_token(message)
-    message.state, message.sent_at, message.token_hash = State.SENT, now, token_hash(token)
+    message.state, message.sent_at, message.token_hash = (State.SENT, now - sent_ago,
+                                                          token_hash(token))
     message.save()
     message.page_token = token  # the raw token of the mail's links (order page, delay choice)
     return message

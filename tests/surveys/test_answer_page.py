@@ -42,6 +42,10 @@ def test_the_page_shows_the_chosen_score_selected_and_only_first_name_and_order(
     assert 'lang="es"' in body
 
 
+def test_the_score_zero_chosen_in_the_mail_is_shown_chosen(browser, nps_survey):
+    assert checked_scores(browser.get(nps_survey.score_path(0)).content.decode()) == ["0"]
+
+
 def test_posting_records_the_answer_and_shows_thanks(browser, nps_survey):
     response = answer_as_person(browser, nps_survey, score=9, comment="Muy contento",
                                 would_buy_again="yes")

@@ -15,10 +15,12 @@ pytestmark = pytest.mark.django_db
 PROOFPOINT = "Mozilla/5.0 (compatible; Proofpoint URL Defense)"
 
 
-def scanner_posts(survey, *, score=0, user_agent=None, stamp=True, after_seconds=1.0):
-    client = person_client()
+def scanner_posts(survey, *, score=0, user_agent=None, stamp=True, after_seconds=1.0,
+                  interaction="none", ip=None):
+    """A scanner that renders the page (its script runs, nobody touches it) and submits it."""
+    client = person_client(**({"REMOTE_ADDR": ip} if ip else {}))
     page = client.get(survey.score_path(score))
-    data = {"score": score}
+    data = {"score": score, "interaction": interaction}
     if stamp:
         data["stamp"] = page_stamp_from(page)
     headers = {"HTTP_USER_AGENT": user_agent} if user_agent is not None else {}
@@ -32,8 +34,10 @@ def period():
 
 
 @pytest.mark.parametrize("how, reason", [
-    ({"after_seconds": 1.0}, FlagReason.TOO_FAST),
-    ({"stamp": False, "after_seconds": 30}, FlagReason.NO_PAGE_LOAD),
+    ({"after_seconds": 1.0}, FlagReason.NO_INTERACTION),
+    ({"stamp": False, "after_seconds": 30, "interaction": ""}, FlagReason.NO_PAGE_LOAD),
+    ({"ip": "40.107.3.9", "after_seconds": 30, "interaction": "click"},
+     FlagReason.SCANNER_NETWORK),
     ({"user_agent": PROOFPOINT, "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
     ({"user_agent": "python-requests/2.32", "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
     ({"user_agent": "", "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
@@ -90,4 +94,6 @@ def test_a_stamp_is_bound_to_its_invitation_and_cannot_be_forged():
 def test_a_headless_browser_taking_its_time_is_not_flagged_by_its_agent_alone():
     agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari/537.36"
     assert automation_reason(seconds=12.0, user_agent=agent) == ""
-    assert automation_reason(seconds=0.4, user_agent=agent) == FlagReason.TOO_FAST
+    assert automation_reason(seconds=0.4, user_agent=agent) == ""  # fast is not a machine
+    assert automation_reason(seconds=0.4, user_agent=agent,
+                             interaction="none") == FlagReason.NO_INTERACTION
