@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from followups.models import FollowupRules, MessageTemplate
@@ -15,21 +16,15 @@ class FollowupRulesForm(forms.ModelForm):
             "survey_fatigue_days", "quiet_hours_start", "quiet_hours_end", "soft_bounce_limit",
         ]
 
-    def clean_survey_days_by_category(self):
-        value = self.cleaned_data["survey_days_by_category"] or {}
-        if not isinstance(value, dict) or not all(
-                isinstance(days, int) and 0 <= days <= 365 for days in value.values()):
-            raise forms.ValidationError(
-                _('Use {"category": days}, with days a whole number from 0 to 365.'))
-        return value
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("quiet_hours_start", "quiet_hours_end", "birthday_hour"):
-            hour = cleaned.get(name)
-            if hour is not None and hour > 23:
-                self.add_error(name, _("An hour goes from 0 to 23."))
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's bounds, also as the browser's min and max.
+        for name, field in self.fields.items():
+            for validator in FollowupRules._meta.get_field(name).validators:
+                if isinstance(validator, MinValueValidator):
+                    field.widget.attrs["min"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    field.widget.attrs["max"] = validator.limit_value
 
 
 class MessageTemplateForm(forms.ModelForm):
