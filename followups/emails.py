@@ -46,7 +46,7 @@ def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
         "complaint": message.complaint, "data": message.data,
         "unsubscribe_url": absolute("mail:unsubscribe", token),
         "preferences_url": absolute("mail:preferences", token),
-        "site_url": settings.SITE_URL,
+        "site_url": settings.SITE_URL, "LANGUAGE_CODE": translation.get_language(),
     }
     if sale is not None:
         context["order_url"] = absolute("survey:order", token)
@@ -78,14 +78,12 @@ def shipped_template(kind: str, language: str) -> dict:
             "html_body": ""}
 
 
-def preview(template: MessageTemplate, customer) -> Rendered:
-    """Render a template, saved or not, for a sample customer: nothing is stored or sent."""
-    sale = customer.sales.select_related("delivery").order_by("-ordered_at").first()
-    message = Message(pk=0, kind=template.kind, customer=customer, sale=sale,
-                      complaint=customer.complaints.order_by("-opened_at").first(),
-                      data={"new_date": None, "offer": ""})
-    with translation.override(template.language):
-        return render_override(template, context_for(message, "preview", preview=True))
+def preview(message: Message, language: str, override: MessageTemplate | None) -> Rendered:
+    """The mail `message` would be sent as, in `language`, with this override (None: the shipped
+    files): the sending path with sample links and survey. Nothing is stored or sent."""
+    with translation.override(language):
+        return render_kind(message.kind, language, context_for(message, "preview", preview=True),
+                           override)
 
 
 def load_overrides() -> dict[tuple[str, str], MessageTemplate]:

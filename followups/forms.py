@@ -1,7 +1,7 @@
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.translation import gettext_lazy as _
 
+from followups import drafts
 from followups.models import FollowupRules, MessageTemplate
 
 
@@ -28,19 +28,28 @@ class FollowupRulesForm(forms.ModelForm):
 
 
 class MessageTemplateForm(forms.ModelForm):
+    """A manager's draft: it saves only when it renders for every sample customer the way it
+    would be sent (followups.drafts); `warnings` holds what looks wrong but may be meant."""
+
     class Meta:
         model = MessageTemplate
         fields = ["subject", "text_body", "html_body"]
         widgets = {"text_body": forms.Textarea(attrs={"rows": 14}),
                    "html_body": forms.Textarea(attrs={"rows": 10})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings: list[str] = []
+
     def clean(self):
         cleaned = super().clean()
-        from django.template import Template, TemplateSyntaxError, engines
-
-        for name in ("subject", "text_body", "html_body"):
-            try:
-                Template(cleaned.get(name) or "", engine=engines["django"].engine)
-            except TemplateSyntaxError as exc:
-                self.add_error(name, _("This template has an error: %(error)s") % {"error": exc})
+        if self.errors:  # a required part is missing: nothing to render yet
+            return cleaned
+        draft = MessageTemplate(kind=self.instance.kind, language=self.instance.language,
+                                **{name: cleaned.get(name) or "" for name in drafts.FIELDS})
+        result = drafts.check(draft)
+        for name, errors in result.errors.items():
+            for error in errors:
+                self.add_error(None if name == "__all__" else name, error)
+        self.warnings = result.warnings
         return cleaned
