@@ -26,6 +26,8 @@ from followups.models import Kind, Message, MessageTemplate
 FIELDS = ("subject", "text_body", "html_body")
 # Names a template may use without the context holding them (Django's own).
 BUILTINS = {"True", "False", "None", "forloop", "block"}
+# In every context for emails/base.html, not for managers to write.
+INTERNAL = {"LANGUAGE_CODE"}
 # Attributes under which Django's tags keep a name they bind ({% url ... as x %}, {% cycle %}...).
 BINDING_ATTRIBUTES = ("asvar", "var_name", "variable", "variable_name", "target", "countervar")
 
@@ -124,6 +126,11 @@ def context_of(message: Message) -> dict:
     return emails.context_for(message, "preview", preview=True)
 
 
+def variables(kind: str) -> list[str]:
+    """The names a manager may use in this kind's templates."""
+    return sorted(set(context_of(made_up(kind, "es"))) - INTERNAL)
+
+
 # Checks -------------------------------------------------------------------------------------
 
 def check(template: MessageTemplate) -> Check:
@@ -142,8 +149,7 @@ def check(template: MessageTemplate) -> Check:
     with translation.override(template.language):
         contexts = [(sample.label, context_of(sample.message)) for sample in found]
     _check_rendering(template, contexts, result)
-    if not result.errors:
-        _check_variables(parsed, contexts, result)
+    _check_variables(parsed, contexts, result)
     return result
 
 
@@ -157,7 +163,7 @@ def _check_rendering(template: MessageTemplate, contexts: list, result: Check) -
                 failing = _failing_field(template, context)
             result.error(failing, _(
                 "This template cannot be rendered for %(sample)s: %(error)s") % {
-                    "sample": label, "error": _describe(exc)})
+                    "sample": label, "error": describe(exc)})
             return
         if not rendered.subject:
             result.error("subject", _("The subject is empty for %(sample)s.") % {"sample": label})
@@ -193,7 +199,8 @@ def _failing_field(template: MessageTemplate, context: dict) -> str:
     return "__all__"
 
 
-def _describe(exc: Exception) -> str:
+def describe(exc: Exception) -> str:
+    """A render error as a manager can act on it."""
     if isinstance(exc, TemplateDoesNotExist):
         return _("there is no template called “%(name)s”") % {"name": exc}
     return f"{exc.__class__.__name__}: {exc}"
@@ -216,12 +223,12 @@ def _check_variables(parsed: dict, contexts: list, result: Check) -> None:
 
 
 def _unknown(root: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(root, sorted(known - BUILTINS), n=1)
+    close = difflib.get_close_matches(root, sorted(known - BUILTINS - INTERNAL), n=1)
     if close:
         return _("Unknown variable {{ %(name)s }}: did you mean {{ %(close)s }}?") % {
             "name": root, "close": close[0]}
     return _("Unknown variable {{ %(name)s }}. This kind of mail has: %(names)s.") % {
-        "name": root, "names": ", ".join(sorted(known - BUILTINS))}
+        "name": root, "names": ", ".join(sorted(known - BUILTINS - INTERNAL))}
 
 
 def _resolves(path: tuple[str, ...], context: dict) -> bool:

@@ -127,12 +127,11 @@ class TemplateEditView(ManagerRequiredMixin, UpdateView):
         try:
             preview, preview_error = emails.preview(sample, self.kwargs["language"], shown), ""
         except Exception as exc:  # a broken template saved before checks existed: say so, no 500
-            preview, preview_error = None, f"{exc.__class__.__name__}: {exc}"
+            preview, preview_error = None, drafts.describe(exc)
         context.update(sample=sample.customer, preview=preview, preview_error=preview_error,
                        draft=draft is not None, overridden=self.live is not None,
                        warnings=context["form"].warnings if draft is not None else [],
-                       variables=sorted(emails.context_for(
-                           drafts.made_up(self.kwargs["kind"], "es"), "x", preview=True)))
+                       variables=drafts.variables(self.kwargs["kind"]))
         return context
 
     def _sample(self):

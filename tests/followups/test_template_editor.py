@@ -157,3 +157,26 @@ def test_the_editor_page_works_on_an_empty_database(manager_client):
     page = manager_client.get(DELAY_NOTICE)
     assert page.status_code == 200 and "PED-1042" in page.context["preview"].subject
     assert "/c/d/preview/" in page.context["preview"].text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_shows_the_html_in_a_frame_where_scripts_do_not_run(site, manager):
+    from django.test import Client
+
+    from tests.browser import chromium_page
+
+    client = Client()
+    client.force_login(manager)
+    session = client.cookies["sessionid"].value
+    with chromium_page() as page:
+        page.context.add_cookies([{"name": "sessionid", "value": session, "url": site}])
+        page.goto(site + THANK_YOU)
+        page.fill("#id_html_body", "<h2>Hola {{ first_name }}</h2>"
+                                   "<script>document.body.innerHTML = 'scripted'</script>")
+        page.click("button[name=preview]")
+        page.wait_for_load_state()
+        framed = page.frame_locator("iframe.mail-html").locator("body").inner_text()
+        outside = page.inner_text("main")
+    assert "Hola Ana" in framed and "scripted" not in framed
+    assert "Hola Ana" not in outside  # the mail is inside the frame, not part of the page
