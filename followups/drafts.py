@@ -17,6 +17,7 @@ from django.template.base import FilterExpression, Node, TokenType, VariableDoes
 from django.template.defaulttags import ForNode, WithNode
 from django.template.smartif import TokenBase
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from customers.models import Complaint, Customer, Delivery, Sale
@@ -28,6 +29,8 @@ FIELDS = ("subject", "text_body", "html_body")
 BUILTINS = {"True", "False", "None", "forloop", "block"}
 # In every context for emails/base.html, not for managers to write.
 INTERNAL = {"LANGUAGE_CODE"}
+# Kinds the planner only ever plans about a sale: a sample without one is not a real case for them.
+ABOUT_A_SALE = {Kind.THANK_YOU, Kind.DELAY_NOTICE, Kind.USAGE_TIPS, Kind.SURVEY}
 # Attributes under which Django's tags keep a name they bind ({% url ... as x %}, {% cycle %}...).
 BINDING_ATTRIBUTES = ("asvar", "var_name", "variable", "variable_name", "target", "countervar")
 
@@ -97,7 +100,15 @@ def made_up(kind: str, language: str, *, bare: bool = False) -> Message:
 
 
 def samples(kind: str, language: str) -> list[Sample]:
-    """One customer of each shape found in the database, then the two made-up ones."""
+    """One customer of each shape found in the database, then the two made-up ones; only those
+    with a sale for the kinds that are always about one."""
+    found = _samples(kind, language)
+    if kind in ABOUT_A_SALE:
+        return [sample for sample in found if sample.message.sale is not None]
+    return found
+
+
+def _samples(kind: str, language: str) -> list[Sample]:
     found: list[Sample] = []
     sale = Sale.objects.filter(delivery__isnull=False).select_related(
         "customer", "delivery").order_by("-pk").first()
@@ -200,10 +211,12 @@ def _failing_field(template: MessageTemplate, context: dict) -> str:
 
 
 def describe(exc: Exception) -> str:
-    """A render error as a manager can act on it."""
+    """A render error as a manager can act on it (never the whole context it failed in)."""
     if isinstance(exc, TemplateDoesNotExist):
         return _("there is no template called “%(name)s”") % {"name": exc}
-    return f"{exc.__class__.__name__}: {exc}"
+    if isinstance(exc, VariableDoesNotExist) and exc.params:
+        return _("there is no variable “%(name)s”") % {"name": exc.params[0]}
+    return Truncator(f"{exc.__class__.__name__}: {exc}").chars(300)
 
 
 def _check_variables(parsed: dict, contexts: list, result: Check) -> None:

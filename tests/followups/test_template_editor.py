@@ -41,11 +41,29 @@ def test_a_template_that_cannot_render_is_refused_with_the_reason(manager_client
     assert not MessageTemplate.objects.exists()
 
 
-def test_a_template_that_fails_only_for_some_customers_is_refused(manager_client, customers):
-    # Only a sale has lines; `{% url %}` with a wrong name fails where the branch is taken.
-    response = manager_client.post(THANK_YOU, draft(
-        text_body="{% if sale %}{% url 'no-such-page' %}{% endif %}Hi"))
-    assert "NoReverseMatch" in response.context["form"].errors["text_body"][0]
+def test_an_unknown_filter_argument_fails_rendering_and_is_named_briefly(manager_client):
+    response = manager_client.post(THANK_YOU, draft(text_body="{{ first_name|default:nombre }}"),
+                                   HTTP_ACCEPT_LANGUAGE="en")
+    errors = response.context["form"].errors["text_body"]
+    assert "there is no variable “nombre”" in errors[0] and len(errors[0]) < 200
+
+
+def test_a_kind_always_about_a_sale_is_not_checked_against_customers_without_one(manager_client,
+                                                                                 customers):
+    body = "{% load i18n %}{% blocktranslate count n=sale.lines.count %}{{ n }} item{% plural %}" \
+           "{{ n }} items{% endblocktranslate %}"
+    assert manager_client.post(THANK_YOU, draft(text_body=body)).status_code == 302
+    birthday = manager_client.post("/followups/templates/birthday/en/", draft(text_body=body))
+    assert "must be a number" in birthday.context["form"].errors["text_body"][0]
+
+
+def test_a_template_that_fails_only_for_some_customers_is_refused(manager_client):
+    # Only the made-up customer's case is about an order: the branch fails for them alone.
+    response = manager_client.post("/followups/templates/case_survey/en/", draft(
+        text_body="{% if complaint.sale %}{% url 'no-such-page' %}{% endif %}Hi"),
+        HTTP_ACCEPT_LANGUAGE="en")
+    (error,) = response.context["form"].errors["text_body"]
+    assert "for a sample customer with a late order and a case: NoReverseMatch" in error
     assert not MessageTemplate.objects.exists()
 
 
@@ -106,7 +124,7 @@ def test_an_unknown_variable_is_refused_with_a_suggestion(manager_client):
 
 
 @pytest.mark.parametrize("body", [
-    "{% blocktranslate %}Hi {{ frist_name }}{% endblocktranslate %}",
+    "{% load i18n %}{% blocktranslate %}Hi {{ frist_name }}{% endblocktranslate %}",
     "{% if sale and delay_url %}x{% endif %}",  # thank-you notes have no delay link
     "{{ first_name|default:nombre }}",
 ])
