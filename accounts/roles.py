@@ -17,6 +17,7 @@ SUPPORT_PERMISSIONS = [
     ("customers", "change_complaint"),
     ("customers", "view_timelineentry"), ("customers", "add_timelineentry"),
     ("followups", "view_message"),
+    ("followups", "change_message"),  # send a failed message again (followups.outbox.message_retry)
     ("surveys", "view_answer"), ("surveys", "view_answerrevision"), ("surveys", "view_invitation"),
 ]
 MANAGER_EXTRA = [

@@ -14,7 +14,7 @@ from django.template import Context, Template, engines
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import linebreaks
+from django.utils.html import linebreaks, urlize
 from django.utils.translation import gettext as _
 
 from followups.models import Kind, Message, MessageTemplate
@@ -47,7 +47,7 @@ def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
         "complaint": message.complaint, "data": message.data,
         "unsubscribe_url": absolute("mail:unsubscribe", token),
         "preferences_url": absolute("mail:preferences", token),
-        "site_url": settings.SITE_URL,
+        "site_url": settings.SITE_URL, "LANGUAGE_CODE": translation.get_language(),
     }
     if sale is not None:
         context["order_url"] = absolute("survey:order", token)
@@ -81,14 +81,12 @@ def shipped_template(kind: str, language: str) -> dict:
             "html_body": ""}
 
 
-def preview(template: MessageTemplate, customer) -> Rendered:
-    """Render a template, saved or not, for a sample customer: nothing is stored or sent."""
-    sale = customer.sales.select_related("delivery").order_by("-ordered_at").first()
-    message = Message(pk=0, kind=template.kind, customer=customer, sale=sale,
-                      complaint=customer.complaints.order_by("-opened_at").first(),
-                      data={"new_date": None, "offer": ""})
-    with translation.override(template.language):
-        return render_override(template, context_for(message, "preview", preview=True))
+def preview(message: Message, language: str, override: MessageTemplate | None) -> Rendered:
+    """The mail `message` would be sent as, in `language`, with this override (None: the shipped
+    files): the sending path with sample links and survey. Nothing is stored or sent."""
+    with translation.override(language):
+        return render_kind(message.kind, language, context_for(message, "preview", preview=True),
+                           override)
 
 
 def load_overrides() -> dict[tuple[str, str], MessageTemplate]:
@@ -101,27 +99,41 @@ def render(message: Message, token: str, *, overrides: dict | None = None) -> Re
     if overrides is None:
         overrides = load_overrides()
     with translation.override(language):
-        context = context_for(message, token)
-        override = overrides.get((message.kind, language))
-        if override is not None:
-            return render_override(override, context)
-        prefix = f"emails/{language}/{message.kind}"
-        subject = render_to_string(f"{prefix}.subject.txt", context)
-        return Rendered(subject=" ".join(subject.split()),
-                        text=render_to_string(f"{prefix}.txt", context).strip() + "\n",
-                        html=render_to_string(f"{prefix}.html", context))
+        return render_kind(message.kind, language, context_for(message, token),
+                           overrides.get((message.kind, language)))
+
+
+def render_kind(kind: str, language: str, context: dict,
+                override: MessageTemplate | None) -> Rendered:
+    """The one render path, for sending and for every preview: a manager's override when there
+    is one, else the shipped files."""
+    if override is not None:
+        return render_override(override, context)
+    prefix = f"emails/{language}/{kind}"
+    subject = plain(get_template(f"{prefix}.subject.txt").template, context)
+    return Rendered(subject=" ".join(subject.split()),
+                    text=plain(get_template(f"{prefix}.txt").template, context).strip() + "\n",
+                    html=render_to_string(f"{prefix}.html", context))
+
+
+def plain(template: Template, context: dict) -> str:
+    """Subjects and text bodies are not HTML: "A&B" must reach the reader as "A&B", not
+    "A&amp;B". Only the HTML part escapes (and it does, through the engine's autoescape)."""
+    return template.render(Context(context, autoescape=False))
 
 
 def render_override(template: MessageTemplate, context: dict) -> Rendered:
     engine = engines["django"].engine
-    own_text = Template(template.text_body, engine=engine).render(Context(context)).strip()
-    text = own_text + "\n\n" + render_to_string("emails/footer.txt", context).strip() + "\n"
+    own_text = plain(Template(template.text_body, engine=engine), context).strip()
+    footer = plain(get_template("emails/footer.txt").template, context).strip()
+    text = own_text + "\n\n" + footer + "\n"
     if template.html_body:
         body = Template(template.html_body, engine=engine).render(Context(context))
     else:
-        body = linebreaks(own_text)
+        # The text is raw now: escape it here, and make its links clickable.
+        body = linebreaks(urlize(own_text, autoescape=True))
     html = render_to_string("emails/override.html", {**context, "body": body})
-    subject = Template(template.subject, engine=engine).render(Context(context))
+    subject = plain(Template(template.subject, engine=engine), context)
     return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
 

@@ -1,7 +1,9 @@
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from followups import drafts
 from followups.models import FollowupRules, MessageTemplate, carrier_key
 
 
@@ -17,13 +19,15 @@ class FollowupRulesForm(forms.ModelForm):
             "stuck_parcel_days", "stuck_parcel_days_by_carrier", "stuck_parcel_notice_enabled",
         ]
 
-    def clean_survey_days_by_category(self):
-        value = self.cleaned_data["survey_days_by_category"] or {}
-        if not isinstance(value, dict) or not all(
-                isinstance(days, int) and 0 <= days <= 365 for days in value.values()):
-            raise forms.ValidationError(
-                _('Use {"category": days}, with days a whole number from 0 to 365.'))
-        return value
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's bounds, also as the browser's min and max.
+        for name, field in self.fields.items():
+            for validator in FollowupRules._meta.get_field(name).validators:
+                if isinstance(validator, MinValueValidator):
+                    field.widget.attrs["min"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    field.widget.attrs["max"] = validator.limit_value
 
     def clean_stuck_parcel_days_by_carrier(self):
         value = self.cleaned_data["stuck_parcel_days_by_carrier"] or {}
@@ -37,31 +41,32 @@ class FollowupRulesForm(forms.ModelForm):
             raise forms.ValidationError(_("Each carrier once (capitals and spaces do not count)."))
         return {name.strip(): days for name, days in value.items()}
 
-    def clean(self):
-        cleaned = super().clean()
-        for name in ("quiet_hours_start", "quiet_hours_end", "birthday_hour"):
-            hour = cleaned.get(name)
-            if hour is not None and hour > 23:
-                self.add_error(name, _("An hour goes from 0 to 23."))
-        return cleaned
-
 
 class MessageTemplateForm(forms.ModelForm):
+    """A manager's draft: it saves only when it renders for every sample customer the way it
+    would be sent (followups.drafts); `warnings` holds what looks wrong but may be meant."""
+
     class Meta:
         model = MessageTemplate
         fields = ["subject", "text_body", "html_body"]
         widgets = {"text_body": forms.Textarea(attrs={"rows": 14}),
                    "html_body": forms.Textarea(attrs={"rows": 10})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings: list[str] = []
+
     def clean(self):
         cleaned = super().clean()
-        from django.template import Template, TemplateSyntaxError, engines
-
-        for name in ("subject", "text_body", "html_body"):
-            try:
-                Template(cleaned.get(name) or "", engine=engines["django"].engine)
-            except TemplateSyntaxError as exc:
-                self.add_error(name, _("This template has an error: %(error)s") % {"error": exc})
+        if self.errors:  # a required part is missing: nothing to render yet
+            return cleaned
+        draft = MessageTemplate(kind=self.instance.kind, language=self.instance.language,
+                                **{name: cleaned.get(name) or "" for name in drafts.FIELDS})
+        result = drafts.check(draft)
+        for name, errors in result.errors.items():
+            for error in errors:
+                self.add_error(None if name == "__all__" else name, error)
+        self.warnings = result.warnings
         return cleaned
 
 

@@ -1,7 +1,13 @@
+import logging
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
 
 
 class KeptMail(models.Model):
@@ -25,36 +31,74 @@ class KeptMail(models.Model):
         return f"{self.to}: {self.subject}"
 
 
+# The rules' bounds: past them a value breaks planning (a delay of 10**14 minutes overflows every
+# date it is added to) or makes no sense. FollowupRules.current() reads a row saved before these
+# bounds existed as if it held the nearest bound.
+MAX_DELAY_MINUTES = 7 * 24 * 60
+MAX_DAYS = 365
+MAX_CASE_SURVEY_HOURS = 30 * 24
+
+
+def between(low: int, high: int) -> list:
+    message = format_lazy(_("Use a whole number from {low} to {high}."), low=low, high=high)
+    return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
+def validate_days_by_category(value) -> None:
+    if not isinstance(value, dict) or not all(
+            isinstance(category, str) and type(days) is int and 0 <= days <= MAX_DAYS
+            for category, days in value.items()):
+        raise ValidationError(
+            _('Use {"category": days}, with days a whole number from 0 to %(high)s.'),
+            params={"high": MAX_DAYS}, code="days_by_category")
+
+
 class FollowupRules(models.Model):
     """The managers' rules for the engine: one row (pk=1), read at plan and at send time."""
 
     thank_you_enabled = models.BooleanField(_("send thank-you notes"), default=True)
-    thank_you_delay_minutes = models.PositiveIntegerField(_("thank-you delay (minutes)"),
-                                                          default=60)
+    thank_you_delay_minutes = models.PositiveIntegerField(
+        _("thank-you delay (minutes)"), default=60, validators=between(0, MAX_DELAY_MINUTES),
+        help_text=_("From 0 to 10080 (7 days)."))
     delay_notice_enabled = models.BooleanField(_("send delay notices"), default=True)
     usage_tips_enabled = models.BooleanField(_("send usage tips"), default=True)
-    usage_tips_days = models.PositiveIntegerField(_("usage tips after (days)"), default=7)
+    usage_tips_days = models.PositiveIntegerField(
+        _("usage tips after (days)"), default=7, validators=between(0, MAX_DAYS),
+        help_text=_("From 0 to 365."))
     survey_enabled = models.BooleanField(_("send satisfaction surveys"), default=True)
-    survey_days = models.PositiveIntegerField(_("survey after delivery (days)"), default=5)
+    survey_days = models.PositiveIntegerField(
+        _("survey after delivery (days)"), default=5, validators=between(0, MAX_DAYS),
+        help_text=_("From 0 to 365."))
     survey_days_by_category = models.JSONField(
         _("survey delay per product category (days)"), default=dict, blank=True,
-        help_text=_('For example {"electronics": 10, "food": 2}.'))
+        validators=[validate_days_by_category],
+        help_text=_('For example {"electronics": 10, "food": 2}; days from 0 to 365.'))
     case_survey_enabled = models.BooleanField(_("send case surveys"), default=True)
-    case_survey_delay_hours = models.PositiveIntegerField(_("case survey after (hours)"),
-                                                          default=24)
+    case_survey_delay_hours = models.PositiveIntegerField(
+        _("case survey after (hours)"), default=24, validators=between(0, MAX_CASE_SURVEY_HOURS),
+        help_text=_("From 0 to 720 (30 days)."))
     birthday_enabled = models.BooleanField(_("send birthday notes"), default=True)
-    birthday_hour = models.PositiveSmallIntegerField(_("birthday note hour (local)"), default=9)
+    birthday_hour = models.PositiveSmallIntegerField(
+        _("birthday note hour (local)"), default=9, validators=between(0, 23),
+        help_text=_("From 0 to 23, outside quiet hours."))
     frequency_cap = models.PositiveSmallIntegerField(
-        _("non-transactional messages per customer per period"), default=3)
-    frequency_period_days = models.PositiveSmallIntegerField(_("frequency period (days)"),
-                                                             default=7)
+        _("non-transactional messages per customer per period"), default=3,
+        validators=between(0, 100), help_text=_("From 0 to 100; 0 turns the cap off."))
+    frequency_period_days = models.PositiveSmallIntegerField(
+        _("frequency period (days)"), default=7, validators=between(1, MAX_DAYS),
+        help_text=_("From 1 to 365."))
     survey_fatigue_days = models.PositiveSmallIntegerField(
-        _("at most one survey per customer every (days)"), default=30)
-    quiet_hours_start = models.PositiveSmallIntegerField(_("quiet hours start (hour)"),
-                                                         default=21)
-    quiet_hours_end = models.PositiveSmallIntegerField(_("quiet hours end (hour)"), default=9)
+        _("at most one survey per customer every (days)"), default=30,
+        validators=between(0, MAX_DAYS), help_text=_("From 0 to 365; 0 turns the pause off."))
+    quiet_hours_start = models.PositiveSmallIntegerField(
+        _("quiet hours start (hour)"), default=21, validators=between(0, 23),
+        help_text=_("From 0 to 23, in each customer's time zone."))
+    quiet_hours_end = models.PositiveSmallIntegerField(
+        _("quiet hours end (hour)"), default=9, validators=between(0, 23),
+        help_text=_("From 0 to 23. The same hour as the start: no quiet hours."))
     soft_bounce_limit = models.PositiveSmallIntegerField(
-        _("soft bounces before an address is suppressed"), default=3)
+        _("soft bounces before an address is suppressed"), default=3,
+        validators=between(1, 100), help_text=_("From 1 to 100."))
     stuck_parcel_days = models.PositiveSmallIntegerField(
         _("a parcel is stuck when its status has not moved for (days)"), default=4,
         validators=[MinValueValidator(1), MaxValueValidator(60)])
@@ -76,13 +120,49 @@ class FollowupRules(models.Model):
     def __str__(self):
         return str(_("Follow-up rules"))
 
+    def clean(self):
+        in_day = all(0 <= (hour or 0) <= 23 for hour in (
+            self.birthday_hour, self.quiet_hours_start, self.quiet_hours_end))
+        if in_day and self.birthday_enabled and self.is_quiet_hour(self.birthday_hour):
+            raise ValidationError({"birthday_hour": _(
+                "This hour is within the quiet hours: every birthday note would wait until they "
+                "end. Choose an hour outside them.")})
+
+    def is_quiet_hour(self, hour) -> bool:
+        start, end = self.quiet_hours_start, self.quiet_hours_end
+        if None in (hour, start, end) or start == end:
+            return False
+        return (hour >= start or hour < end) if start > end else start <= hour < end
+
     @classmethod
     def current(cls) -> "FollowupRules":
         rules, _created = cls.objects.get_or_create(pk=1)
+        rules.clamp()
         return rules
 
+    def clamp(self) -> None:
+        """Read a value out of bounds (saved before they existed, or by SQL) as the nearest
+        bound, with a log line, instead of letting it crash the planning of every sale."""
+        for field in self._meta.concrete_fields:
+            lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+            highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+            value = getattr(self, field.attname)
+            if not isinstance(value, int) or not (lows or highs):
+                continue
+            bounded = min(max([value, *lows]), *highs) if highs else max([value, *lows])
+            if bounded != value:
+                log.warning("follow-up rules: %s=%s is out of bounds, read as %s",
+                            field.name, value, bounded)
+                setattr(self, field.attname, bounded)
+
     def survey_days_for(self, category: str) -> int:
-        return int(self.survey_days_by_category.get(category, self.survey_days))
+        days = self.survey_days_by_category.get(category, self.survey_days) if isinstance(
+            self.survey_days_by_category, dict) else self.survey_days
+        try:
+            return min(max(int(days), 0), MAX_DAYS)
+        except (TypeError, ValueError):
+            log.warning("follow-up rules: survey days %r for %r is not a number", days, category)
+            return self.survey_days
 
     def stuck_days_by_carrier(self) -> dict[str, int]:
         """Carrier overrides keyed as the sweep compares them: trimmed, lower case."""
@@ -166,6 +246,7 @@ class Reason(models.TextChoices):
     RETRY = "retry", _("Waiting to retry after an ESP error")
     FAILED = "failed", _("Failed")
     RECOVERED = "recovered", _("Recovered after a worker stopped")
+    RETRIED = "retried", _("Sent again by staff")
 
 
 DEFERRAL_REASONS = (Reason.QUIET_HOURS, Reason.FREQUENCY_CAP, Reason.SURVEY_FATIGUE,
@@ -183,7 +264,7 @@ class EventKind(models.TextChoices):
     RETRY = "retry", _("Retry")
     FAILED = "failed", _("Failed")
     RECOVERED = "recovered", _("Recovered")
-    REQUEUED = "requeued", _("Sent again by staff")
+    RETRIED = "retried", _("Sent again by staff")
     QUEUED = "queued", _("Queued by the ESP")
     DELIVERED = "delivered", _("Delivered")
     DEFERRED = "deferred", _("Delayed by the ESP")

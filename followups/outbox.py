@@ -1,11 +1,13 @@
-"""The outbox's one way in: plan a message row, once per dedupe key."""
+"""The outbox's ways in: plan a message row, once per dedupe key; send a failed one again."""
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from followups.models import KIND_CATEGORY, Message
+from followups.models import KIND_CATEGORY, EventKind, Message, MessageEvent, Reason, State
 
 # How long a link in a sent mail keeps working (unsubscribe, preferences, order page).
 LINK_DAYS = 180
@@ -41,3 +43,23 @@ def message_by_token(token_hash: str) -> Message | None:
     if message is None or message.sent_at < timezone.now() - dt.timedelta(days=LINK_DAYS):
         return None
     return message
+
+
+def message_retry(*, message: Message, author) -> None:
+    """A failed message goes back to the outbox, due now, with a "retried" event naming who
+    asked (one transaction). The send-time rules are checked again when it goes out.
+
+    Raises ValidationError when it is not failed (any more) or its window has passed: a mail
+    past its moment is not news, so it is not sent late by hand either."""
+    now = timezone.now()
+    if message.expires_at <= now:
+        raise ValidationError(_("Too late to send this message: it was due by %(when)s.") % {
+            "when": timezone.localtime(message.expires_at).strftime("%Y-%m-%d %H:%M")},
+            code="expired")
+    with transaction.atomic():
+        changed = Message.objects.filter(pk=message.pk, state=State.FAILED).update(
+            state=State.PLANNED, planned_at=now, reason=Reason.RETRIED, attempts=0, claimed_at=None)
+        if not changed:
+            raise ValidationError(_("Only a failed message can be sent again."), code="not_failed")
+        MessageEvent.objects.create(message=message, event=EventKind.RETRIED, at=now,
+                                    detail=f"by {author.get_username()}"[:300])

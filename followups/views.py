@@ -1,17 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView, UpdateView
 
 from accounts.permissions import ManagerRequiredMixin
 from customers.models import Customer
-from followups import emails
+from followups import drafts, emails
 from followups.forms import FollowupRulesForm, MessageTemplateForm
 from followups.models import FollowupRules, Kind, Message, MessageEvent, MessageTemplate, State
+from followups.outbox import message_retry
 
 
 class RulesView(ManagerRequiredMixin, UpdateView):
@@ -68,47 +73,94 @@ class TemplateListView(ManagerRequiredMixin, TemplateView):
 
 
 class TemplateEditView(ManagerRequiredMixin, UpdateView):
-    """Edit a kind's text in one language; the preview renders it for a sample customer."""
+    """Edit a kind's mail in one language. "Preview" renders the posted draft exactly as it
+    would be sent, without saving; "Save and publish" stores it once it renders for every
+    sample customer. Without a draft the page previews the live mail (override or shipped)."""
 
     form_class = MessageTemplateForm
     template_name = "followups/template_edit.html"
 
+    @cached_property
+    def live(self) -> MessageTemplate | None:
+        """The override in the database, as saved."""
+        return MessageTemplate.objects.filter(kind=self.kwargs["kind"],
+                                              language=self.kwargs["language"]).first()
+
     def get_object(self, queryset=None):
+        # A copy of its own: the form writes the posted (perhaps broken) draft into its instance,
+        # and the live template must stay as saved.
         kind, language = self.kwargs["kind"], self.kwargs["language"]
         if kind not in Kind.values or language not in emails.LANGUAGES:
             raise Http404
-        existing = MessageTemplate.objects.filter(kind=kind, language=language).first()
-        return existing or MessageTemplate(kind=kind, language=language,
-                                           **emails.shipped_template(kind, language))
+        if self.live is not None:
+            return MessageTemplate.objects.get(pk=self.live.pk)
+        return MessageTemplate(kind=kind, language=language,
+                               **emails.shipped_template(kind, language))
 
     def post(self, request, *args, **kwargs):
         if "reset" in request.POST:
             MessageTemplate.objects.filter(kind=kwargs["kind"], language=kwargs["language"]).delete()
             messages.success(request, _("Back to the shipped template."))
-            return redirect(request.path)
-        return super().post(request, *args, **kwargs)
+            return redirect(request.get_full_path())
+        self.object = self.get_object()
+        form = self.get_form()
+        if not form.is_valid():
+            return self.form_invalid(form)
+        if "preview" in request.POST:
+            return self.render_to_response(self.get_context_data(form=form, draft=form.instance))
+        return self.form_valid(form)
 
     def form_valid(self, form):
-        messages.success(self.request, _("Template saved."))
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        messages.success(self.request, _("Template published: mail of this kind uses it now."))
+        for warning in form.warnings:
+            messages.warning(self.request, warning)
+        return response
 
     def get_success_url(self):
-        return reverse("followups:template_edit", args=[self.kwargs["kind"], self.kwargs["language"]])
+        return self.request.get_full_path()
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, draft=None, **kwargs):
         context = super().get_context_data(**kwargs)
-        customer = self._sample_customer()
-        template = self.object
-        form = context["form"]
-        if form.is_bound and form.is_valid():
-            template = form.instance
-        context.update(sample=customer, preview=emails.preview(template, customer)
-                       if customer else None, overridden=self.object.pk is not None)
+        sample = self._sample()
+        shown = draft if draft is not None else self.live
+        try:
+            preview, preview_error = emails.preview(sample, self.kwargs["language"], shown), ""
+        except Exception as exc:  # a broken template saved before checks existed: say so, no 500
+            preview, preview_error = None, drafts.describe(exc)
+        context.update(sample=sample.customer, preview=preview, preview_error=preview_error,
+                       draft=draft is not None, overridden=self.live is not None,
+                       warnings=context["form"].warnings if draft is not None else [],
+                       variables=drafts.variables(self.kwargs["kind"]))
         return context
 
-    def _sample_customer(self):
+    def _sample(self):
+        kind, language = self.kwargs["kind"], self.kwargs["language"]
         pk = self.request.GET.get("customer", "")
         if pk.isdigit():
-            return get_object_or_404(Customer, pk=pk)
-        return (Customer.objects.filter(language=self.kwargs["language"], sales__isnull=False)
-                .order_by("pk").first() or Customer.objects.order_by("pk").first())
+            return drafts.for_customer(kind, get_object_or_404(Customer, pk=pk))
+        customer = (Customer.objects.filter(language=language, sales__isnull=False)
+                    .order_by("pk").first() or Customer.objects.order_by("pk").first())
+        return drafts.for_customer(kind, customer) if customer else drafts.made_up(kind, language)
+
+
+class MessageRetryView(PermissionRequiredMixin, View):
+    """Staff send a failed message again (POST only), once its cause is fixed."""
+
+    permission_required = "followups.change_message"
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        message = get_object_or_404(Message, pk=pk)
+        try:
+            message_retry(message=message, author=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The message is back in the outbox and goes out shortly."))
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            back = reverse("followups:message", args=[pk])
+        return redirect(back)
