@@ -5,8 +5,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Language(models.TextChoices):
+    """The languages Postsale speaks: to customers (mails, public pages) and to staff.
+    settings.LANGUAGES lists the same codes (a test says so)."""
+
     ES = "es", _("Spanish")
     EN = "en", _("English")
+
+    @classmethod
+    def of(cls, code: str | None) -> str:
+        """A customer's or a message's language, or the shop's when it is not one we speak."""
+        from django.conf import settings
+
+        return code if code in cls.values else settings.LANGUAGE_CODE
 
 
 class LifecycleStage(models.TextChoices):

@@ -38,7 +38,7 @@ from customers.choices import TimelineKind
 from customers.services import timeline_add
 from followups import emails, policies
 from followups.models import (
-    Category,
+    OPTIONAL_CATEGORIES,
     EventKind,
     FollowupRules,
     Message,
@@ -53,8 +53,7 @@ BATCH = 100
 MAX_ATTEMPTS = 5
 SENDING_LEASE = dt.timedelta(seconds=getattr(settings, "FOLLOWUPS_SENDING_LEASE_SECONDS", 900))
 TRANSIENT = (AnymailError, OSError)
-# The categories that count against the customer's contact budget.
-BUDGETED = (Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL)
+BUDGETED = OPTIONAL_CATEGORIES  # what counts against the customer's contact budget
 # Tokens in customers' links (/c/<page>/<token>/) are blanked in the copy kept on the row, so a
 # copy of the database hands out no working link.
 LINK_TOKEN = re.compile(r"(/c/[a-z]/)[A-Za-z0-9_\-]{16,}")

@@ -15,12 +15,13 @@ from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import linebreaks, urlize
-from django.utils.translation import gettext as _
 
+from customers.choices import Language
+from followups import kinds
 from followups.models import Kind, Message, MessageTemplate
 from followups.tips import tips_for
 
-LANGUAGES = ("es", "en")
+LANGUAGES = tuple(Language.values)
 
 
 @dataclass
@@ -31,7 +32,8 @@ class Rendered:
 
 
 def language_of(message: Message) -> str:
-    return message.customer.language if message.customer.language in LANGUAGES else "es"
+    return Language.of(message.customer.language)
+
 
 
 def absolute(name: str, token: str) -> str:
@@ -55,21 +57,8 @@ def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
         context["delay_url"] = absolute("mail:delay", token)
     if message.kind == Kind.USAGE_TIPS:  # the tips for the sale's product category
         context["tips"] = tips_for(message.data.get("category", ""), translation.get_language())
-    if message.kind in (Kind.SURVEY, Kind.CASE_SURVEY):
-        context["survey"] = sample_survey() if preview else survey_context(message)
+    context.update(kinds.extra_context(message, preview=preview))  # e.g. the survey's part
     return context
-
-
-def survey_context(message: Message) -> dict:
-    from surveys.invitations import invitation_for_message
-
-    return invitation_for_message(message)
-
-
-def sample_survey() -> dict:
-    return {"question": _("How likely are you to recommend us to a friend?"),
-            "scale": [(score, "#") for score in range(11)], "answer_url": "#",
-            "low_label": _("Not likely"), "high_label": _("Very likely"), "expires_at": None}
 
 
 def shipped_template(kind: str, language: str) -> dict:

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from customers.choices import Language
+
 log = logging.getLogger(__name__)
 
 
@@ -193,6 +195,9 @@ class Category(models.TextChoices):
     SURVEY = "survey", _("Surveys")
     PROMOTIONAL = "promotional", _("Offers")
 
+
+# What a customer may opt out of, and what counts against their contact budget.
+OPTIONAL_CATEGORIES = (Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL)
 
 KIND_CATEGORY = {
     Kind.THANK_YOU: Category.TRANSACTIONAL,
@@ -395,8 +400,7 @@ class MessageTemplate(models.Model):
     """A manager's override of a kind's shipped template, in one language (Django template text)."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    language = models.CharField(_("language"), max_length=5, choices=[("es", "Español"),
-                                                                       ("en", "English")])
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=300)
     text_body = models.TextField(_("text body"))
     html_body = models.TextField(_("HTML body"), blank=True,
@@ -443,8 +447,7 @@ class UsageTip(models.Model):
     category = models.CharField(_("product category"), max_length=100,
                                 help_text=_('As in the sales\' lines, e.g. "electronica"; '
                                             '"generic" is the text for any other category.'))
-    language = models.CharField(_("language"), max_length=5, choices=[("es", "Español"),
-                                                                       ("en", "English")])
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices)
     text = models.TextField(_("tips"), help_text=_("Plain text; one tip per line, starting "
                                                    "with a dash, reads best."))
     updated_at = models.DateTimeField(auto_now=True)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from followups.models import KIND_CATEGORY, EventKind, Message, MessageEvent, Reason, State
 
 # How long a link in a sent mail keeps working (unsubscribe, preferences, order page).
-LINK_DAYS = 180
+MAIL_LINK_DAYS = 180
 
 
 def message_plan(*, kind: str, customer_id: int, dedupe_key: str, planned_at: dt.datetime,
@@ -40,7 +40,7 @@ def message_by_token(token_hash: str) -> Message | None:
         return None
     message = (Message.objects.select_related("customer", "sale", "sale__delivery", "complaint")
                .filter(token_hash=token_hash, sent_at__isnull=False).first())
-    if message is None or message.sent_at < timezone.now() - dt.timedelta(days=LINK_DAYS):
+    if message is None or message.sent_at < timezone.now() - dt.timedelta(days=MAIL_LINK_DAYS):
         return None
     return message
 

@@ -7,10 +7,8 @@ message whose moment plus its kind's window has passed is not planned at all.
 
 import calendar
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterable, Iterator
 
-from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from customers.choices import DeliveryStatus
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
 from followups.models import FollowupRules, Kind, Message, Reason, State
 from followups.outbox import messages_plan
+from postsale.lib.zones import zone_or_shop
 
 BATCH = 1000
 # How long after its moment a message may still go out; past that it is not planned, or a
@@ -207,13 +206,6 @@ def late_deliveries_sweep(*, now: dt.datetime | None = None) -> int:
         last_id = ids[-1]
 
 
-def _customer_zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def birthday_in(year: int, key: int) -> dt.date:
     """The day a birthday (month * 100 + day) is kept in a year: 29 February on the 28th in a
     common year."""
@@ -255,7 +247,7 @@ def birthdays_sweep(*, now: dt.datetime | None = None) -> int:
 
 def _birthday_row(pk: int, zone_name: str, key: int, rules: FollowupRules,
                   now: dt.datetime) -> Message | None:
-    zone = _customer_zone(zone_name)
+    zone = zone_or_shop(zone_name)
     local_today = now.astimezone(zone).date()
     for day in (local_today, local_today + dt.timedelta(days=1)):
         if birthday_in(day.year, key) == day:

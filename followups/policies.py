@@ -11,13 +11,13 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
 from customers.models import Complaint
 from followups import kinds
 from followups.models import Category, FollowupRules, Kind, Message, Reason, State, Suppression
+from postsale.lib.zones import zone_or_shop
 
 SURVEY_KINDS = (Kind.SURVEY, Kind.CASE_SURVEY)
 # "Not now" pauses that are not tied to a clock time: check again after this long.
@@ -193,10 +193,7 @@ def survey_fatigue(message, facts, rules, now) -> Decision:
 
 
 def customer_zone(message) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(message.customer.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return zone_or_shop(message.customer.time_zone)
 
 
 def quiet_hours(message, facts, rules, now) -> Decision:

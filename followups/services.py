@@ -17,10 +17,17 @@ from django.utils.translation import gettext_lazy
 from customers import services as customer_services
 from customers.choices import ComplaintSource, Reason, Severity, TimelineKind
 from customers.models import Complaint
-from followups.models import Category, Message, MessageEvent, Suppression, SuppressionReason
+from followups.models import (
+    OPTIONAL_CATEGORIES,
+    Category,
+    Message,
+    MessageEvent,
+    Suppression,
+    SuppressionReason,
+)
 from postsale.lib.scanners import Submission
 
-OPTIONAL = (Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL)
+OPTIONAL = OPTIONAL_CATEGORIES
 DELAY_CHOICES = ("accept", "cancel", "call")
 DELAY_LABELS = {"accept": gettext_lazy("accepts the new date"),
                 "cancel": gettext_lazy("wants to cancel the order"),

@@ -13,9 +13,10 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.text import slugify
 
+from customers.choices import Language
 from followups.models import UsageTip
 
-LANGUAGES = ("es", "en")
+LANGUAGES = tuple(Language.values)
 GENERIC = "generic"
 SHIPPED = ("electronica", "electrodomesticos", "hogar", "deporte", "moda", "belleza")
 ALIASES = {
@@ -81,4 +82,4 @@ def usage_tip_reset(*, category: str, language: str) -> int:
 
 
 def _language(language: str) -> str:
-    return language if language in LANGUAGES else "es"
+    return Language.of(language)

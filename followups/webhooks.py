@@ -16,6 +16,7 @@ from customers.choices import ComplaintStatus, TimelineKind
 from customers.models import Complaint, Customer
 from customers.services import timeline_add
 from followups.models import (
+    OPTIONAL_CATEGORIES,
     Category,
     EventKind,
     FollowupRules,
@@ -25,7 +26,6 @@ from followups.models import (
     SuppressionReason,
 )
 
-NON_TRANSACTIONAL = (Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL)
 REOPEN_WITHIN = dt.timedelta(days=14)
 
 
@@ -59,7 +59,7 @@ def on_tracking(sender, event, esp_name, **kwargs):
             suppress(email, SuppressionReason.SPAM_COMPLAINT)
         elif event.event_type == "unsubscribed":
             categories = ((message.category,) if message and message.category != Category.TRANSACTIONAL
-                          else NON_TRANSACTIONAL)
+                          else OPTIONAL_CATEGORIES)
             suppress(email, SuppressionReason.UNSUBSCRIBED, categories)
         elif is_soft(event):
             soft = MessageEvent.objects.filter(soft=True, message__to_email__iexact=email).count()

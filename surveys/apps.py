@@ -9,7 +9,8 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from followups import kinds
         from followups.models import Kind
+        from surveys.invitations import mail_context
         from surveys.selectors import reminders_unwanted
 
         for kind in (Kind.SURVEY, Kind.CASE_SURVEY):
-            kinds.register(kind, unwanted=reminders_unwanted)
+            kinds.register(kind, context=mail_context, unwanted=reminders_unwanted)

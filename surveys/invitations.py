@@ -12,7 +12,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
+from customers.choices import Language
 from followups.models import Kind, Message
 from followups.outbox import messages_plan
 from postsale.lib.tokens import token_hash, token_new
@@ -42,8 +44,19 @@ def invitation_for_message(message: Message) -> dict:
 
 
 def _language_of(message: Message) -> str:
-    language = message.language or message.customer.language
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return Language.of(message.language or message.customer.language)
+
+
+def mail_context(message: Message, preview: bool) -> dict:
+    """The engine's hook (followups.kinds): a survey mail's "survey" context; a preview gets
+    sample buttons and stores nothing."""
+    return {"survey": sample_survey() if preview else invitation_for_message(message)}
+
+
+def sample_survey() -> dict:
+    return {"question": _("How likely are you to recommend us to a friend?"),
+            "scale": [(score, "#") for score in range(11)], "answer_url": "#",
+            "low_label": _("Not likely"), "high_label": _("Very likely"), "expires_at": None}
 
 
 def _invitation_of(message: Message) -> Invitation:

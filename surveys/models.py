@@ -9,11 +9,11 @@ from postsale.lib.scanners import AutomationReason
 from surveys.definitions import SurveyType, asks_buy_again, asks_effort, main_scale
 
 # How long a survey link works after the mail went out.
-LINK_DAYS = 30
+SURVEY_LINK_DAYS = 30
 
 
 def invitation_expiry() -> dt.datetime:
-    return timezone.now() + dt.timedelta(days=LINK_DAYS)
+    return timezone.now() + dt.timedelta(days=SURVEY_LINK_DAYS)
 
 
 class Invitation(models.Model):

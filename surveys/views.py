@@ -8,9 +8,10 @@ tells a guesser nothing.
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from followups.dispatch import message_token
 from followups.outbox import message_by_token
 from postsale.lib.public import client_ip, link_not_valid, public_page, render_public
 from postsale.lib.tokens import token_hash
@@ -104,9 +105,4 @@ def order(request, token: str):
 def _delay_url(notice) -> str:
     """The engine's delay-choice page for that notice (its links' token is derived from the row,
     so any mail about the order can lead there)."""
-    try:
-        from followups.dispatch import message_token
-
-        return reverse("mail:delay", args=[message_token(notice)])
-    except (ImportError, NoReverseMatch):
-        return ""
+    return reverse("mail:delay", args=[message_token(notice)])
