@@ -2,15 +2,13 @@
 
 Foreign keys to customers and sales are raw ids or autocompletes (never a <select> of every row),
 each changelist joins what it shows in its one query, and the big tables skip the second COUNT
-over the whole table. Business writes go through customers.services; the admin only keeps the
-copies the database checks rely on (birthday key, the delivery's order time, the sale's total).
+over the whole table. Writes go through customers.services, as from any other edge: a delivery
+edited here plans its follow-ups, a case resolved here plans its survey, every change is on the
+timeline with the staff member who made it.
 """
-
-from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import services
@@ -50,9 +48,15 @@ class DeliveryForm(forms.ModelForm):
         return cleaned
 
 
-def _touch_status(delivery: Delivery, changed_data: list[str]) -> None:
-    if "status" in changed_data:
-        delivery.status_changed_at = timezone.now()
+def _delivery_save(request, form, delivery: Delivery, *, sale: Sale) -> None:
+    """A delivery form's changes, through the services (a new one through delivery_add)."""
+    values = {name: form.cleaned_data.get(name) for name in form.changed_data
+              if name in services.DELIVERY_FIELDS}
+    if delivery.pk is None:
+        services.delivery_add(sale=sale, author=request.user, **values)
+        return
+    stored = Delivery.objects.select_related("sale__customer").get(pk=delivery.pk)
+    services.delivery_update(delivery=stored, author=request.user, **values)
 
 
 @admin.register(Customer)
@@ -68,11 +72,25 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
-        obj.birthday_key = Customer.birthday_key_for(obj.birth_date)
-        super().save_model(request, obj, form, change)
+        values = {name: form.cleaned_data.get(name) for name in services.CUSTOMER_FIELDS
+                  if name in form.cleaned_data}
+        customer, _created = services.customer_upsert(external_id=obj.external_id, **values)
+        cleared = [name for name in form.changed_data if name in services.CUSTOMER_FIELDS
+                   and form.cleaned_data.get(name) in (None, "")]
+        if cleared:  # the upsert never clears a field (the shop's rule); staff may
+            services.customer_fields_clear(customer=customer, fields=cleared)
+        obj.pk, obj.birthday_key = customer.pk, customer.birthday_key
+        other = [name for name in form.changed_data if name not in services.CUSTOMER_FIELDS
+                 and name not in ("marketing_consent", "do_not_contact")]
+        if other:  # low-level fields the services do not own (the lifecycle stage by hand)
+            Customer.objects.filter(pk=customer.pk).update(
+                **{name: form.cleaned_data[name] for name in other})
         if "marketing_consent" in form.changed_data:
-            services.consent_change(customer=obj, marketing_consent=obj.marketing_consent,
+            services.consent_change(customer=customer, marketing_consent=obj.marketing_consent,
                                     source="admin", author=request.user)
+        if "do_not_contact" in form.changed_data:
+            services.do_not_contact_set(customer=customer, value=obj.do_not_contact,
+                                        author=request.user)
 
 
 class SaleLineInline(admin.TabularInline):
@@ -117,16 +135,18 @@ class SaleAdmin(admin.ModelAdmin):
         return (*self.readonly_fields, "ordered_at") if obj else self.readonly_fields
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is Delivery:
-            for delivery_form in formset.forms:
-                _touch_status(delivery_form.instance, delivery_form.changed_data)
-        super().save_formset(request, form, formset, change)
+        if formset.model is not Delivery:
+            return super().save_formset(request, form, formset, change)
+        # What the admin's change message reads; the services did the writing.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for delivery_form in formset.forms:
+            if delivery_form.has_changed() and not delivery_form.cleaned_data.get("DELETE"):
+                _delivery_save(request, delivery_form, delivery_form.instance, sale=form.instance)
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        sale = form.instance
-        sale.total = sum((line.amount for line in sale.lines.all()), Decimal(0))
-        sale.save(update_fields=["total"])
+        services.sale_lines_changed(sale=form.instance)
 
 
 @admin.register(Delivery)
@@ -147,8 +167,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         return delivery.sale.customer
 
     def save_model(self, request, obj, form, change):
-        _touch_status(obj, form.changed_data)
-        super().save_model(request, obj, form, change)
+        _delivery_save(request, form, obj if change else Delivery(), sale=obj.sale)
 
 
 @admin.register(Complaint)
@@ -163,6 +182,35 @@ class ComplaintAdmin(admin.ModelAdmin):
     date_hierarchy = "opened_at"
     autocomplete_fields = ("customer", "assignee")
     raw_id_fields = ("sale",)
+    # The clocks are the services' to keep.
+    readonly_fields = ("opened_at", "first_response_at", "resolved_at", "sla_due_at")
+
+    def save_model(self, request, obj, form, change):
+        data, user = form.cleaned_data, request.user
+        if not change:
+            opened = services.complaint_open(
+                customer=data["customer"], sale=data.get("sale"), reason=data["reason"],
+                severity=data["severity"], source=data["source"],
+                description=data.get("description", ""), author=user)
+            obj.pk = opened.pk
+            return
+        case = Complaint.objects.select_related("customer").get(pk=obj.pk)
+        changed = set(form.changed_data)
+        if "assignee" in changed:
+            case = services.complaint_assign(complaint=case, assignee=data["assignee"], author=user)
+        if "severity" in changed:
+            case = services.complaint_severity_set(complaint=case, severity=data["severity"],
+                                                   author=user)
+        if changed & {"compensation_kind", "compensation_amount"}:
+            case = services.complaint_compensate(complaint=case, author=user,
+                                                 kind=data.get("compensation_kind", ""),
+                                                 amount=data.get("compensation_amount"))
+        if "status" in changed:
+            case = services.complaint_status_set(complaint=case, status=data["status"], author=user,
+                                                 note=data.get("resolution_note", ""))
+        plain = changed & {"reason", "description", "sale", "resolution_note", "source"}
+        if plain:
+            Complaint.objects.filter(pk=case.pk).update(**{name: data[name] for name in plain})
 
 
 @admin.register(TimelineEntry)

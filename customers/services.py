@@ -92,6 +92,20 @@ def customer_upsert(*, external_id: str, **values) -> tuple[Customer, bool]:
         return customer, False
 
 
+def customer_fields_clear(*, customer: Customer, fields: list[str]) -> Customer:
+    """Staff empty some of a customer's details (the upsert, as the shop's rule, never does)."""
+    fields = [name for name in fields if name in CUSTOMER_FIELDS and name != "name"]
+    with transaction.atomic():
+        for name in fields:
+            setattr(customer, name, None if name == "birth_date" else "")
+        if "birth_date" in fields:
+            customer.birthday_key = None
+            fields.append("birthday_key")
+        if fields:
+            customer.save(update_fields=[*fields, "updated_at"])
+    return customer
+
+
 def customer_update(*, customer: Customer, **values) -> Customer:
     """Staff or API edits: same rules as the upsert, on a customer already known."""
     customer, _created = customer_upsert(external_id=customer.external_id, **values)
@@ -153,6 +167,19 @@ def _validate_sale(*, ordered_at, lines: list[LineData], delivery: dict | None):
         raise ValidationError(errors)
 
 
+def sale_total(lines) -> Decimal:
+    """What an order costs: the sum of its lines (LineData or SaleLine)."""
+    return sum((Decimal(line.quantity) * Decimal(line.unit_price) for line in lines), Decimal(0))
+
+
+def sale_lines_changed(*, sale: Sale) -> Sale:
+    """Lines edited in place (the admin's inline): the sale's total follows them."""
+    with transaction.atomic():
+        sale.total = sale_total(sale.lines.all())
+        sale.save(update_fields=["total"])
+    return sale
+
+
 def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime,
                 lines: list[LineData], channel: str = "online", currency: str = "EUR",
                 delivery: dict | None = None) -> SaleResult:
@@ -162,7 +189,7 @@ def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime
     SALE_RECORDED for a new sale and DELIVERY_CHANGED when the delivery moved.
     """
     _validate_sale(ordered_at=ordered_at, lines=lines, delivery=delivery)
-    total = sum((Decimal(line.quantity) * Decimal(line.unit_price) for line in lines), Decimal(0))
+    total = sale_total(lines)
     with transaction.atomic():
         sale = Sale.objects.select_for_update().filter(external_id=external_id).first()
         created = False
