@@ -36,8 +36,8 @@ test-quick: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff format --check .
 
 # Rewrite the locks from pyproject.toml: requirements.lock (runtime + test extras: make, CI) and
 # requirements-prod.lock (runtime only, the same versions: the Docker image). Versions already

@@ -16,8 +16,12 @@ LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$")
 
 
 def _is_os_environ(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "environ"
-            and isinstance(node.value, ast.Name) and node.value.id == "os")
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    )
 
 
 def _literal(node: ast.AST) -> str | None:
@@ -34,22 +38,39 @@ def settings_reads() -> tuple[set[str], set[str]]:
                 func, first = node.func, _literal(node.args[0])
                 if isinstance(func, ast.Name) and func.id in READERS and first:
                     names.add(first)  # envstr("NAME", ...)
-                elif (isinstance(func, ast.Attribute) and func.attr == "get"
-                      and _is_os_environ(func.value) and first):
+                elif (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "get"
+                    and _is_os_environ(func.value)
+                    and first
+                ):
                     names.add(first)  # os.environ.get("NAME")
-                elif (isinstance(func, ast.Attribute) and func.attr == "getenv"
-                      and isinstance(func.value, ast.Name) and func.value.id == "os" and first):
+                elif (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "getenv"
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id == "os"
+                    and first
+                ):
                     names.add(first)  # os.getenv("NAME")
             elif isinstance(node, ast.Subscript) and _is_os_environ(node.value):
                 if name := _literal(node.slice):
                     names.add(name)  # os.environ["NAME"]
-            elif isinstance(node, ast.comprehension) and isinstance(node.iter, ast.Call) \
-                    and isinstance(node.iter.func, ast.Attribute) and _is_os_environ(node.iter.func.value):
+            elif (
+                isinstance(node, ast.comprehension)
+                and isinstance(node.iter, ast.Call)
+                and isinstance(node.iter.func, ast.Attribute)
+                and _is_os_environ(node.iter.func.value)
+            ):
                 # {key: ... for key, value in os.environ.items() if key.startswith("PREFIX_")}
                 for condition in node.ifs:
                     for call in ast.walk(condition):
-                        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                                and call.func.attr == "startswith" and call.args):
+                        if (
+                            isinstance(call, ast.Call)
+                            and isinstance(call.func, ast.Attribute)
+                            and call.func.attr == "startswith"
+                            and call.args
+                        ):
                             prefixes.add(_literal(call.args[0]))
     return names, prefixes - {None}
 
@@ -83,8 +104,9 @@ def test_every_variable_the_settings_read_is_in_env_example():
 def test_env_example_lists_nothing_that_nobody_reads():
     names, prefixes = settings_reads()
     known = names | compose_variables()
-    stale = sorted(name for name in example_lines()
-                   if name not in known and not name.startswith(tuple(prefixes)))
+    stale = sorted(
+        name for name in example_lines() if name not in known and not name.startswith(tuple(prefixes))
+    )
     assert stale == [], f"read by neither the settings nor docker-compose.yml: {stale}"
 
 
@@ -92,6 +114,5 @@ def test_what_compose_requires_is_uncommented_and_every_line_says_what_it_is():
     lines = example_lines()
     required = compose_variables()
     assert required and all(lines.get(name, (False,))[0] for name in required), required
-    unexplained = sorted(name for name, (_active, rest) in lines.items()
-                         if not re.search(r"\s#\s*\S", rest))
+    unexplained = sorted(name for name, (_active, rest) in lines.items() if not re.search(r"\s#\s*\S", rest))
     assert unexplained == []

@@ -24,15 +24,27 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the host's environment must not lend the image's commands.
-HOST_ONLY = ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG",
-             "ALLOWED_HOSTS", "VAR_DIR", "DJANGO_SETTINGS_MODULE")
+HOST_ONLY = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CACHE_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "VAR_DIR",
+    "DJANGO_SETTINGS_MODULE",
+)
 
 
 def instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
     text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
-    return [tuple(line.split(None, 1)) for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        tuple(line.split(None, 1))
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def image_env() -> dict[str, str]:
@@ -68,18 +80,25 @@ def test_the_image_keeps_no_secret_and_runs_with_debug_off():
 @pytest.fixture
 def run_env(tmp_path):
     """The image's environment, with /app as this checkout and var/ under tmp_path."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in HOST_ONLY and not key.startswith("ANYMAIL_")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in HOST_ONLY and not key.startswith("ANYMAIL_")
+    }
     env.update(image_env())
-    env.update(VAR_DIR=str(tmp_path / "var"), PYTHONPATH=str(ROOT),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
+    env.update(
+        VAR_DIR=str(tmp_path / "var"),
+        PYTHONPATH=str(ROOT),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    )
     return env
 
 
 @pytest.mark.slow
 def test_the_image_commands_serve_pages_with_debug_off(run_env, tmp_path):
-    build_steps = [args for instruction, args in instructions()
-                   if instruction == "RUN" and "manage.py" in args]
+    build_steps = [
+        args for instruction, args in instructions() if instruction == "RUN" and "manage.py" in args
+    ]
     assert any("collectstatic" in step for step in build_steps)
     for step in build_steps:
         subprocess.run(["sh", "-c", step], cwd=ROOT, env=run_env, check=True)
@@ -89,8 +108,12 @@ def test_the_image_commands_serve_pages_with_debug_off(run_env, tmp_path):
     assert hashed != "css/app.css"
 
     # The containers' environment: DEBUG stays off, the secrets come from outside.
-    runtime = {**run_env, "SECRET_KEY": "test-" + "k" * 50, "ANYMAIL_WEBHOOK_SECRET": "test:secret",
-               "ALLOWED_HOSTS": "127.0.0.1"}
+    runtime = {
+        **run_env,
+        "SECRET_KEY": "test-" + "k" * 50,
+        "ANYMAIL_WEBHOOK_SECRET": "test:secret",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     migrate = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["migrate"]
     subprocess.run(migrate["command"], cwd=ROOT, env=runtime, check=True, capture_output=True)
 
@@ -98,8 +121,15 @@ def test_the_image_commands_serve_pages_with_debug_off(run_env, tmp_path):
     port = free_port()
     command = [f"127.0.0.1:{port}" if arg == "0.0.0.0:8000" else arg for arg in command]
     command[command.index("--workers") + 1] = "1"
-    server = subprocess.Popen(command, cwd=ROOT, env=runtime, start_new_session=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=runtime,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     behind_tls = {"X-Forwarded-Proto": "https"}  # as behind the TLS proxy; no https redirect
     try:
@@ -128,6 +158,7 @@ def test_the_image_commands_serve_pages_with_debug_off(run_env, tmp_path):
 
 
 # --- .dockerignore: the build context carries no secret, data or local environment ----------
+
 
 def pattern_regex(pattern: str) -> re.Pattern:
     """A .dockerignore pattern as a regex: `**` any folders, `*` and `?` within one name."""
@@ -160,20 +191,43 @@ def ignored(path: str, patterns: list[str]) -> bool:
 
 
 def dockerignore() -> list[str]:
-    return [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+    return [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
-@pytest.mark.parametrize("path", [".env", ".env.local", "var/secret_key", "var/postsale.sqlite3",
-                                  "postsale.sqlite3", ".venv/bin/python", ".git/HEAD",
-                                  "customers/__pycache__/models.cpython-311.pyc", "bench/out/run.csv",
-                                  "bench/copy.sqlite3"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".env",
+        ".env.local",
+        "var/secret_key",
+        "var/postsale.sqlite3",
+        "postsale.sqlite3",
+        ".venv/bin/python",
+        ".git/HEAD",
+        "customers/__pycache__/models.cpython-311.pyc",
+        "bench/out/run.csv",
+        "bench/copy.sqlite3",
+    ],
+)
 def test_the_build_context_leaves_out(path):
     assert ignored(path, dockerignore())
 
 
-@pytest.mark.parametrize("path", ["manage.py", "postsale/settings.py", "requirements-prod.lock",
-                                  "static/css/app.css", "locale/es/LC_MESSAGES/django.mo",
-                                  "templates/base.html", ".env.example"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "manage.py",
+        "postsale/settings.py",
+        "requirements-prod.lock",
+        "static/css/app.css",
+        "locale/es/LC_MESSAGES/django.mo",
+        "templates/base.html",
+        ".env.example",
+    ],
+)
 def test_the_build_context_keeps(path):
     assert not ignored(path, dockerignore())

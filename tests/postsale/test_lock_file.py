@@ -46,8 +46,7 @@ def test_every_dependency_is_pinned_at_a_version_pyproject_allows(lock):
 @pytest.mark.parametrize("lock", LOCKS)
 def test_every_pin_carries_hashes(lock):
     blocks = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / lock).read_text())
-    unhashed = [block.split()[0] for block in blocks
-                if PIN.match(block) and "--hash=sha256:" not in block]
+    unhashed = [block.split()[0] for block in blocks if PIN.match(block) and "--hash=sha256:" not in block]
     assert pins(lock) and unhashed == []
 
 
