@@ -195,13 +195,6 @@ class Delivery(models.Model):
         return self.promised_date < today
 
     @property
-    def was_late(self) -> bool:
-        """For a delivered parcel: did it arrive after the promised date (shop's time zone)?"""
-        if self.delivered_at is None or self.promised_date is None:
-            return False
-        return timezone.localdate(self.delivered_at) > self.promised_date
-
-    @property
     def expected_date(self) -> dt.date | None:
         return self.estimated_date or self.promised_date
 

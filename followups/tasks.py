@@ -57,10 +57,3 @@ def birthdays_sweep_task() -> int:
     from followups.planner import birthdays_sweep
 
     return birthdays_sweep()
-
-
-@shared_task(acks_late=True)
-def plan_thank_yous_task(sale_ids: list[int]) -> int:
-    from followups.planner import plan_thank_yous
-
-    return plan_thank_yous(sale_ids)

@@ -1,7 +1,21 @@
+import os
+
 import pytest
 from django.contrib.auth.models import Group, User
 
 from postsale.celery import app as celery_app
+
+# pytest-xdist's worker name (gw0, gw1, ...), empty in a run of one process.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def pytest_configure(config):
+    """Under pytest-xdist the workers share one Redis cache: each keeps its keys under a prefix
+    of its own, so one worker's rate-limit counters never meet another's."""
+    if XDIST_WORKER:
+        from django.conf import settings
+
+        settings.CACHES["default"]["KEY_PREFIX"] = XDIST_WORKER
 
 
 @pytest.fixture(autouse=True)
@@ -13,9 +27,18 @@ def fast_password_hasher(settings):
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
 
-    cache.clear()
+    cache = caches["default"]
+    if XDIST_WORKER and isinstance(cache, RedisCache):
+        # clear() would FLUSHDB the other workers' keys too: delete only this worker's.
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
     yield
 
 

@@ -17,7 +17,7 @@ from surveys.models import Answer
 from tests.browser import chromium_page
 from tests.surveys.conftest import Surveyed, delivered_sale, sent_message
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 # A person reads the page before sending (how fast a person may be: test_people_vs_scanners.py).
 READING_MS = 1500
 

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from tests.foundation.test_make_run import ROOT, descendants, free_port, wait_http
+from tests.postsale.test_make_run import ROOT, descendants, free_port, wait_http
 
 SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "240"))
 WINDOW_SECONDS = 60  # mail must go out in every window of this length

@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Starts migrate, seed_demo, runserver, a worker and beat: some 15 s per run.
+pytestmark = pytest.mark.slow
 
 
 def free_port() -> int:
