@@ -9,11 +9,11 @@ WEEKS_PER_MONTH = 52 / 12
 
 
 def duration(weeks: float) -> str:
-    """Whole days under two weeks, weeks under about four months, months under two years, then years."""
+    """Whole days under two weeks, weeks up to half a year, months under two years, then years."""
     if weeks < 2:
         days = max(1, round(weeks * 7))
         return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
-    if weeks < 17:
+    if weeks < 27:
         n = round(weeks)
         return ngettext("%(n)d week", "%(n)d weeks", n) % {"n": n}
     if weeks < 104:

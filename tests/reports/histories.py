@@ -31,3 +31,32 @@ def cdnow_histories() -> dict[str, list[tuple[dt.date, Decimal]]]:
         histories.setdefault(sample_id, []).append(
             (dt.date(int(day[:4]), int(day[4:6]), int(day[6:])), Decimal(amount)))
     return histories
+
+
+def simulated_population(n: int, *, start: dt.date, end: dt.date, seed: int = 7,
+                         prefix: str = "SIM") -> dict[str, list[tuple[dt.date, Decimal]]]:
+    """n customers who arrive between start and the middle of the span, buy at a Gamma-spread
+    weekly rate and leave after a purchase with a Beta-spread probability: the BG/NBD story."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    span = (end - start).days
+    histories = {}
+    for i in range(n):
+        day = int(rng.integers(0, span // 2))
+        rate = rng.gamma(0.8, 1 / 6)  # purchases per week
+        leave = rng.beta(1.0, 3.0)
+        spend = float(rng.gamma(4.0, 10.0))
+        purchases = []
+        while day <= span:
+            purchases.append((start + dt.timedelta(days=day),
+                              Decimal(f"{spend * rng.uniform(0.5, 1.5):.2f}")))
+            if rng.random() < leave:
+                break
+            day += max(1, int(round(rng.exponential(7 / rate))))
+        histories[f"{prefix}{i:05d}"] = purchases
+    return histories
+
+
+def every(weeks: int, *, first: dt.date, times: int, amount: str = "60.00") -> list:
+    return [(first + dt.timedelta(weeks=weeks * k), Decimal(amount)) for k in range(times)]
