@@ -230,3 +230,28 @@ def trend(customer_id: int, prediction: CustomerPrediction | None) -> list[tuple
     if prediction and (not points or points[-1][0] < prediction.as_of):
         points.append((prediction.as_of, prediction.p_alive))
     return points
+
+
+# Sort keys of the at-risk list: what a manager asks for, and the columns behind it (the
+# customer id last, so pages never overlap on ties).
+AT_RISK_SORTS = {
+    "value": ["value", "spend"], "p_alive": ["p_alive"], "expected_52w": ["expected_52w"],
+    "spend": ["spend"], "silent": ["silent"], "purchases": ["repeat_purchases"],
+    "name": ["customer__name"],
+}
+
+
+def at_risk_list(sort: str = "-value"):
+    """The customers at risk, sorted by one of AT_RISK_SORTS ("-" first for descending; most
+    valuable first by default); values missing sort last."""
+    from django.db.models import F
+
+    key = sort.removeprefix("-")
+    if key not in AT_RISK_SORTS:
+        key, sort = "value", "-value"
+    descending = sort.startswith("-")
+    order = [F(col).desc(nulls_last=True) if descending else F(col).asc(nulls_last=True)
+             for col in AT_RISK_SORTS[key]]
+    return (CustomerPrediction.objects.filter(at_risk=True).select_related("customer")
+            .annotate(silent=F("weeks_since_first") - F("weeks_to_last"))
+            .order_by(*order, "customer_id"))

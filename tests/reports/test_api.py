@@ -6,11 +6,17 @@ import pytest
 
 from reports.models import CustomerPrediction, PurchaseModelFit
 from reports.predictions import purchase_model_refit
-from tests.customers.api_helpers import api_client
+from tests.customers import api_helpers
 from tests.reports.histories import every, histories_load, simulated_population
 
 AS_OF = dt.date(2026, 6, 30)
 pytestmark = pytest.mark.django_db
+
+
+def api_client(user=None):
+    client = api_helpers.api_client(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
