@@ -8,6 +8,7 @@ that stops HOLDOUT_WEEKS earlier predicts those weeks, and the report compares w
 """
 
 import datetime as dt
+import logging
 import time
 
 import numpy as np
@@ -18,6 +19,8 @@ from reports import purchase_model as pm
 from reports.models import CustomerPrediction, PredictionHistory, PredictionSettings, PurchaseModelFit
 from reports.purchase_data import PurchaseSummary, day_number, purchase_summary
 from reports.score_writer import history_snapshot, scores_write
+
+log = logging.getLogger(__name__)
 
 MIN_BUYERS = 500
 MIN_WEEKS = 26
@@ -37,6 +40,18 @@ class ShortHistory(Exception):
     pass
 
 
+class _Laps:
+    """Each phase's seconds in the log: where the nightly budget goes, for the bench and for ops."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        log.info("purchase model refit: %s %.2f s", phase, now - self.last)
+        self.last = now
+
+
 def purchase_model_refit(*, as_of: dt.date | None = None) -> PurchaseModelFit:
     """Fit the purchase model as of a day (default: yesterday, the last whole day), score every
     buyer and record the fit. Safe to run twice: a second run for the same day replaces the first.
@@ -47,13 +62,16 @@ def purchase_model_refit(*, as_of: dt.date | None = None) -> PurchaseModelFit:
     started = time.perf_counter()
     as_of = as_of or timezone.localdate() - dt.timedelta(days=1)
     cut = as_of - dt.timedelta(weeks=HOLDOUT_WEEKS)
+    lap = _Laps()
     summary = purchase_summary(as_of=as_of, cut=cut)
+    lap(f"pull ({len(summary)} buyers)")
     fit = PurchaseModelFit(as_of=as_of, fitted_at=timezone.now(), buyers=len(summary),
                            history_weeks=_history_weeks(summary, as_of))
     try:
         _check_history(len(summary), fit.history_weeks)
-        _fit_and_score(fit, summary, as_of)
+        _fit_and_score(fit, summary, as_of, lap)
         fit.holdout = holdout_check(summary, cut)
+        lap("holdout check")
     except ShortHistory:
         fit.status = PurchaseModelFit.Status.INSUFFICIENT
         CustomerPrediction.objects.all().delete()
@@ -94,12 +112,14 @@ def fit_sample(n: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=FIT_SAMPLE_SIZE, replace=False))
 
 
-def _fit_and_score(fit: PurchaseModelFit, summary: PurchaseSummary, as_of: dt.date) -> None:
+def _fit_and_score(fit: PurchaseModelFit, summary: PurchaseSummary, as_of: dt.date, lap) -> None:
     x, t_x, T = model_inputs(summary, as_of)
     sample = fit_sample(len(summary))
     params = pm.bgnbd_fit(x[sample], t_x[sample], T[sample])
     value_params = _value_fit(summary, sample)
+    lap(f"fit ({len(sample)} buyers)")
     scores = score(params, value_params, summary, x, t_x, T)
+    lap("score")
     threshold = PredictionSettings.current().at_risk_threshold
     scores["at_risk"] = scores["valuable"] & (scores["p_alive"] < threshold)
     fit.status, fit.fit_sample, fit.threshold = PurchaseModelFit.Status.OK, len(sample), threshold
@@ -112,7 +132,9 @@ def _fit_and_score(fit: PurchaseModelFit, summary: PurchaseSummary, as_of: dt.da
                                          range=(0.0, 1.0))[0].tolist()
     scores_write(summary=summary, x=x, t_x=t_x, T=T, scores=scores, as_of=as_of,
                  fitted_at=fit.fitted_at)
+    lap("write scores")
     history_snapshot(week=as_of - dt.timedelta(days=as_of.weekday()))
+    lap("weekly snapshot")
 
 
 def _value_fit(summary: PurchaseSummary, sample: np.ndarray) -> pm.GammaGammaParams | None:

@@ -5,15 +5,13 @@ visit). Days travel as whole numbers since 1970-01-01 so that every time the mod
 the holdout window) is arithmetic on arrays, never a Python date per customer.
 """
 
-# ruff: noqa: S608 - the SQL is assembled from table names, constants and the ORM's own
-# compiled query; values only ever travel as query parameters or COPY data.
 import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, FloatField, Func, IntegerField, Max, Min, Q, Sum
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from customers.models import Sale
@@ -21,12 +19,19 @@ from customers.models import Sale
 EPOCH = dt.date(1970, 1, 1)
 FETCH_ROWS = 50_000
 
-# A day, as the inner query gives it (a date on PostgreSQL, 'YYYY-MM-DD' text on SQLite), as a
-# day number.
-DAY_NUMBER = {
-    "postgresql": "(d0.day - DATE '1970-01-01')",
-    "sqlite": "CAST(julianday(d0.day) - 2440587.5 AS INTEGER)",
-}
+
+class DayNumber(Func):
+    """A date as days since 1970-01-01, in the database (PostgreSQL subtracts dates to an
+    integer; SQLite counts Julian days)."""
+
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection,
+                           template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra)
 
 
 def day_number(day: dt.date) -> int:
@@ -59,22 +64,28 @@ def _day_end(day: dt.date) -> dt.datetime:
 
 def purchase_summary(*, as_of: dt.date, cut: dt.date) -> PurchaseSummary:
     """Per buyer with a sale on or before as_of: distinct days, first, last, spend, and the same
-    counted up to `cut` (which the holdout check treats as the end of its calibration)."""
-    per_day = (Sale.objects.filter(ordered_at__lt=_day_end(as_of))
-               .annotate(day=TruncDate("ordered_at")).values("customer_id", "day")
-               .annotate(amount=Sum("total")).order_by())
-    inner, params = per_day.query.sql_with_params()
+    counted up to `cut` (which the holdout check treats as the end of its calibration).
+
+    One pass over the sales, grouped by customer (no per-day subquery: a distinct count per
+    customer is cheaper than grouping every (customer, day) first).
+    """
     cut_day = day_number(cut)
-    sql = (
-        "SELECT d.customer_id, COUNT(*), MIN(d.dn), MAX(d.dn), CAST(SUM(d.amount) AS DOUBLE PRECISION), "
-        "SUM(CASE WHEN d.dn <= %s THEN 1 ELSE 0 END), COALESCE(MAX(CASE WHEN d.dn <= %s THEN d.dn END), -1) "
-        f"FROM (SELECT d0.customer_id, d0.amount, {DAY_NUMBER[connection.vendor]} AS dn "
-        f"FROM ({inner}) d0) d GROUP BY d.customer_id"
-    )
+    before_cut = Q(dn__lte=cut_day)
+    per_customer = (
+        Sale.objects.filter(ordered_at__lt=_day_end(as_of))
+        .annotate(dn=DayNumber(TruncDate("ordered_at"))).values("customer_id")
+        .annotate(days=Count("dn", distinct=True), first=Min("dn"), last=Max("dn"),
+                  spend=Cast(Sum("total"), FloatField()),
+                  days_before=Count("dn", distinct=True, filter=before_cut),
+                  last_before=Coalesce(Max("dn", filter=before_cut), -1))
+        .values_list("customer_id", "days", "first", "last", "spend", "days_before", "last_before")
+        .order_by())
+    sql, params = per_customer.query.sql_with_params()
     chunks = []
-    # A server-side cursor on PostgreSQL: a million buyers arrive FETCH_ROWS at a time.
+    # A server-side cursor on PostgreSQL: a million buyers arrive FETCH_ROWS at a time, and
+    # straight into arrays (no model instance, no Python date per row).
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [cut_day, cut_day, *params])
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH_ROWS):
             chunks.append(np.array(rows, dtype=np.float64))
     table = np.concatenate(chunks) if chunks else np.empty((0, 7))
