@@ -184,7 +184,10 @@ def holdout_check(summary: PurchaseSummary, cut: dt.date, weeks: int = HOLDOUT_W
                 "insufficient": True}
     x, t_x, T = model_inputs(calibration, cut)
     sample = fit_sample(len(calibration))
-    params = pm.bgnbd_fit(x[sample], t_x[sample], T[sample])
+    try:
+        params = pm.bgnbd_fit(x[sample], t_x[sample], T[sample])
+    except pm.FitError as exc:  # the check fails, not the night's scores, already written
+        return {"weeks": weeks, "cut": cut.isoformat(), "customers": len(calibration), "error": str(exc)}
     predicted = pm.conditional_expected(params, weeks, x, t_x, T)
     actual = known.days - known.days_before_cut
     return {"weeks": weeks, "cut": cut.isoformat(), "r": params.r, "alpha": params.alpha,
