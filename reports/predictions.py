@@ -69,16 +69,26 @@ def purchase_model_refit(*, as_of: dt.date | None = None) -> PurchaseModelFit:
                            history_weeks=_history_weeks(summary, as_of))
     try:
         _check_history(len(summary), fit.history_weeks)
-        _fit_and_score(fit, summary, as_of, lap)
+        x, t_x, T = model_inputs(summary, as_of)
+        scores = _fit_and_score(fit, summary, x, t_x, T, lap)
         fit.holdout = holdout_check(summary, cut)
         lap("holdout check")
     except ShortHistory:
         fit.status = PurchaseModelFit.Status.INSUFFICIENT
-        CustomerPrediction.objects.all().delete()
+        with transaction.atomic():
+            CustomerPrediction.objects.all().delete()
+            return _fit_save(fit, started)
     except pm.FitError as exc:
         fit.status, fit.message = PurchaseModelFit.Status.FAILED, str(exc)
-    fit.seconds = time.perf_counter() - started
-    return _fit_save(fit)
+        return _fit_save(fit, started)
+    # The scores, the week's snapshot and the fit row commit together, or not at all.
+    with transaction.atomic():
+        scores_write(summary=summary, x=x, t_x=t_x, T=T, scores=scores, as_of=as_of,
+                     fitted_at=fit.fitted_at)
+        lap("write scores")
+        history_snapshot(week=as_of - dt.timedelta(days=as_of.weekday()))
+        lap("weekly snapshot")
+        return _fit_save(fit, started)
 
 
 def _history_weeks(summary: PurchaseSummary, as_of: dt.date) -> float:
@@ -90,7 +100,8 @@ def _check_history(buyers: int, weeks: float) -> None:
         raise ShortHistory
 
 
-def _fit_save(fit: PurchaseModelFit) -> PurchaseModelFit:
+def _fit_save(fit: PurchaseModelFit, started: float) -> PurchaseModelFit:
+    fit.seconds = time.perf_counter() - started
     fields = {f.attname: getattr(fit, f.attname) for f in PurchaseModelFit._meta.concrete_fields
               if f.attname not in ("id", "as_of")}
     saved, _created = PurchaseModelFit.objects.update_or_create(as_of=fit.as_of, defaults=fields)
@@ -112,16 +123,16 @@ def fit_sample(n: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=FIT_SAMPLE_SIZE, replace=False))
 
 
-def _fit_and_score(fit: PurchaseModelFit, summary: PurchaseSummary, as_of: dt.date, lap) -> None:
-    x, t_x, T = model_inputs(summary, as_of)
+def _fit_and_score(fit: PurchaseModelFit, summary: PurchaseSummary, x, t_x, T, lap) -> dict:
+    """Fit on the sample, score every buyer, and put the parameters and rollups on the fit."""
     sample = fit_sample(len(summary))
     params = pm.bgnbd_fit(x[sample], t_x[sample], T[sample])
     value_params = _value_fit(summary, sample)
     lap(f"fit ({len(sample)} buyers)")
     scores = score(params, value_params, summary, x, t_x, T)
-    lap("score")
     threshold = PredictionSettings.current().at_risk_threshold
     scores["at_risk"] = scores["valuable"] & (scores["p_alive"] < threshold)
+    lap("score")
     fit.status, fit.fit_sample, fit.threshold = PurchaseModelFit.Status.OK, len(sample), threshold
     fit.r, fit.alpha, fit.a, fit.b, fit.log_likelihood = (
         params.r, params.alpha, params.a, params.b, params.log_likelihood)
@@ -130,11 +141,7 @@ def _fit_and_score(fit: PurchaseModelFit, summary: PurchaseSummary, as_of: dt.da
     fit.at_risk = int(scores["at_risk"].sum())
     fit.p_alive_histogram = np.histogram(scores["p_alive"], bins=HISTOGRAM_BINS,
                                          range=(0.0, 1.0))[0].tolist()
-    scores_write(summary=summary, x=x, t_x=t_x, T=T, scores=scores, as_of=as_of,
-                 fitted_at=fit.fitted_at)
-    lap("write scores")
-    history_snapshot(week=as_of - dt.timedelta(days=as_of.weekday()))
-    lap("weekly snapshot")
+    return scores
 
 
 def _value_fit(summary: PurchaseSummary, sample: np.ndarray) -> pm.GammaGammaParams | None:
