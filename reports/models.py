@@ -95,8 +95,12 @@ class CustomerPrediction(models.Model):
     """A customer's latest score. The evidence (x, t_x, T) is kept so the reason can be said in
     the reader's language; the table is rewritten whole by each successful fit."""
 
+    # No database foreign key (db_constraint=False): the table is rebuilt from the sales every
+    # night, and checking a million rows against customers at commit took 4 of the nightly
+    # sweep's 60 seconds. Django still deletes a customer's score with them (CASCADE is the
+    # ORM's), and a row orphaned by raw SQL is gone at the next refit.
     customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE,
-                                    primary_key=True, related_name="prediction")
+                                    primary_key=True, related_name="prediction", db_constraint=False)
     as_of = models.DateField(_("as of"))
     fitted_at = models.DateTimeField(_("fitted at"))
     repeat_purchases = models.PositiveIntegerField(_("repeat purchases"))
@@ -115,6 +119,8 @@ class CustomerPrediction(models.Model):
     class Meta:
         verbose_name = _("customer prediction")
         verbose_name_plural = _("customer predictions")
+        # The at-risk list's default order, most valuable first. (A fit without a value model
+        # leaves every value null, never some: no NULLS LAST needed, which SQLite cannot index.)
         indexes = [models.Index(fields=["-value"], name="prediction_at_risk_value_idx",
                                 condition=Q(at_risk=True))]
 
@@ -136,8 +142,8 @@ class PredictionHistory(models.Model):
     """One P(alive) per customer per week (the week's first fit), the last few weeks: the trend."""
 
     pk = models.CompositePrimaryKey("customer_id", "week")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
-                                 related_name="prediction_history", db_index=False)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,  # see CustomerPrediction
+                                 related_name="prediction_history", db_index=False, db_constraint=False)
     week = models.DateField(_("week"))
     p_alive = models.FloatField(_("P(alive)"))
 

@@ -275,15 +275,14 @@ AT_RISK_SORTS = {
 
 def at_risk_list(sort: str = "-value"):
     """The customers at risk, sorted by one of AT_RISK_SORTS ("-" first for descending; most
-    valuable first by default); values missing sort last."""
+    valuable first by default)."""
     from django.db.models import F
 
     key = sort.removeprefix("-")
     if key not in AT_RISK_SORTS:
         key, sort = "value", "-value"
     descending = sort.startswith("-")
-    order = [F(col).desc(nulls_last=True) if descending else F(col).asc(nulls_last=True)
-             for col in AT_RISK_SORTS[key]]
+    order = [F(col).desc() if descending else F(col).asc() for col in AT_RISK_SORTS[key]]
     return (CustomerPrediction.objects.filter(at_risk=True).select_related("customer")
             .annotate(silent=F("weeks_since_first") - F("weeks_to_last"))
             .order_by(*order, "customer_id"))

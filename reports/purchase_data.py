@@ -89,8 +89,9 @@ def purchase_summary(*, as_of: dt.date, cut: dt.date) -> PurchaseSummary:
         while rows := cursor.fetchmany(FETCH_ROWS):
             chunks.append(np.array(rows, dtype=np.float64))
     table = np.concatenate(chunks) if chunks else np.empty((0, 7))
-    table = table[np.argsort(table[:, 0], kind="stable")]
-    ints = table[:, [0, 1, 2, 3, 5, 6]].astype(np.int64)
-    return PurchaseSummary(customer_id=ints[:, 0], days=ints[:, 1], first=ints[:, 2],
-                           last=ints[:, 3], spend=table[:, 4], days_before_cut=ints[:, 4],
-                           last_before_cut=ints[:, 5])
+    del chunks
+    order = np.argsort(table[:, 0], kind="stable")
+    column = {name: table[order, i] for i, name in enumerate(
+        ["customer_id", "days", "first", "last", "spend", "days_before_cut", "last_before_cut"])}
+    return PurchaseSummary(**{name: values if name == "spend" else values.astype(np.int64)
+                              for name, values in column.items()})

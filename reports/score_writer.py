@@ -7,7 +7,6 @@ with every fit, so an UPDATE would rewrite each row anyway and cost a lookup per
 # ruff: noqa: S608 - the SQL is assembled from table names, constants and the ORM's own
 # compiled query; values only ever travel as query parameters or COPY data.
 import datetime as dt
-import io
 import struct
 from itertools import islice
 
@@ -52,9 +51,11 @@ def scores_write(*, summary, x, t_x, T, scores, as_of: dt.date, fitted_at: dt.da
         # Two refits at once (beat and the command) would both delete, then both insert;
         # EXCLUSIVE lets readers in and makes the second writer wait for the first.
         cursor.execute(f"LOCK TABLE {TABLE} IN EXCLUSIVE MODE")
+        # Dropped at commit; dropped here too for a caller whose transaction holds two refits.
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
         cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({STAGING_COLUMNS}) ON COMMIT DROP")
         cursor.copy_expert(f"COPY {STAGING} FROM STDIN WITH (FORMAT binary)",
-                           io.BytesIO(_binary_copy(summary, x, t_x, T, scores)))
+                           _BinaryCopySource(_binary_pieces(summary, x, t_x, T, scores)))
         cursor.execute(f"DELETE FROM {TABLE}")
         cursor.execute(
             f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT customer_id, %s, %s, x, t_x, big_t, "
@@ -87,18 +88,32 @@ _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _TRAILER = struct.pack(">h", -1)
 
 
-def _binary_copy(summary, x, t_x, T, scores) -> bytes:
-    rows = np.empty(len(x), dtype=_ROW)
-    rows["fields"] = len(_FIELDS)
+def _binary_pieces(summary, x, t_x, T, scores):
+    """The COPY stream: the header, BATCH_ROWS records at a time, the trailer."""
     value = scores["value"] if scores["value"] is not None else np.full(len(x), np.nan)
     columns = {"customer_id": summary.customer_id, "x": x, "t_x": t_x, "big_t": T,
                "spend": summary.spend, "p_alive": scores["p_alive"], "e13": scores["expected_13w"],
                "e52": scores["expected_52w"], "value": value, "valuable": scores["valuable"],
                "at_risk": scores["at_risk"]}
-    for name, dtype, _sql in _FIELDS:
-        rows[f"{name}_len"] = np.dtype(dtype).itemsize
-        rows[name] = columns[name]
-    return _HEADER + rows.tobytes() + _TRAILER
+    yield _HEADER
+    for start in range(0, len(x), BATCH_ROWS):
+        rows = np.empty(min(BATCH_ROWS, len(x) - start), dtype=_ROW)
+        rows["fields"] = len(_FIELDS)
+        for name, dtype, _sql in _FIELDS:
+            rows[f"{name}_len"] = np.dtype(dtype).itemsize
+            rows[name] = columns[name][start:start + len(rows)]
+        yield rows.tobytes()
+    yield _TRAILER
+
+
+class _BinaryCopySource:
+    """A file-like object for copy_expert over those pieces."""
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+
+    def read(self, size: int = -1) -> bytes:
+        return next(self.pieces, b"")
 
 
 def history_snapshot(*, week: dt.date) -> None:
