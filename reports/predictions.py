@@ -236,9 +236,12 @@ def prediction_threshold_set(*, threshold: float) -> PredictionSettings:
 # --- Reads -----------------------------------------------------------------------------------
 
 
-def latest_fit(end: dt.date | None = None) -> PurchaseModelFit | None:
-    """The last fit made as of `end` or before (any day when None)."""
+def latest_fit(end: dt.date | None = None, *, in_force: bool = True) -> PurchaseModelFit | None:
+    """The last fit made as of `end` or before (any day when None). In force: a failed fit left
+    the scores of the one before, so it is skipped; in_force=False gives the last attempt."""
     fits = PurchaseModelFit.objects.order_by("-as_of")
+    if in_force:
+        fits = fits.exclude(status=PurchaseModelFit.Status.FAILED)
     return (fits.filter(as_of__lte=end) if end else fits).first()
 
 

@@ -25,6 +25,19 @@ class RetentionView(ManagerRequiredMixin, TemplateView):
                                         stages=stages, fit=predictions.latest_fit(), **kwargs)
 
 
+class KnownCountPaginator(Paginator):
+    """The fit keeps the at-risk count current (refit and threshold change write both in one
+    transaction), so a page needs no COUNT over 200,000 flagged rows."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
 COLUMNS = [  # (heading, sort key, first direction when chosen)
     (gettext_lazy("Customer"), "name", ""), (gettext_lazy("P(alive)"), "p_alive", ""),
     (gettext_lazy("Expected purchases, 52 weeks"), "expected_52w", "-"),
@@ -62,14 +75,17 @@ class AtRiskView(ManagerRequiredMixin, TemplateView):
         return sort if sort.removeprefix("-") in predictions.AT_RISK_SORTS else "-value"
 
     def get_context_data(self, **kwargs):
-        fit = predictions.latest_fit()
+        fit, attempt = predictions.latest_fit(), predictions.latest_fit(in_force=False)
+        failed = attempt if attempt and attempt != fit else None
         sort = self._sort()
-        page = Paginator(predictions.at_risk_list(sort), self.paginate_by).get_page(
-            self.request.GET.get("page"))
+        paginator = KnownCountPaginator(predictions.at_risk_list(sort), self.paginate_by,
+                                        count=fit.at_risk if fit else 0)
+        page = paginator.get_page(self.request.GET.get("page"))
         threshold = PredictionSettings.current().at_risk_threshold
         return super().get_context_data(
             fit=fit, fit_ok=fit is not None and fit.status == PurchaseModelFit.Status.OK,
             fit_message=fit_status_text(fit) if fit else "", page_obj=page, sort=sort,
+            failed=failed, failed_message=fit_status_text(failed) if failed else "",
             columns=sort_links(sort),
             bars=histogram_bars(fit.p_alive_histogram if fit else [], threshold),
             chart_width=WIDTH, chart_height=HEIGHT,

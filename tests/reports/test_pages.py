@@ -140,3 +140,13 @@ def test_the_customer_page_in_spanish(fitted, support_client):
     html = support_client.get(f"/customers/{fitted['STOPPED'].pk}/",
                               HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Compraba cada 5 semanas durante 12 meses y nada desde hace 21 semanas." in html
+
+
+def test_a_failed_night_keeps_the_previous_scores_on_show_and_says_so(fitted, manager_client):
+    from reports.models import PurchaseModelFit
+
+    PurchaseModelFit.objects.create(as_of=AS_OF + dt.timedelta(days=1), status="failed",
+                                    message="the optimiser did not converge")
+    html = manager_client.get(URL).content.decode()
+    assert 'id="fit-failed"' in html and "did not converge" in html
+    assert 'id="at-risk"' in html and "Bought every 5 weeks" in html
