@@ -17,6 +17,7 @@ COMPLAINT_OPENED = "complaint_opened"  # complaint_ids: list[int]
 COMPLAINT_RESOLVED = "complaint_resolved"  # complaint_ids: list[int]
 COMPLAINT_REOPENED = "complaint_reopened"  # complaint_ids: list[int]
 FEELING_RECORDED = "feeling_recorded"  # customer_ids: list[int]
+PREDICTION_CHANGED = "prediction_changed"  # customer_ids: list[int]
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 

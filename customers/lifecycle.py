@@ -117,3 +117,4 @@ def subscribe_all() -> None:
     for event in (events.COMPLAINT_OPENED, events.COMPLAINT_RESOLVED, events.COMPLAINT_REOPENED):
         events.subscribe(event, on_complaints)
     events.subscribe(events.FEELING_RECORDED, on_feelings)
+    events.subscribe(events.PREDICTION_CHANGED, on_feelings)

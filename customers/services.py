@@ -140,6 +140,29 @@ def customer_feeling_record(*, customer_id: int, feeling: str, at: dt.datetime) 
     return bool(stored)
 
 
+def customers_prediction_apply(*, at_risk_ids, scored_ids, batch: int = 10000) -> int:
+    """Carry the purchase model's verdicts onto the customers: at risk, not at risk, or None
+    for those it did not score. Both arguments are querysets of customer ids (subqueries), so the
+    work is set-based. Only customers whose verdict changes are written; they get their lifecycle
+    stage refreshed (PREDICTION_CHANGED, after commit). Returns how many changed."""
+    customers, changed = Customer.objects, []
+    moves = (
+        (True, customers.filter(pk__in=at_risk_ids).exclude(predicted_at_risk=True)),
+        (False, customers.filter(pk__in=scored_ids).exclude(pk__in=at_risk_ids)
+         .exclude(predicted_at_risk=False)),
+        (None, customers.filter(predicted_at_risk__isnull=False).exclude(pk__in=scored_ids)),
+    )
+    with transaction.atomic():
+        for verdict, moving in moves:
+            ids = list(moving.values_list("pk", flat=True))
+            for start in range(0, len(ids), batch):
+                customers.filter(pk__in=ids[start:start + batch]).update(predicted_at_risk=verdict)
+            changed += ids
+        if changed:
+            events.publish(events.PREDICTION_CHANGED, customer_ids=changed)
+    return len(changed)
+
+
 def do_not_contact_set(*, customer: Customer, value: bool, author=None) -> Customer:
     with transaction.atomic():
         customer.do_not_contact = value

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +174,9 @@ CELERY_BEAT_SCHEDULE = {
     "stuck-parcels": {"task": "followups.tasks.stuck_parcels_sweep_task", "schedule": 3600.0},
     "lifecycle": {"task": "customers.tasks.lifecycle_sweep_task", "schedule": 86400.0},
     "survey-reminders": {"task": "surveys.tasks.survey_reminders_sweep_task", "schedule": 900.0},
+    # Nightly, after the day is over: refit the purchase model as of yesterday, rescore everyone.
+    "purchase-model": {"task": "reports.tasks.purchase_model_refit_task",
+                       "schedule": crontab(hour=2, minute=30)},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

@@ -29,11 +29,20 @@ MAX_TEXT = 5000
 
 
 class CustomerOutput(serializers.ModelSerializer):
+    # The purchase model's latest score (reports.CustomerPrediction); null where it has none.
+    p_alive = serializers.FloatField(
+        source="prediction.p_alive", read_only=True, allow_null=True,
+        help_text=_("Probability that the customer still buys from the shop (purchase model)."))
+    expected_purchases_52w = serializers.FloatField(
+        source="prediction.expected_52w", read_only=True, allow_null=True,
+        help_text=_("Purchases the purchase model expects in the next 52 weeks."))
+
     class Meta:
         model = Customer
         fields = ["id", "external_id", "name", "email", "phone", "birth_date", "language",
                   "time_zone", "marketing_consent", "consent_at", "consent_source",
-                  "do_not_contact", "lifecycle_stage", "created_at", "updated_at"]
+                  "do_not_contact", "lifecycle_stage", "p_alive", "expected_purchases_52w",
+                  "created_at", "updated_at"]
         read_only_fields = fields
 
 

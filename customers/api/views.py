@@ -42,7 +42,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class CustomerViewSet(ReadViewSet):
     """Customers. POST creates, or updates the customer with that external id (200)."""
 
-    queryset = Customer.objects.order_by("name", "pk")
+    queryset = Customer.objects.select_related("prediction").order_by("name", "pk")
     serializer_class = s.CustomerOutput
     filterset_class = CustomerFilter
     search_fields = ["name", "email", "=external_id"]
