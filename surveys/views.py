@@ -9,7 +9,7 @@ tells a guesser nothing.
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from customers.choices import ComplaintStatus
 from followups.outbox import message_by_token
-from postsale.lib.public import client_ip, link_not_valid, public_page, render_public
+from postsale.lib.public import (
+    client_ip,
+    link_not_valid,
+    page_language,
+    public_page,
+    render_public,
+)
 from postsale.lib.tokens import token_hash
 from surveys import invitations, selectors, services
 from surveys.definitions import CES
@@ -110,13 +116,18 @@ def order(request, token: str):
     context = {"page": page, "sale": page.sale, "delivery": getattr(page.sale, "delivery", None),
                "first_name": message.customer.first_name, "survey_url": survey_url,
                "delay_url": _delay_url(page.delay_notice) if page.delay_notice else "",
-               "case_status": _case_status(page.case) if page.case else ""}
+               "case_status": _case_status(page.case, page_language(request, message.customer.language))
+               if page.case else ""}
     return render_public(request, "surveys/order.html", context, language=message.customer.language)
 
 
-def _case_status(case) -> str:
-    """The case's status as the customer would say it (staff read ComplaintStatus's labels).
-    Runs inside the template's language: render_public renders in the customer's."""
+def _case_status(case, language: str) -> str:
+    """The case's status as the customer would say it (staff read ComplaintStatus's labels)."""
+    with translation.override(language):
+        return _case_words(case)
+
+
+def _case_words(case) -> str:
     if case.is_unresolved:
         return str(CASE_WORDS.get(case.status, CASE_WORDS[ComplaintStatus.OPEN]))
     day = date_format(timezone.localtime(case.resolved_at), "DATE_FORMAT") if case.resolved_at else ""
