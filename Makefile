@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= true
 
-.PHONY: run test install lint messages clean
+.PHONY: run test install lint messages screenshots clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages_py
+
+# PNGs of the customers' pages, the survey mail and staff pages in var/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf var/
