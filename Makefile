@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 JOBS ?= auto
 export DEBUG ?= true
 
-.PHONY: run test test-quick install lint lock lock-upgrade messages clean
+.PHONY: run test test-quick install lint lock lock-upgrade messages screenshots clean
 
 $(STAMP): $(LOCK) pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ lock-upgrade:
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=var
 	$(BIN)/python manage.py compilemessages_py
+
+# PNGs of the customers' pages, the survey mail and staff pages in var/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf var/

@@ -26,6 +26,7 @@ from customers.choices import (
 )
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine, TimelineEntry
 from postsale.lib import dates
+from postsale.lib.money import money
 
 # Hours to first response and to resolution, per severity.
 SLA_HOURS = {
@@ -224,8 +225,8 @@ def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime
         if created:
             SaleLine.objects.bulk_create(SaleLine(sale=sale, **vars(line)) for line in lines)
             timeline_add(customer=customer, kind=TimelineKind.SALE, at=ordered_at, sale=sale,
-                         summary=_("Order %(order)s: %(total)s %(currency)s") % {
-                             "order": external_id, "total": total, "currency": sale.currency})
+                         summary=_("Order %(order)s: %(total)s") % {
+                             "order": external_id, "total": money(total, sale.currency)})
             events.publish(events.SALE_RECORDED, sale_ids=[sale.pk])
             changed = True
         else:
@@ -486,7 +487,7 @@ def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | N
                      complaint=complaint,
                      summary=_("Compensation on case #%(id)s: %(kind)s %(amount)s") % {
                          "id": complaint.pk, "kind": complaint.get_compensation_kind_display(),
-                         "amount": amount if amount is not None else ""})
+                         "amount": money(amount, complaint.sale.currency if complaint.sale_id else "EUR")})
     return complaint
 
 

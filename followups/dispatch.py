@@ -39,6 +39,7 @@ from customers.services import timeline_add
 from followups import emails, policies
 from followups.models import (
     OPTIONAL_CATEGORIES,
+    Category,
     EventKind,
     FollowupRules,
     Message,
@@ -143,14 +144,18 @@ def process(ids: list[int], *, now: dt.datetime) -> None:
     messages = list(Message.objects.filter(pk__in=ids, state=State.SENDING)
                     .select_related("customer", "sale", "sale__delivery", "complaint")
                     .order_by("planned_at", "pk"))
+    # Transactional first: the gap rule (policies.min_gap) then holds back the optional mail of
+    # a customer who gets an order update in the same batch, never the update.
+    messages.sort(key=lambda m: m.category != Category.TRANSACTIONAL)
     facts = policies.BatchFacts.load(messages, rules, now)
     overrides = emails.load_overrides()
     with get_connection() as esp, quick_commits():
         for message in messages:
             decision = policies.decide(message, facts, rules, now)
             if decision.action == "send":
-                if send(message, connection=esp, now=now, overrides=overrides):
-                    facts.note_sent(message, now)
+                sent_at = send(message, connection=esp, now=now, overrides=overrides)
+                if sent_at is not None:
+                    facts.note_sent(message, sent_at)
             else:
                 settle(message, decision, now=now)
 
@@ -172,23 +177,30 @@ def settle(message: Message, decision: policies.Decision, *, now: dt.datetime) -
                                         detail=decision.held_by)
 
 
-def send(message: Message, *, connection, now: dt.datetime, overrides=None) -> bool:
+def send(message: Message, *, connection, now: dt.datetime, overrides=None
+         ) -> dt.datetime | None:
+    """Render and hand one mail to the ESP; returns when it was handed over (None: not sent).
+
+    `now` is the batch's claim time, seconds before a late mail of a large batch leaves: the
+    sent time is read after the ESP accepted the mail.
+    """
     token = message_token(message)
     try:
         rendered = _render(message, token, overrides)
     except Exception as exc:  # a template that cannot render will not render on retry either
         log.exception("message %s did not render", message.pk)
-        fail(message, f"render: {exc}", now=now, retry=False)
-        return False
+        fail(message, f"render: {exc}", now=now, retry=None)
+        return None
     mail = emails.build(message, rendered, token)
     try:
         connection.send_messages([mail])
     except TRANSIENT as exc:
         log.warning("message %s: ESP error %s", message.pk, exc)
         fail(message, f"esp: {exc}", now=now, retry=True)
-        return False
-    mark_sent(message, mail, rendered, token, now=now)
-    return True
+        return None
+    sent_at = timezone.now()
+    mark_sent(message, mail, rendered, token, now=sent_at)
+    return sent_at
 
 
 def _render(message: Message, token: str, overrides) -> emails.Rendered:

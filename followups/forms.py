@@ -15,7 +15,8 @@ class FollowupRulesForm(forms.ModelForm):
             "usage_tips_enabled", "usage_tips_days", "survey_enabled", "survey_days",
             "survey_days_by_category", "case_survey_enabled", "case_survey_delay_hours",
             "birthday_enabled", "birthday_hour", "frequency_cap", "frequency_period_days",
-            "survey_fatigue_days", "quiet_hours_start", "quiet_hours_end", "soft_bounce_limit",
+            "min_gap_minutes", "survey_fatigue_days", "quiet_hours_start", "quiet_hours_end",
+            "soft_bounce_limit",
             "stuck_parcel_days", "stuck_parcel_days_by_carrier", "stuck_parcel_notice_enabled",
         ]
 

@@ -89,6 +89,10 @@ class FollowupRules(models.Model):
     frequency_period_days = models.PositiveSmallIntegerField(
         _("frequency period (days)"), default=7, validators=between(1, MAX_DAYS),
         help_text=_("From 1 to 365."))
+    min_gap_minutes = models.PositiveSmallIntegerField(
+        _("minimum gap between two mails to one customer (minutes)"), default=30,
+        validators=between(0, 24 * 60),
+        help_text=_("From 0 to 1440; 0 turns it off. Order updates are never held back by it."))
     survey_fatigue_days = models.PositiveSmallIntegerField(
         _("at most one survey per customer every (days)"), default=30,
         validators=between(0, MAX_DAYS), help_text=_("From 0 to 365; 0 turns the pause off."))
@@ -230,6 +234,7 @@ class Reason(models.TextChoices):
     SURVEY_FATIGUE = "survey_fatigue", _("A survey was sent recently")
     OPEN_COMPLAINT = "open_complaint", _("The customer has an open case")
     ORDER_NOT_DELIVERED = "order_not_delivered", _("The order has not arrived yet")
+    MIN_GAP = "min_gap", _("Another mail went to the customer moments ago")
     # Suppressed ("never to this address")
     DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
     NO_EMAIL = "no_email", _("No e-mail address")

@@ -48,6 +48,7 @@ class BatchFacts:
     unresolved: set[int] = field(default_factory=set)  # customer ids with an open case
     recent: dict[int, list[dt.datetime]] = field(default_factory=dict)  # non-transactional sends
     last_survey: dict[int, dt.datetime] = field(default_factory=dict)
+    last_sent: dict[int, dt.datetime] = field(default_factory=dict)  # any category, within the gap
     unwanted: dict[int, str] = field(default_factory=dict)  # message id -> Reason (kind owners)
 
     @classmethod
@@ -70,6 +71,12 @@ class BatchFacts:
             Message.objects.filter(customer_id__in=customer_ids, state=State.SENT,
                                    kind__in=SURVEY_KINDS)
             .values("customer_id").annotate(last=Max("sent_at")).values_list("customer_id", "last"))
+        # Only a send within the gap can hold a mail back; older ones need not be loaded.
+        gap_since = now - dt.timedelta(minutes=rules.min_gap_minutes)
+        facts.last_sent = dict(
+            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT,
+                                   sent_at__gt=gap_since)
+            .values("customer_id").annotate(last=Max("sent_at")).values_list("customer_id", "last"))
         facts.unwanted = kinds.unwanted(messages)
         return facts
 
@@ -79,6 +86,7 @@ class BatchFacts:
             self.recent.setdefault(message.customer_id, []).append(at)
         if message.kind in SURVEY_KINDS:
             self.last_survey[message.customer_id] = at
+        self.last_sent[message.customer_id] = max(at, self.last_sent.get(message.customer_id, at))
 
 
 def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.datetime) -> Decision:
@@ -94,7 +102,7 @@ def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.da
 
 def _first_no(message, facts, rules, now) -> Decision:
     for rule in (suppression, consent, unwanted_by_owner, stale_delay_notice, open_complaint,
-                 undelivered_order, frequency_cap, survey_fatigue, quiet_hours):
+                 undelivered_order, frequency_cap, survey_fatigue, min_gap, quiet_hours):
         decision = rule(message, facts, rules, now)
         if decision is not SEND:
             return decision
@@ -189,6 +197,22 @@ def survey_fatigue(message, facts, rules, now) -> Decision:
     last = facts.last_survey.get(message.customer_id)
     if last and now < last + dt.timedelta(days=rules.survey_fatigue_days):
         return Decision("defer", Reason.SURVEY_FATIGUE, last + dt.timedelta(days=rules.survey_fatigue_days))
+    return SEND
+
+
+def min_gap(message, facts, rules, now) -> Decision:
+    """Mails to one customer are spaced: nothing optional within the gap after any mail.
+
+    Transactional mail is never held back (an order update must not wait for a tip) and goes
+    first: dispatch.process() takes a batch's transactional rows before the others, so after an
+    import the delay notice leaves and the tips and the survey wait the gap.
+    """
+    if message.category == Category.TRANSACTIONAL or rules.min_gap_minutes == 0:
+        return SEND
+    last = facts.last_sent.get(message.customer_id)
+    free_at = last + dt.timedelta(minutes=rules.min_gap_minutes) if last else None
+    if free_at is not None and now < free_at:
+        return Decision("defer", Reason.MIN_GAP, free_at)
     return SEND
 
 

@@ -59,16 +59,33 @@ def unsubscribe(request, token):
     if request.method == "POST" and not confirm_again:
         return _unsubscribed(request, message, token,
                              services.unsubscribe(message=message, source="unsubscribe page"))
+    stopping = services.unsubscribe_scope(message)
     return render_public(request, "followups/public/unsubscribe.html",
                          {"message": message, "token": token, "confirm_again": confirm_again,
+                          "stopping": _labels(stopping),
+                          "staying": _labels(_still_received(message, stopping)),
                           "stamp": page_stamp(_subject("unsubscribe", message))},
                          language=message.customer.language)
 
 
+def _still_received(message, stopping) -> list[str]:
+    """What keeps coming after leaving `stopping`: order updates always, and the optional
+    categories the customer still gets."""
+    out = services.opted_out(message.customer.email)
+    return [Category.TRANSACTIONAL, *(
+        c for c in services.OPTIONAL if c not in stopping and c not in out
+        and (c != Category.PROMOTIONAL or message.customer.marketing_consent))]
+
+
+def _labels(categories) -> list:
+    return [Category(c).label for c in categories]
+
+
 def _unsubscribed(request, message, token, left):
+    message.customer.refresh_from_db(fields=["marketing_consent"])
     return render_public(request, "followups/public/unsubscribed.html",
-                         {"message": message, "token": token,
-                          "left": [Category(c).label for c in left]},
+                         {"message": message, "token": token, "left": _labels(left),
+                          "staying": _labels(_still_received(message, left))},
                          language=message.customer.language)
 
 
@@ -102,7 +119,7 @@ def preferences(request, token):
 def delay(request, token):
     message = _message(token)
     if message is None or message.kind != Kind.DELAY_NOTICE or message.sale is None:
-        return link_not_valid(request)
+        return link_not_valid(request, message.customer.language if message else None)
     if request.method == "GET":
         return _delay_page(request, message, answered=request.GET.get("answered") == "1")
     choice = request.POST.get("choice", "")

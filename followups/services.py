@@ -42,25 +42,35 @@ def opted_out(email: str) -> set[str]:
                .values_list("category", flat=True))
 
 
-def unsubscribe(*, message: Message, source: str = "one-click unsubscribe") -> list[str]:
-    """Leave this mail's category (a transactional mail: every optional one). One transaction.
+def unsubscribe_scope(message: Message) -> list[str]:
+    """What this mail's unsubscribe stops: its own category, or, from a transactional mail
+    (order updates cannot be left while an order is on its way), every optional one. The pages
+    say exactly this: followups/public/unsubscribe.html."""
+    return [message.category] if message.category in OPTIONAL else list(OPTIONAL)
 
-    Only removes: leaving the offers withdraws marketing consent, nothing here gives it.
+
+def unsubscribe(*, message: Message, source: str = "one-click unsubscribe") -> list[str]:
+    """Leave the categories of unsubscribe_scope(message). One transaction.
+
+    Only removes: leaving the offers withdraws marketing consent, nothing here gives it. An
+    unsubscribe that changes nothing (a second one-click POST) records nothing.
     Returns every optional category the address is now out of.
     """
     customer, email = message.customer, message.customer.email.lower()
-    leaving = [message.category] if message.category in OPTIONAL else list(OPTIONAL)
     with transaction.atomic():
-        for category in leaving:
-            Suppression.objects.get_or_create(email=email, category=category,
-                                              defaults={"reason": SuppressionReason.UNSUBSCRIBED})
-        if Category.PROMOTIONAL in leaving and customer.marketing_consent:
+        left = [category for category in unsubscribe_scope(message)
+                if Suppression.objects.get_or_create(
+                    email=email, category=category,
+                    defaults={"reason": SuppressionReason.UNSUBSCRIBED})[1]]
+        withdraws = Category.PROMOTIONAL in unsubscribe_scope(message) and customer.marketing_consent
+        if withdraws:
             customer_services.consent_change(customer=customer, marketing_consent=False,
                                              source=source)
-        customer_services.timeline_add(
-            customer=customer, kind=TimelineKind.CONSENT,
-            summary=_("Unsubscribed (%(how)s) from %(what)s") % {
-                "how": source, "what": ", ".join(str(Category(c).label) for c in leaving)})
+        if left:
+            customer_services.timeline_add(
+                customer=customer, kind=TimelineKind.CONSENT,
+                summary=_("Unsubscribed (%(how)s) from %(what)s") % {
+                    "how": source, "what": ", ".join(str(Category(c).label) for c in left)})
     out = opted_out(email)
     return [c for c in OPTIONAL if c in out]
 

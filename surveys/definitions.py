@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from customers.choices import Reason
+
 
 class SurveyType(models.TextChoices):
     NPS = "nps", _("NPS")
@@ -69,3 +71,26 @@ def asks_effort(survey_type: str, *, about_case: bool) -> bool:
 
 def asks_buy_again(survey_type: str, *, about_case: bool) -> bool:
     return not about_case and survey_type in (SurveyType.NPS, SurveyType.CSAT)
+
+
+# The reasons taxonomy (customers.choices.Reason) as the customer says it on the answer page;
+# staff keep Reason's own labels. Every Reason has one (tests/surveys/test_customer_words.py).
+CUSTOMER_REASONS = {
+    Reason.PRICE_CHANGED: _("The price changed after I bought it"),
+    Reason.NOT_NEEDED: _("I did not really need it"),
+    Reason.WORSE_THAN_EXPECTED: _("The product was worse than I expected"),
+    Reason.WRONG_OPTION: _("I chose the wrong option"),
+    Reason.BETTER_ALTERNATIVE: _("I found something better after buying"),
+    Reason.UNPROFESSIONAL_ADVICE: _("The advice I got was not helpful"),
+    Reason.FEATURES_NOT_AS_DESCRIBED: _("It does not do what the description said"),
+    Reason.SLOW_ANSWERS: _("My questions took too long to be answered"),
+    Reason.ANXIOUS_OR_HURRY: _("I was in a hurry"),
+    Reason.DELIVERY_LATE: _("It arrived late"),
+    Reason.DELIVERY_DAMAGED: _("It arrived damaged, or it was not what I ordered"),
+    Reason.OTHER: _("Something else"),
+}
+
+
+def customer_reasons() -> list[tuple[str, Promise]]:
+    """The reasons as the answer page lists them, in the taxonomy's order."""
+    return [(value, CUSTOMER_REASONS[value]) for value in Reason.values]

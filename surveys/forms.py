@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import Reason
-from surveys.definitions import CES
+from surveys.definitions import CES, customer_reasons
 from surveys.models import Invitation
 from surveys.services import COMMENT_MAX
 
@@ -49,7 +49,7 @@ class AnswerForm(forms.Form):
             "scores": [(n, str(n) == score) for n in self.invitation.scale.scores],
             "ces_scores": [(n, str(n) == ces) for n in CES.scores] if "ces_score" in self.fields
             else [],
-            "reasons": [(value, label, value in reasons) for value, label in Reason.choices],
+            "reasons": [(value, label, value in reasons) for value, label in customer_reasons()],
             "buy_again": str(self["would_buy_again"].value() or "")
             if "would_buy_again" in self.fields else None,
             "comment": self["comment"].value() or "",

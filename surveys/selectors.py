@@ -65,6 +65,7 @@ class OrderPage:
     pending_invitation: Invitation | None
     open_complaint: Complaint | None
     delay_notice: Message | None  # sent, not answered yet, parcel still on its way
+    case: Complaint | None = None  # the one the page tells of: the open one, else the last closed
 
 
 def sale_of(message: Message | None) -> Sale | None:
@@ -82,7 +83,8 @@ def order_page(sale: Sale) -> OrderPage:
                                          expires_at__gt=timezone.now())
                .order_by("-created_at").first())
     complaint = Complaint.objects.unresolved().filter(sale=sale).order_by("-opened_at").first()
-    return OrderPage(sale=sale, pending_invitation=pending, open_complaint=complaint,
+    case = complaint or Complaint.objects.filter(sale=sale).order_by("-resolved_at", "-pk").first()
+    return OrderPage(sale=sale, pending_invitation=pending, open_complaint=complaint, case=case,
                      delay_notice=_delay_notice_pending(sale))
 
 

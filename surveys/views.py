@@ -9,16 +9,34 @@ tells a guesser nothing.
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from customers.choices import ComplaintStatus
 from followups.dispatch import message_token
 from followups.outbox import message_by_token
-from postsale.lib.public import client_ip, link_not_valid, public_page, render_public
+from postsale.lib.public import (
+    client_ip,
+    link_not_valid,
+    page_language,
+    public_page,
+    render_public,
+)
 from postsale.lib.tokens import token_hash
 from surveys import invitations, selectors, services
 from surveys.definitions import CES
 from surveys.forms import AnswerForm, initial_for
 from surveys.scanners import page_stamp
+
+# A case still open, as the customer reads it: "Your case #51: we are looking into it."
+CASE_WORDS = {
+    ComplaintStatus.OPEN: gettext_lazy("we are looking into it"),
+    ComplaintStatus.IN_PROGRESS: gettext_lazy("we are working on it"),
+    ComplaintStatus.WAITING_CUSTOMER: gettext_lazy("we are waiting for your reply"),
+}
 
 
 @public_page
@@ -98,8 +116,25 @@ def order(request, token: str):
             invitation=page.pending_invitation, page_token=token)])
     context = {"page": page, "sale": page.sale, "delivery": getattr(page.sale, "delivery", None),
                "first_name": message.customer.first_name, "survey_url": survey_url,
-               "delay_url": _delay_url(page.delay_notice) if page.delay_notice else ""}
+               "delay_url": _delay_url(page.delay_notice) if page.delay_notice else "",
+               "case_status": _case_status(page.case, page_language(request, message.customer.language))
+               if page.case else ""}
     return render_public(request, "surveys/order.html", context, language=message.customer.language)
+
+
+def _case_status(case, language: str) -> str:
+    """The case's status as the customer would say it (staff read ComplaintStatus's labels)."""
+    with translation.override(language):
+        return _case_words(case)
+
+
+def _case_words(case) -> str:
+    if case.is_unresolved:
+        return str(CASE_WORDS.get(case.status, CASE_WORDS[ComplaintStatus.OPEN]))
+    day = date_format(timezone.localtime(case.resolved_at), "DATE_FORMAT") if case.resolved_at else ""
+    if case.status == ComplaintStatus.RESOLVED:
+        return _("solved on %(day)s") % {"day": day} if day else _("solved")
+    return _("closed on %(day)s") % {"day": day} if day else _("closed")
 
 
 def _delay_url(notice) -> str:

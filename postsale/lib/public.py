@@ -50,14 +50,28 @@ def public_page(view):
     return wrapper
 
 
+def page_language(request, language: str | None = None) -> str:
+    """The customer's language when the link tells whose it is, else the browser's
+    (Accept-Language, as LocaleMiddleware read it into request.LANGUAGE_CODE), else the shop's."""
+    known = dict(settings.LANGUAGES)
+    for candidate in (language, getattr(request, "LANGUAGE_CODE", None)):
+        if candidate and candidate.split("-")[0] in known:
+            return candidate.split("-")[0]
+    return settings.LANGUAGE_CODE
+
+
 def render_public(request, template: str, context: dict, *, language: str | None = None,
                   status: int = 200):
-    """Render in the customer's language (their link decides it, not the browser)."""
-    with translation.override(language or settings.LANGUAGE_CODE):
+    """Render in the customer's language (their link decides it; the browser only when the
+    customer's is unknown)."""
+    language = page_language(request, language)
+    with translation.override(language):
         response = render(request, template, {**context, "public_language": language}, status=status)
-        response["Content-Language"] = language or settings.LANGUAGE_CODE
+        response["Content-Language"] = language
     return response
 
 
 def link_not_valid(request, language: str | None = None):
+    """One page for every link that leads nowhere. Unknown and expired links know no customer,
+    so both answer in the browser's language, alike (tests/surveys/test_link_guessing.py)."""
     return render_public(request, "public/not_valid.html", {}, language=language, status=404)

@@ -21,6 +21,7 @@ def rules(db):
     rules = FollowupRules.current()
     rules.quiet_hours_start = rules.quiet_hours_end = 0
     rules.thank_you_delay_minutes = 0
+    rules.min_gap_minutes = 0  # tests/followups/test_mail_spacing.py turns it on
     rules.save()
     return rules
 

@@ -209,7 +209,8 @@ def rules_post(**changes):
     data = {"thank_you_enabled": "on", "thank_you_delay_minutes": 60, "usage_tips_days": 7,
             "survey_days": 5, "survey_days_by_category": "{}", "case_survey_delay_hours": 24,
             "birthday_hour": 9, "frequency_cap": 3, "frequency_period_days": 7,
-            "survey_fatigue_days": 30, "quiet_hours_start": 21, "quiet_hours_end": 9,
+            "min_gap_minutes": 30, "survey_fatigue_days": 30, "quiet_hours_start": 21,
+            "quiet_hours_end": 9,
             "soft_bounce_limit": 3, "stuck_parcel_days": 4, "stuck_parcel_days_by_carrier": "{}",
             "stuck_parcel_notice_enabled": "on"}
     data.update(changes)
