@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from postsale.lib.env import envbool, envint, envlist, envstr, secret_key
+from postsale.lib.env import envbool, envint, envlist, envnetworks, envstr, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
@@ -18,6 +18,9 @@ SECRET_KEY = secret_key(debug=DEBUG, var_dir=VAR_DIR)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); empty = none,
+# so the socket address is the client's (see postsale/lib/client_ip.py).
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -213,8 +216,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle",
-                                 "rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["postsale.lib.client_ip.UserRateThrottle",
+                                 "postsale.lib.client_ip.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": envstr("API_THROTTLE_USER", "6000/min"),
                                "anon": envstr("API_THROTTLE_ANON", "60/min")},
     "EXCEPTION_HANDLER": "postsale.api_errors.exception_handler",

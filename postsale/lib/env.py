@@ -64,3 +64,17 @@ def secret_key(*, debug: bool, var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def envnetworks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or CIDR networks (`10.0.0.0/8, ::1`), checked here."""
+    import ipaddress
+
+    items = envlist(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks like 10.0.0.0/8, not {item!r}") from exc
+    return items
