@@ -1,5 +1,6 @@
 """Postsale settings: one module, every value from the environment (see README, .env.example)."""
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -186,6 +187,16 @@ ESP_BACKENDS = {
     "test": "anymail.backends.test.EmailBackend",
 }
 EMAIL_BACKEND = ESP_BACKENDS.get(EMAIL_ESP, f"anymail.backends.{EMAIL_ESP}.EmailBackend")
+# The ESPs whose webhooks (/anymail/<esp>/...) answer; every other ESP's URL is a 404.
+WEBHOOK_ESPS = [esp.lower() for esp in
+                envlist("WEBHOOK_ESPS", [] if EMAIL_ESP in ESP_BACKENDS else [EMAIL_ESP])]
+# A typo, or an ESP whose extra package is missing, fails here by name, not as a 500 later.
+for _name, _esp, _module in ([("EMAIL_ESP", EMAIL_ESP, "backends")] if EMAIL_ESP not in ESP_BACKENDS
+                             else []) + [("WEBHOOK_ESPS", esp, "webhooks") for esp in WEBHOOK_ESPS]:
+    if importlib.util.find_spec(f"anymail.{_module}.{_esp}") is None:
+        raise ImproperlyConfigured(f"{_name}: {_esp!r} is not an ESP django-anymail knows.")
+    if _esp == "amazon_ses" and importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(f"{_name}: amazon_ses needs boto3: pip install 'postsale[amazon-ses]'.")
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Postsale <hola@postsale.example>")

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from postsale import health, views
 from postsale.api_router import router
+from postsale.lib import esp_webhooks
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,7 +13,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),
+    # only the ESPs in WEBHOOK_ESPS answer; the others are 404 (see postsale/lib/esp_webhooks.py)
+    path("anymail/", include((esp_webhooks.urlpatterns(), "anymail"))),
     path("customers/", include("customers.urls")),
     path("followups/", include("followups.urls")),
     path("reports/", include("reports.urls")),
