@@ -34,3 +34,18 @@ class RejectNulBytesMiddleware:
                 return JsonResponse({"detail": message}, status=400)
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
+
+
+class ApiNotFoundJsonMiddleware:
+    """Under /api/ a URL that matches no route is a JSON 404 like every other API error, not the
+    HTML page (the schema says error bodies are JSON)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code == 404 and request.path.startswith("/api/")
+                and not response.get("Content-Type", "").startswith("application/json")):
+            return JsonResponse({"detail": _("Not found.")}, status=404)
+        return response

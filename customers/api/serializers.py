@@ -28,6 +28,9 @@ MAX_TEXT = 5000
 
 
 class CustomerOutput(serializers.ModelSerializer):
+    # may be empty (imports keep customers without one), so no `format: email` in the schema
+    email = serializers.CharField(read_only=True)
+
     class Meta:
         model = Customer
         fields = ["id", "external_id", "name", "email", "phone", "birth_date", "language",
@@ -37,6 +40,8 @@ class CustomerOutput(serializers.ModelSerializer):
 
 
 class CustomerRefOutput(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True)  # may be empty, as above
+
     class Meta:
         model = Customer
         fields = ["id", "external_id", "name", "email"]
@@ -93,7 +98,7 @@ class ComplaintOutput(serializers.ModelSerializer):
     customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
     sale_external_id = serializers.CharField(source="sale.external_id", read_only=True,
                                              allow_null=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Complaint
