@@ -1,5 +1,6 @@
 """Postsale settings: one module, every value from the environment (see README, .env.example)."""
 
+import datetime as dt
 import importlib.util
 import os
 import re
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "axes",
     "accounts",
     "customers",
     "followups",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "accounts.middleware.StaffLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: turns a locked-out login into its page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "postsale.urls"
@@ -105,6 +109,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes): a user name, or an address, is locked after AXES_FAILURE_LIMIT wrong
+# passwords for AXES_COOLOFF_MINUTES; a manager unlocks at /accounts/lockouts/ (or
+# `manage.py axes_reset_username <name>`). The address is the one TRUSTED_PROXIES lets us believe.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "postsale.lib.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Password reset mails per hour, per address asked for and per client (accounts/views.py).
+PASSWORD_RESET_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3)
+PASSWORD_RESET_PER_IP_PER_HOUR = envint("PASSWORD_RESET_PER_IP_PER_HOUR", 10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
 from postsale import health, views
 from postsale.api_router import router
 from postsale.lib import esp_webhooks
@@ -10,6 +11,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # before Django's auth URLs: the reset form with its rate limit, the managers' unlock page
+    path("accounts/password_reset/", accounts_views.ThrottledPasswordResetView.as_view(),
+         name="password_reset"),
+    path("accounts/lockouts/", accounts_views.LockoutListView.as_view(), name="lockouts"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
