@@ -99,6 +99,8 @@ def record_event(message: Message, event) -> bool:
 def on_inbound(sender, event, esp_name, **kwargs):
     mail = event.message
     sender_email = mail.from_email.addr_spec if mail.from_email else ""
+    if not sender_email.strip():  # no sender: it is nobody's reply (not a customer with no e-mail)
+        return
     customer = Customer.objects.filter(email__iexact=sender_email).order_by("-pk").first()
     if customer is None:
         return

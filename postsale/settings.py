@@ -1,5 +1,7 @@
 """Postsale settings: one module, every value from the environment (see README, .env.example)."""
 
+import datetime as dt
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -19,6 +21,9 @@ SECRET_KEY = secret_key(debug=DEBUG, var_dir=VAR_DIR)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); empty = none,
+# so the socket address is the client's (see postsale/lib/client_ip.py).
+TRUSTED_PROXIES = envcidrs("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "axes",
     "accounts",
     "customers",
     "followups",
@@ -50,9 +56,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "postsale.middleware.RejectNulBytesMiddleware",
+    "postsale.middleware.ApiNotFoundJsonMiddleware",
     "accounts.middleware.StaffLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: turns a locked-out login into its page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "postsale.urls"
@@ -100,6 +110,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes): a user name, or an address, is locked after AXES_FAILURE_LIMIT wrong
+# passwords for AXES_COOLOFF_MINUTES; a manager unlocks at /accounts/lockouts/ (or
+# `manage.py axes_reset_username <name>`). The address is the one TRUSTED_PROXIES lets us believe.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "postsale.lib.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Password reset mails per hour, per address asked for and per client (accounts/views.py).
+PASSWORD_RESET_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESET_PER_EMAIL_PER_HOUR", 3)
+PASSWORD_RESET_PER_IP_PER_HOUR = envint("PASSWORD_RESET_PER_IP_PER_HOUR", 10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -205,6 +230,16 @@ ESP_BACKENDS = {
     "test": "anymail.backends.test.EmailBackend",
 }
 EMAIL_BACKEND = ESP_BACKENDS.get(EMAIL_ESP, f"anymail.backends.{EMAIL_ESP}.EmailBackend")
+# The ESPs whose webhooks (/anymail/<esp>/...) answer; every other ESP's URL is a 404.
+WEBHOOK_ESPS = [esp.lower() for esp in
+                envlist("WEBHOOK_ESPS", [] if EMAIL_ESP in ESP_BACKENDS else [EMAIL_ESP])]
+# A typo, or an ESP whose extra package is missing, fails here by name, not as a 500 later.
+for _name, _esp, _module in ([("EMAIL_ESP", EMAIL_ESP, "backends")] if EMAIL_ESP not in ESP_BACKENDS
+                             else []) + [("WEBHOOK_ESPS", esp, "webhooks") for esp in WEBHOOK_ESPS]:
+    if importlib.util.find_spec(f"anymail.{_module}.{_esp}") is None:
+        raise ImproperlyConfigured(f"{_name}: {_esp!r} is not an ESP django-anymail knows.")
+    if _esp == "amazon_ses" and importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(f"{_name}: amazon_ses needs boto3: pip install 'postsale[amazon-ses]'.")
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Postsale <hola@postsale.example>")
@@ -230,13 +265,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "postsale.api_filters.StrictDjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle",
-                                 "rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "postsale.api_schema.PostsaleAutoSchema",
+    # JSON bodies only: the bodies nest (a sale's customer and lines), which a form cannot carry,
+    # and a form's empty field reads as "absent", so one body meant two things.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_THROTTLE_CLASSES": ["postsale.lib.client_ip.UserRateThrottle",
+                                 "postsale.lib.client_ip.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": envstr("API_THROTTLE_USER", "6000/min"),
                                "anon": envstr("API_THROTTLE_ANON", "60/min")},
     "EXCEPTION_HANDLER": "postsale.api_errors.exception_handler",
@@ -251,6 +290,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A field that refuses "" says minLength: 1, so the schema and the server agree on blanks.
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "postsale.api_schema.bound_number_parameters"],
     "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "customers.choices.DeliveryStatus",
                             "ComplaintStatusEnum": "customers.choices.ComplaintStatus"},
 }

@@ -2,17 +2,24 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
 from postsale import health, views
 from postsale.api_router import router
+from postsale.lib import esp_webhooks
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # before Django's auth URLs: the reset form with its rate limit, the managers' unlock page
+    path("accounts/password_reset/", accounts_views.ThrottledPasswordResetView.as_view(),
+         name="password_reset"),
+    path("accounts/lockouts/", accounts_views.LockoutListView.as_view(), name="lockouts"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),
+    # only the ESPs in WEBHOOK_ESPS answer; the others are 404 (see postsale/lib/esp_webhooks.py)
+    path("anymail/", include((esp_webhooks.urlpatterns(), "anymail"))),
     path("customers/", include("customers.urls")),
     path("followups/", include("followups.urls")),
     path("reports/", include("reports.urls")),

@@ -36,6 +36,8 @@ class CustomerOutput(serializers.ModelSerializer):
     expected_purchases_52w = serializers.FloatField(
         source="prediction.expected_52w", read_only=True, allow_null=True,
         help_text=_("Purchases the purchase model expects in the next 52 weeks."))
+    # may be empty (imports keep customers without one), so no `format: email` in the schema
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Customer
@@ -47,6 +49,8 @@ class CustomerOutput(serializers.ModelSerializer):
 
 
 class CustomerRefOutput(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True)  # may be empty, as above
+
     class Meta:
         model = Customer
         fields = ["id", "external_id", "name", "email"]
@@ -103,7 +107,7 @@ class ComplaintOutput(serializers.ModelSerializer):
     customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
     sale_external_id = serializers.CharField(source="sale.external_id", read_only=True,
                                              allow_null=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Complaint

@@ -4,13 +4,18 @@ Throttling is DRF's default (settings.REST_FRAMEWORK: UserRateThrottle and AnonR
 from API_THROTTLE_USER / API_THROTTLE_ANON); a client over its rate gets 429 with Retry-After.
 """
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import fields, mixins, relations, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.serializers import ListSerializer, Serializer
 
 from customers import services
 from customers.api import serializers as s
@@ -25,8 +30,57 @@ ORDER_ID = OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PA
 
 def _valid(serializer_class, request, **kwargs) -> dict:
     serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    wrong = _shape_errors(serializer, request.data)
+    if wrong:
+        # Unknown fields and wrong JSON types are refused, not dropped or coerced: a junk body on
+        # resolve/ resolved the case. The schema says the same (additionalProperties: false).
+        raise ValidationError(wrong)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _json_types(field) -> tuple[type, ...] | None:
+    """The JSON types the schema gives a field (None: left to the field, e.g. enums)."""
+    if isinstance(field, fields.BooleanField):
+        return (bool,)
+    if isinstance(field, (fields.IntegerField, relations.PrimaryKeyRelatedField)):
+        return (int,)
+    if isinstance(field, fields.FloatField):
+        return (int, float)
+    if isinstance(field, (fields.CharField, fields.DecimalField, fields.DateField,
+                          fields.DateTimeField, relations.SlugRelatedField)):
+        return (str,)  # decimals travel as strings, as the answers give them
+    return None
+
+
+WRONG_TYPE = {bool: _("Must be true or false."), int: _("Must be a whole number."),
+              str: _("Must be a string.")}
+
+
+def _shape_errors(serializer, data) -> dict:
+    """{name: [message]} for keys the serializer (or a nested one) does not take, and for values
+    of another JSON type than the schema's."""
+    if not isinstance(data, Mapping):
+        return {}  # not an object: the serializer's own message says so
+    errors = {}
+    for name, value in data.items():
+        field = serializer.fields.get(name)
+        if field is None or field.read_only:
+            errors[name] = [_("Unknown field.")]
+        elif value is None:
+            continue  # the field says whether null is allowed
+        elif isinstance(field, Serializer):
+            nested = _shape_errors(field, value)
+            if nested:
+                errors[name] = nested
+        elif isinstance(field, ListSerializer) and isinstance(value, list):
+            items = {str(i): _shape_errors(field.child, item) for i, item in enumerate(value)}
+            if any(items.values()):  # keyed by position, as DRF gives a list's errors
+                errors[name] = {i: item for i, item in items.items() if item}
+        elif (types := _json_types(field)) and (
+                not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+            errors[name] = [WRONG_TYPE.get(types[0], WRONG_TYPE[str])]
+    return errors
 
 
 class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -12,7 +12,8 @@ class MessageEventSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     events = MessageEventSerializer(many=True, read_only=True)
     customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
-    sale_external_id = serializers.CharField(source="sale.external_id", read_only=True, default=None)
+    sale_external_id = serializers.CharField(source="sale.external_id", read_only=True, default=None,
+                                             allow_null=True)
 
     class Meta:
         model = Message

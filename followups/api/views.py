@@ -8,6 +8,9 @@ from postsale.lib.dates import SafeIsoDateTimeFilter
 
 
 class MessageFilter(filters.FilterSet):
+    # by id, not a choice among existing rows: an unknown id is an empty list, not a 400
+    customer = filters.NumberFilter(field_name="customer_id")
+    sale = filters.NumberFilter(field_name="sale_id")
     customer_external_id = filters.CharFilter(field_name="customer__external_id")
     planned_after = SafeIsoDateTimeFilter(field_name="planned_at", lookup_expr="gte")
     planned_before = SafeIsoDateTimeFilter(field_name="planned_at", lookup_expr="lt")

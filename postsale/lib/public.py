@@ -14,7 +14,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 
-from postsale.lib.ratelimit import limit_exceeded
+from postsale.lib import client_ip as _client_ip
+from postsale.lib.ratelimit import limit_exceeded, retry_after
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; "
@@ -24,7 +25,7 @@ PER_TOKEN_PER_MINUTE = getattr(settings, "PUBLIC_RATE_PER_TOKEN", 30)
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return _client_ip.client_ip(request)  # X-Forwarded-For only from TRUSTED_PROXIES
 
 
 def protect(response):
@@ -44,7 +45,9 @@ def public_page(view):
         if (limit_exceeded(f"ip:{client_ip(request)}", limit=PER_IP_PER_MINUTE, window_seconds=60)
                 or (token and limit_exceeded(f"tok:{token[:64]}", limit=PER_TOKEN_PER_MINUTE,
                                              window_seconds=60))):
-            return protect(render(request, "public/too_many.html", status=429))
+            response = render(request, "public/too_many.html", status=429)
+            response["Retry-After"] = str(retry_after(60))
+            return protect(response)
         return protect(view(request, *args, **kwargs))
 
     return wrapper

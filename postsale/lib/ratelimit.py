@@ -15,3 +15,8 @@ def limit_exceeded(key: str, *, limit: int, window_seconds: int) -> bool:
     except ValueError:  # expired between add and incr
         cache.add(bucket, 1, timeout=window_seconds + 1)
         return False
+
+
+def retry_after(window_seconds: int) -> int:
+    """Seconds until the current fixed window closes (for a 429's Retry-After header)."""
+    return window_seconds - int(time.time()) % window_seconds or window_seconds

@@ -107,10 +107,12 @@ def test_put_needs_the_name(api):
 def test_the_external_id_is_not_changed_by_an_update(api):
     customer = CustomerFactory(external_id="C-1")
 
-    api.patch(f"{URL}{customer.pk}/", {"external_id": "C-2", "name": "Ana"}, format="json")
+    response = api.patch(f"{URL}{customer.pk}/", {"external_id": "C-2", "name": "Ana"}, format="json")
 
+    # refused by name (not silently dropped), and nothing of the request applied
+    assert response.status_code == 400 and "external_id" in response.json()
     customer.refresh_from_db()
-    assert (customer.external_id, customer.name) == ("C-1", "Ana")
+    assert customer.external_id == "C-1" and customer.name != "Ana"
 
 
 def test_consent_changes_go_on_the_timeline_with_their_source(api):
