@@ -519,7 +519,8 @@ def complaint_customer_replied(*, complaint: Complaint, at: dt.datetime | None =
     one is reopened, and the next-response clock runs from their oldest unanswered message."""
     at = at or timezone.now()
     with transaction.atomic():
-        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
+        complaint.refresh_from_db()  # as it stands under the lock
         if not complaint.is_unresolved:
             return complaint_reopen(complaint=complaint, why=_("the customer replied"),
                                     awaiting_since=at)
