@@ -574,9 +574,10 @@ def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | N
 
 
 def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
-                      author=None) -> Complaint:
-    """Resolve a case: every clock stops and goes in the SLA ledger; publishes
-    COMPLAINT_RESOLVED, from which a case survey is planned."""
+                      author=None, reason: str = "") -> Complaint:
+    """Resolve a case (reason: what it turned out to be about, if not what it was opened as):
+    every clock stops and goes in the SLA ledger; publishes COMPLAINT_RESOLVED, from which a
+    case survey is planned."""
     if not complaint.is_unresolved:
         raise ValidationError({"status": _("This case is already resolved.")})
     now = timezone.now()
@@ -590,8 +591,9 @@ def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
         complaint.first_response_at = complaint.first_response_at or now
         complaint.awaiting_reply_since = None
         complaint.resolution_note = resolution_note
+        complaint.reason = reason or complaint.reason
         complaint.save(update_fields=["status", "resolved_at", "first_response_at",
-                                      "resolution_note", "awaiting_reply_since"])
+                                      "resolution_note", "awaiting_reply_since", "reason"])
         complaint_sla_refresh(complaint=complaint)
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint, body=resolution_note,

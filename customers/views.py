@@ -1,37 +1,61 @@
-from django.db.models import Prefetch, Q
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
+from customers import forms, services
 from customers.lifecycle import stage_rules
 from customers.models import Customer
+from customers.search import customer_search
 
 
-class CustomerListView(ListView):
+class CustomerListView(PermissionRequiredMixin, ListView):
+    """Customers, searched by part of the name (accents aside), e-mail, phone or order id."""
+
+    permission_required = "customers.view_customer"
+    raise_exception = True  # a user with no role sees no customer data
     template_name = "customers/list.html"
     paginate_by = 50
 
     def get_queryset(self):
-        qs = Customer.objects.order_by("name", "pk")
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            qs = qs.filter(Q(name__icontains=query) | Q(email__iexact=query)
-                           | Q(external_id=query))
-        return qs
+        return customer_search(Customer.objects.order_by("name", "pk"),
+                               self.request.GET.get("q", ""))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.request.GET.get("q", ""), **kwargs)
 
 
-class CustomerDetailView(DetailView):
+class CustomerDetailView(PermissionRequiredMixin, DetailView):
+    """The customer 360: profile, consent and suppression, sales, cases with their SLA, survey
+    answers, messages with their events and the timeline, each a fixed number of queries."""
+
+    permission_required = "customers.view_customer"
+    raise_exception = True
     model = Customer
     template_name = "customers/detail.html"
 
     def get_context_data(self, **kwargs):
+        from followups.models import Suppression
+        from surveys.models import Answer
+
         customer = self.object
         return super().get_context_data(
-            sales=customer.sales.select_related("delivery").order_by("-ordered_at")[:20],
-            complaints=customer.complaints.order_by("-opened_at")[:20],
+            sales=customer.sales.select_related("delivery").prefetch_related("lines")
+            .order_by("-ordered_at")[:20],
+            complaints=customer.complaints.select_related("assignee").order_by("-opened_at")[:20],
+            answers=Answer.objects.filter(customer=customer).select_related("invitation__sale")
+            .order_by("-answered_at")[:20],
+            suppressions=Suppression.objects.filter(email=customer.email.lower())
+            if customer.email else [],
             timeline=customer.timeline.select_related("author")[:50],
             outbox_messages=self._messages(customer), stage_rules=stage_rules(),
+            note_form=forms.CustomerNoteForm(), case_form=forms.CaseOpenForm(),
+            consent_form=forms.ConsentForm(initial={"marketing_consent":
+                                                    customer.marketing_consent}),
             **kwargs)
 
     @staticmethod
@@ -41,3 +65,52 @@ class CustomerDetailView(DetailView):
         return (customer.messages.order_by("-planned_at", "-pk")
                 .prefetch_related(Prefetch("events", queryset=MessageEvent.objects.order_by("at", "pk")))
                 [:20])
+
+
+def _staff_may_change(request) -> bool:
+    return request.user.has_perm("customers.change_customer")
+
+
+@require_POST
+def customer_action(request, pk: int, action: str):
+    """The 360 page's actions: a note or a call, a new case, consent, pausing all follow-ups."""
+    customer = get_object_or_404(Customer, pk=pk)
+    if not _staff_may_change(request):
+        raise PermissionDenied
+    try:
+        _run(action, customer, request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("customers:detail", pk)
+
+
+def _run(action: str, customer: Customer, request) -> None:
+    user = request.user
+    if action in ("note", "call"):
+        form = forms.CustomerNoteForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Write something first."))
+        services.note_add(customer=customer, text=form.cleaned_data["text"], author=user,
+                          call=action == "call")
+        messages.success(request, _("Call logged.") if action == "call" else _("Note added."))
+    elif action == "case":
+        form = forms.CaseOpenForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose a reason and a severity."))
+        services.complaint_open(customer=customer, author=user, **form.cleaned_data)
+        messages.success(request, _("Case opened."))
+    elif action == "consent":
+        form = forms.ConsentForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Say why consent changes."))
+        services.consent_change(customer=customer, author=user,
+                                marketing_consent=form.cleaned_data["marketing_consent"],
+                                source=_("staff: %(why)s") % {"why": form.cleaned_data["why"]})
+        messages.success(request, _("Consent recorded."))
+    elif action == "pause":
+        services.do_not_contact_set(customer=customer, author=user,
+                                    value=not customer.do_not_contact)
+        messages.success(request, _("Follow-ups paused.") if not customer.do_not_contact
+                         else _("Follow-ups resumed."))
+    else:
+        raise ValidationError(_("Unknown action."))

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "followups",
     "surveys",
     "reports",
+    "django_htmx",  # request.htmx for the support workspace's inline actions
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "accounts.middleware.StaffLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "support.middleware.StaffPageHeadersMiddleware",  # CSP and no-store on staff pages
 ]
 
 ROOT_URLCONF = "postsale.urls"
@@ -168,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     "stuck-parcels": {"task": "followups.tasks.stuck_parcels_sweep_task", "schedule": 3600.0},
     "lifecycle": {"task": "customers.tasks.lifecycle_sweep_task", "schedule": 86400.0},
     "survey-reminders": {"task": "surveys.tasks.survey_reminders_sweep_task", "schedule": 900.0},
+    "sla-escalation": {"task": "support.tasks.sla_escalation_sweep_task", "schedule": 60.0},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

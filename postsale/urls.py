@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),
     path("customers/", include("customers.urls")),
+    path("support/", include("support.urls")),
     path("followups/", include("followups.urls")),
     path("reports/", include("reports.urls")),
     path("c/", include("followups.public_urls")),

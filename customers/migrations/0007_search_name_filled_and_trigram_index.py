@@ -36,14 +36,18 @@ def trigram_index(apps, schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(TRIGRAM)
+    # icontains on PostgreSQL is UPPER(col) LIKE UPPER(%s): the indexes take the same form.
     schema_editor.execute("CREATE INDEX IF NOT EXISTS customer_email_trgm "
-                          "ON customers_customer USING gin (lower(email) gin_trgm_ops)")
+                          "ON customers_customer USING gin (upper(email::text) gin_trgm_ops)")
+    schema_editor.execute("CREATE INDEX IF NOT EXISTS customer_phone_trgm "
+                          "ON customers_customer USING gin (phone gin_trgm_ops)")
 
 
 def drop_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS customer_search_name_trgm")
         schema_editor.execute("DROP INDEX IF EXISTS customer_email_trgm")
+        schema_editor.execute("DROP INDEX IF EXISTS customer_phone_trgm")
 
 
 class Migration(migrations.Migration):
