@@ -33,6 +33,8 @@ class Customer(models.Model):
     search_name = models.CharField(max_length=200, blank=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The phone's digits only, kept by the services: "612345678" finds "+34 612 34 56 78".
+    search_phone = models.CharField(max_length=40, blank=True, editable=False)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     # month * 100 + day, kept by the services: today's birthdays are one indexed equality.
     birthday_key = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)

@@ -1,4 +1,5 @@
-"""Search text folded the same way on every database: lower case, accents removed.
+"""Search text folded the same way on every database: lower case, accents removed; phones
+as their digits.
 
 The services store `Customer.search_name = fold(name)`; a query is folded the same way, so
 "diaz", "DIAZ" and "Díaz" all find "Díaz" with a plain LIKE (a trigram index on PostgreSQL).
@@ -10,6 +11,10 @@ import unicodedata
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def customer_search(queryset, query: str):
@@ -25,9 +30,9 @@ def customer_search(queryset, query: str):
         return queryset
     match = Q(search_name__contains=fold(query)) | Q(email__icontains=query) | Q(
         external_id=query)
-    digits = "".join(c for c in query if c.isdigit())
-    if len(digits) >= 6:
-        match |= Q(phone__contains=digits)
+    number = digits(query)
+    if len(number) >= 6:
+        match |= Q(search_phone__contains=number)
     match |= Exists(Sale.objects.filter(customer=OuterRef("pk"), external_id=query))
     return queryset.filter(match)
 

@@ -36,7 +36,7 @@ from customers.models import (
     SlaLedgerEntry,
     TimelineEntry,
 )
-from customers.search import fold
+from customers.search import digits, fold
 
 # Business hours to first response and to resolution per severity, when the managers set none
 # (customers/business_calendar.py holds all three targets).
@@ -84,6 +84,8 @@ def customer_upsert(*, external_id: str, **values) -> tuple[Customer, bool]:
         values["birthday_key"] = Customer.birthday_key_for(values["birth_date"])
     if "name" in values:
         values["search_name"] = fold(values["name"])[:200]
+    if "phone" in values:
+        values["search_phone"] = digits(values["phone"])[:40]
     with transaction.atomic():
         customer = Customer.objects.select_for_update().filter(external_id=external_id).first()
         if customer is None:

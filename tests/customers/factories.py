@@ -24,7 +24,7 @@ from customers.choices import (
     Severity,
 )
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
-from customers.search import fold
+from customers.search import digits, fold
 from customers.services import SLA_HOURS, complaint_clocks
 
 
@@ -41,6 +41,7 @@ class CustomerFactory(DjangoModelFactory):
     search_name = factory.LazyAttribute(lambda o: fold(o.name))
     email = factory.Sequence(lambda n: f"cliente{n}@example.es")
     phone = es_faker("phone_number")
+    search_phone = factory.LazyAttribute(lambda o: digits(o.phone))
     birth_date = es_faker("date_of_birth", minimum_age=18, maximum_age=80)
     birthday_key = factory.LazyAttribute(lambda o: Customer.birthday_key_for(o.birth_date))
     language = Language.ES

@@ -4,7 +4,7 @@ a trigram index makes "part of a name" searches indexed (a no-op on SQLite)."""
 from django.db import migrations
 from django.db.models import F
 
-from customers.search import fold
+from customers.search import digits, fold
 
 BATCH = 2000
 
@@ -14,12 +14,13 @@ def fill(apps, schema_editor):
     Complaint = apps.get_model("customers", "Complaint")
     last = 0
     while True:
-        rows = list(Customer.objects.filter(pk__gt=last).order_by("pk").only("pk", "name")[:BATCH])
+        rows = list(Customer.objects.filter(pk__gt=last).order_by("pk").only("pk", "name", "phone")[:BATCH])
         if not rows:
             break
         for row in rows:
             row.search_name = fold(row.name)[:200]
-        Customer.objects.bulk_update(rows, ["search_name"])
+            row.search_phone = digits(row.phone)[:40]
+        Customer.objects.bulk_update(rows, ["search_name", "search_phone"])
         last = rows[-1].pk
     # Until the next recompute (complaints_sla_recompute), an open case is due when it was.
     Complaint.objects.filter(status__in=["open", "in_progress", "waiting_customer"]).update(
@@ -40,7 +41,7 @@ def trigram_index(apps, schema_editor):
     schema_editor.execute("CREATE INDEX IF NOT EXISTS customer_email_trgm "
                           "ON customers_customer USING gin (upper(email::text) gin_trgm_ops)")
     schema_editor.execute("CREATE INDEX IF NOT EXISTS customer_phone_trgm "
-                          "ON customers_customer USING gin (phone gin_trgm_ops)")
+                          "ON customers_customer USING gin (search_phone gin_trgm_ops)")
 
 
 def drop_trigram_index(apps, schema_editor):
@@ -51,7 +52,7 @@ def drop_trigram_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0006_complaint_sla_clocks_and_search_name")]
+    dependencies = [("customers", "0007_customer_search_phone")]
 
     operations = [
         migrations.RunPython(fill, migrations.RunPython.noop),
