@@ -54,3 +54,13 @@ STATES = {"ok": _lazy("On time"), "due_soon": _lazy("Due soon"), "breached": _la
 @register.filter
 def sla_state_label(state: str) -> str:
     return str(STATES.get(state, state))
+
+
+@register.filter
+def margin(entry) -> str:
+    """How early or late a stopped target was met: "59 min early", "late by 2 h 00 min"."""
+    if entry.margin is None:
+        return ""
+    if entry.margin >= dt.timedelta(0):
+        return _("%(span)s early") % {"span": _span(entry.margin)}
+    return _("late by %(span)s") % {"span": _span(-entry.margin)}
