@@ -218,3 +218,28 @@ def test_queue_and_case_pages_cost_the_same_queries_at_any_size(support_client, 
     assert len(big_queue) == len(small_queue)
     assert len(big_case) == len(small_case)
     assert timezone.now()
+
+
+def test_managers_can_use_the_admin_and_support_staff_cannot(client, manager, support):
+    client.force_login(manager)
+    assert client.get("/admin/").status_code == 200
+    assert client.get(reverse("admin:support_macro_changelist")).status_code == 200
+    client.force_login(support)
+    assert client.get("/admin/").status_code == 302  # to the admin's login
+
+
+def test_the_customer_page_costs_the_same_queries_at_any_size(support_client, shop):
+    from customers.services import note_add
+
+    ana = shop.customer(name="Ana Díaz")
+    shop.open_case(ana, sale=shop.sale(ana))
+    url = reverse("customers:detail", args=[ana.pk])
+    with CaptureQueriesContext(connection) as small:
+        assert support_client.get(url).status_code == 200
+    for _i in range(5):
+        sale = shop.sale(ana)
+        shop.open_case(ana, sale=sale)
+        note_add(customer=ana, text="nota")
+    with CaptureQueriesContext(connection) as big:
+        support_client.get(url)
+    assert len(big) == len(small)
