@@ -243,3 +243,12 @@ def test_the_customer_page_costs_the_same_queries_at_any_size(support_client, sh
     with CaptureQueriesContext(connection) as big:
         support_client.get(url)
     assert len(big) == len(small)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_gives_each_case_its_due_times_and_sla_state(support_client, shop):
+    case = shop.open_case(shop.customer())
+    row = support_client.get(f"/api/v1/complaints/{case.pk}/").json()
+    assert row["resolution_due_at"] is not None and row["first_response_due_at"] is not None
+    assert row["next_response_due_at"] is None
+    assert row["sla_state"] == "ok"
