@@ -42,7 +42,7 @@ FILL = [
               lower(unaccent_names((ARRAY{names})[1 + i % 10], i)), 'c' || i || '@example.es',
               '+34 6' || lpad((i % 100000000)::text, 8, '0'), '346' || lpad((i % 100000000)::text, 8, '0'),
               'es', '', false, '', false, 'active', '', now(), now()
-       FROM generate_series(1, %(n)s) AS i""",
+       FROM generate_series(1, {n}) AS i""",
     """INSERT INTO customers_sale (external_id, customer_id, ordered_at, channel, currency, total,
          created_at)
        SELECT 'ORD-' || c.id, c.id, now() - interval '3 days', 'online', 'EUR', 49.90, now()
@@ -66,7 +66,7 @@ def fill(n: int) -> None:
             translate(last, 'áéíóúñÁÉÍÓÚÑ', 'aeiounAEIOUN') $$""")
         names = "[" + ",".join(f"'{name}'" for name in NAMES) + "]"
         for sql in FILL:
-            cursor.execute(sql.replace("{names}", names), {"n": n})
+            cursor.execute(sql.replace("{names}", names).replace("{n}", str(int(n))))
         cursor.execute("ANALYZE")
     complaints_sla_recompute(batch=2000)
 
@@ -90,7 +90,7 @@ def main(n: int, rounds: int) -> None:
         print(f"filled {n:,} customers in {time.perf_counter() - started:.0f} s")
     user, _ = User.objects.get_or_create(username="bench-support")
     user.groups.add(Group.objects.get(name="Support"))
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     case = Complaint.objects.unresolved().order_by("next_due_at").first()
     pages = {"queue": "/support/", "queue (breached)": "/support/?view=breached",
