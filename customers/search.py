@@ -55,3 +55,33 @@ class CustomerSearchFilter:
                  "description": "Part of the name (accents and case aside), part of the "
                                 "e-mail, the phone or an order id.",
                  "schema": {"type": "string"}}]
+
+
+def customers_search_refresh(customer_ids) -> int:
+    """Fold the name and phone of these customers again where they are stale: the CSV import
+    writes customers in SQL, without the services; its SALE_RECORDED brings them here."""
+    from customers.models import Customer
+
+    stale = []
+    for row in Customer.objects.filter(pk__in=list(customer_ids)).only(
+            "pk", "name", "phone", "search_name", "search_phone"):
+        name, phone = fold(row.name)[:200], digits(row.phone)[:40]
+        if (row.search_name, row.search_phone) != (name, phone):
+            row.search_name, row.search_phone = name, phone
+            stale.append(row)
+    Customer.objects.bulk_update(stale, ["search_name", "search_phone"], batch_size=1000)
+    return len(stale)
+
+
+def on_sales(*, sale_ids: list[int]) -> None:
+    from customers.models import Sale
+
+    ids = list(Sale.objects.filter(pk__in=sale_ids).values_list("customer_id", flat=True))
+    for start in range(0, len(ids), 1000):
+        customers_search_refresh(ids[start:start + 1000])
+
+
+def subscribe() -> None:
+    from customers import events
+
+    events.subscribe(events.SALE_RECORDED, on_sales)

@@ -145,3 +145,18 @@ def test_case_replies_are_transactional_and_threaded(shop, outbox_mail):
     dispatch_due()
     assert Message.objects.get(kind=Kind.CASE_REPLY).state == "sent"
     assert outbox_mail[-1].reply_to == [case_reply_address(case.pk)]
+
+
+def test_customers_from_the_csv_import_are_found_without_their_accents(
+        support_client, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from customers.importing import sales_import
+
+    sample = Path(__file__).resolve().parent.parent / "customers" / "data" / "sales_sample.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        sales_import(sample)
+    response = support_client.get(reverse("customers:list") + "?q=maria garcia")
+    assert [c.name for c in response.context["object_list"]] == ["María García"]
+    response = support_client.get(reverse("customers:list") + "?q=600111222")
+    assert [c.name for c in response.context["object_list"]] == ["María García"]
