@@ -39,7 +39,10 @@ def customer_search(queryset, query: str):
     ordered_by = list(Sale.objects.filter(external_id=query).values_list("customer_id", flat=True))
     if ordered_by:
         match |= Q(pk__in=ordered_by)
-    return queryset.filter(match)
+    # By the folded name, which only the trigram index covers: PostgreSQL then reads the
+    # matches and sorts them, instead of walking the name index hoping to meet 50 matches soon
+    # (seconds at 1,000,000 customers when the matches are few).
+    return queryset.filter(match).order_by("search_name", "pk")
 
 
 class CustomerSearchFilter:

@@ -67,7 +67,8 @@ def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int]:
 
 def queue(*, view: str, user, severity: str = "", reason: str = "", assignee: str = "",
           now: dt.datetime | None = None) -> QuerySet[Complaint]:
-    """A view's cases, most urgent first: by the next due time (paused ones last), then age."""
+    """A view's cases, most urgent first: by the next due time (paused ones last), in the order
+    of the partial index complaint_open_next_due_idx, so a page reads 25 index entries."""
     now = now or timezone.now()
     cases = Complaint.objects.unresolved().filter(view_filter(view, user=user, now=now))
     if severity:
@@ -79,7 +80,7 @@ def queue(*, view: str, user, severity: str = "", reason: str = "", assignee: st
     elif assignee.isdigit():
         cases = cases.filter(assignee_id=int(assignee))
     return (cases.select_related("customer", "sale", "assignee")
-            .order_by(F("next_due_at").asc(nulls_last=True), "opened_at", "pk"))
+            .order_by(F("next_due_at").asc(nulls_last=True), "pk"))
 
 
 def next_case(*, now: dt.datetime | None = None) -> Complaint | None:
