@@ -25,6 +25,7 @@ MANAGER_EXTRA = [
     ("followups", "*"),
     ("surveys", "*"),
     ("reports", "*"),
+    ("support", "*"),  # macros, notifications (support workspace)
     ("authtoken", "view_token"),
 ]
 ROLES = {SUPPORT: SUPPORT_PERMISSIONS, MANAGER: SUPPORT_PERMISSIONS + MANAGER_EXTRA}

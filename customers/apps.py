@@ -7,6 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers and sales")
 
     def ready(self):
-        from customers import lifecycle
+        from customers import lifecycle, search
 
         lifecycle.subscribe_all()
+        search.subscribe()

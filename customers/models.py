@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -27,8 +28,13 @@ from customers.choices import (
 class Customer(models.Model):
     external_id = models.CharField(_("external id"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
+    # The name folded (lower case, no accents), kept by the services: "diaz" finds "Díaz" with
+    # one indexed LIKE on every database (a trigram index on PostgreSQL).
+    search_name = models.CharField(max_length=200, blank=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The phone's digits only, kept by the services: "612345678" finds "+34 612 34 56 78".
+    search_phone = models.CharField(max_length=40, blank=True, editable=False)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     # month * 100 + day, kept by the services: today's birthdays are one indexed equality.
     birthday_key = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
@@ -224,6 +230,22 @@ class Complaint(models.Model):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     sla_due_at = models.DateTimeField(_("SLA due at"))
+    # The SLA clocks (customers/sla.py), stored by the services whenever a fact they read moves:
+    # None while a clock is stopped or paused. next_due_at is the earliest running one, the
+    # queue's order; next_due_soon_at when that clock turns "due soon".
+    first_response_due_at = models.DateTimeField(_("first response due at"), null=True,
+                                                 blank=True)
+    next_response_due_at = models.DateTimeField(_("next response due at"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due at"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
+    next_due_soon_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_due_clock = models.CharField(max_length=20, blank=True, editable=False)
+    # A resolution target of its own (business hours), instead of the severity's.
+    sla_target_hours = models.DecimalField(_("own resolution target (business hours)"),
+                                           max_digits=6, decimal_places=2, null=True, blank=True)
+    # The oldest customer message nobody has answered yet (the next-response clock's start).
+    awaiting_reply_since = models.DateTimeField(_("customer waiting since"), null=True,
+                                                blank=True)
     compensation_kind = models.CharField(_("compensation"), max_length=20, blank=True,
                                          choices=CompensationKind.choices)
     compensation_amount = models.DecimalField(_("compensation amount"), max_digits=12,
@@ -248,6 +270,8 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["sla_due_at"], name="complaint_open_sla_idx",
                          condition=Q(status__in=UNRESOLVED_STATUSES)),
+            models.Index(fields=["next_due_at", "id"], name="complaint_open_next_due_idx",
+                         condition=Q(status__in=UNRESOLVED_STATUSES)),
             models.Index(fields=["customer", "status"], name="complaint_customer_status_idx"),
             models.Index(fields=["opened_at"], name="complaint_opened_idx"),
         ]
@@ -258,6 +282,115 @@ class Complaint(models.Model):
     @property
     def is_unresolved(self) -> bool:
         return self.status in UNRESOLVED_STATUSES
+
+    def sla_state_at(self, now: dt.datetime) -> str:
+        """ok / due_soon / breached / paused for an open case, met / missed once resolved."""
+        if not self.is_unresolved:
+            return "missed" if self.resolved_at and self.resolved_at > self.sla_due_at else "met"
+        if self.next_due_at is None:
+            return "paused"
+        if now >= self.next_due_at:
+            return "breached"
+        if self.next_due_soon_at and now >= self.next_due_soon_at:
+            return "due_soon"
+        return "ok"
+
+    @property
+    def sla_state(self) -> str:
+        return self.sla_state_at(timezone.now())
+
+
+class ComplaintStatusChange(models.Model):
+    """Each status a case took and when: the SLA pauses are derived from it, never counted."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE,
+                                  related_name="status_changes")
+    status = models.CharField(_("status"), max_length=20, choices=ComplaintStatus.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case status change")
+        verbose_name_plural = _("case status changes")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"#{self.complaint_id} {self.status} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SlaClock(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class SlaLedgerEntry(models.Model):
+    """One SLA target of a case, written when its clock stops (met or missed) or breaches."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="sla_ledger")
+    clock = models.CharField(_("clock"), max_length=20, choices=SlaClock.choices)
+    started_at = models.DateTimeField(_("started at"))
+    target_hours = models.DecimalField(_("target (business hours)"), max_digits=6,
+                                       decimal_places=2)
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    met = models.BooleanField(_("met"), null=True)
+    breached_at = models.DateTimeField(_("breach escalated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA ledger entry")
+        verbose_name_plural = _("SLA ledger entries")
+        ordering = ["started_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["complaint", "clock", "started_at"],
+                                               name="sla_ledger_once_per_clock_run")]
+
+    def __str__(self):
+        return f"#{self.complaint_id} {self.clock}"
+
+    @property
+    def margin(self) -> dt.timedelta | None:
+        """How early (positive) or late (negative) the target was met."""
+        return self.due_at - self.done_at if self.done_at else None
+
+
+class BusinessCalendar(models.Model):
+    """The shop's opening hours, holidays and SLA targets: one row (pk=1), edited by managers."""
+
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True,
+                                 help_text=_("Empty: the shop's time zone setting."))
+    country = models.CharField(_("country (for public holidays)"), max_length=2, default="ES",
+                               blank=True)
+    subdivision = models.CharField(_("region (for regional holidays)"), max_length=10,
+                                   blank=True, help_text=_("For example MD for Madrid."))
+    # {"0": [["09:00", "18:00"]], ...}: weekday (0 = Monday) to local opening intervals.
+    opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
+    # {"critical": [1, 2, 4], ...}: business hours to first response, next response, resolution.
+    targets = models.JSONField(_("SLA targets (business hours)"), default=dict, blank=True)
+    due_soon_percent = models.PositiveSmallIntegerField(
+        _("due soon at (% of the target)"), default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendar")
+
+    def __str__(self):
+        return str(_("Business calendar"))
+
+
+class ClosedDay(models.Model):
+    """A day the shop is closed beyond the public holidays (a local feast, inventory)."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}".strip()
 
 
 class TimelineEntry(models.Model):

@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import events
+from customers import events, sla
+from customers.business_calendar import DEFAULT_TARGETS, ShopSla, shop_sla
 from customers.choices import (
     UNRESOLVED_STATUSES,
     ComplaintSource,
@@ -24,17 +25,25 @@ from customers.choices import (
     Severity,
     TimelineKind,
 )
-from customers.models import Complaint, Customer, Delivery, Sale, SaleLine, TimelineEntry
+from customers.models import (
+    Complaint,
+    ComplaintStatusChange,
+    Customer,
+    Delivery,
+    Sale,
+    SaleLine,
+    SlaClock,
+    SlaLedgerEntry,
+    TimelineEntry,
+)
+from customers.search import digits, fold
 from postsale.lib import dates
 from postsale.lib.money import money
 
-# Hours to first response and to resolution, per severity.
-SLA_HOURS = {
-    Severity.CRITICAL: (1, 4),
-    Severity.HIGH: (2, 8),
-    Severity.NORMAL: (4, 24),
-    Severity.LOW: (8, 72),
-}
+# Business hours to first response and to resolution per severity, when the managers set none
+# (customers/business_calendar.py holds all three targets).
+SLA_HOURS = {severity: (first, resolution)
+             for severity, (first, _next, resolution) in DEFAULT_TARGETS.items()}
 CUSTOMER_FIELDS = ("name", "email", "phone", "birth_date", "language", "time_zone")
 DELIVERY_FIELDS = ("carrier", "tracking_number", "promised_date", "estimated_date",
                    "delivered_at", "status", "delay_reason")
@@ -75,11 +84,16 @@ def customer_upsert(*, external_id: str, **values) -> tuple[Customer, bool]:
     values = {k: v for k, v in values.items() if k in CUSTOMER_FIELDS and v not in (None, "")}
     if "birth_date" in values:
         values["birthday_key"] = Customer.birthday_key_for(values["birth_date"])
+    if "name" in values:
+        values["search_name"] = fold(values["name"])[:200]
+    if "phone" in values:
+        values["search_phone"] = digits(values["phone"])[:40]
     with transaction.atomic():
         customer = Customer.objects.select_for_update().filter(external_id=external_id).first()
         if customer is None:
             if not values.get("name"):
                 values["name"] = values.get("email") or external_id
+                values["search_name"] = fold(values["name"])[:200]
             try:
                 with transaction.atomic():
                     return Customer.objects.create(external_id=external_id, **values), True
@@ -364,17 +378,112 @@ def delivery_add(*, sale: Sale, author=None, **values) -> Delivery:
     return delivery
 
 
+# --- Cases and their SLA clocks ---------------------------------------------------------------
+# Every service below that moves a fact the clocks read (status, first response, the customer's
+# unanswered message, severity, resolution) records the status in the case's history and stores
+# the recomputed due times, so the queue orders by one indexed column.
+
+SLA_FIELDS = ["first_response_due_at", "next_response_due_at", "resolution_due_at",
+              "next_due_at", "next_due_soon_at", "next_due_clock", "sla_due_at"]
+
+
+def _history(complaint: Complaint) -> list[tuple[dt.datetime, str]]:
+    return list(ComplaintStatusChange.objects.filter(complaint=complaint)
+                .order_by("at", "pk").values_list("at", "status"))
+
+
+def complaint_clocks(*, complaint: Complaint, setup: ShopSla | None = None,
+                     history: list | None = None) -> sla.Clocks:
+    """The case's three clocks as its facts stand (a read: nothing is stored)."""
+    setup = setup or shop_sla()
+    facts = sla.CaseFacts(
+        opened_at=complaint.opened_at,
+        history=tuple(history if history is not None else _history(complaint)),
+        first_response_at=complaint.first_response_at,
+        awaiting_since=complaint.awaiting_reply_since, resolved_at=complaint.resolved_at,
+        status=complaint.status)
+    return sla.clocks_for(facts, setup.targets_for(complaint.severity, complaint.sla_target_hours),
+                          setup.calendar, due_soon_ratio=setup.due_soon_ratio)
+
+
+def _apply_clocks(complaint: Complaint, clocks: sla.Clocks) -> None:
+    complaint.first_response_due_at = clocks.first_response.due_at
+    complaint.next_response_due_at = clocks.next_response.due_at if clocks.next_response else None
+    complaint.resolution_due_at = clocks.resolution.due_at
+    upcoming = clocks.next_due()
+    complaint.next_due_at = upcoming.due_at if upcoming else None
+    complaint.next_due_soon_at = upcoming.due_soon_at if upcoming else None
+    complaint.next_due_clock = upcoming.name if upcoming else ""
+    # sla_due_at (the resolution due time, as the API always gave it) keeps its last value
+    # while the clock is paused.
+    complaint.sla_due_at = clocks.resolution.due_at or complaint.sla_due_at or complaint.opened_at
+
+
+def _ledger_close(complaint: Complaint, clock: sla.Clock | None, done_at: dt.datetime) -> None:
+    """A clock stopped: its target goes in the case's SLA ledger, met or missed."""
+    if clock is None or clock.due_at is None:
+        return
+    SlaLedgerEntry.objects.update_or_create(
+        complaint=complaint, clock=clock.name, started_at=clock.started_at,
+        defaults={"target_hours": Decimal(str(clock.target_hours)), "due_at": clock.due_at,
+                  "done_at": done_at, "met": done_at <= clock.due_at})
+
+
+def complaint_sla_refresh(*, complaint: Complaint, setup: ShopSla | None = None) -> sla.Clocks:
+    """Recompute and store the case's due times (inside the caller's transaction)."""
+    clocks = complaint_clocks(complaint=complaint, setup=setup)
+    _apply_clocks(complaint, clocks)
+    complaint.save(update_fields=SLA_FIELDS)
+    return clocks
+
+
+def complaints_sla_recompute(*, batch: int = 500) -> int:
+    """Every open case's due times again, after the calendar or the targets changed. Batches of
+    `batch` cases, each its own transaction; safe to stop and run again."""
+    setup, done, last = shop_sla(), 0, 0
+    while True:
+        with transaction.atomic():
+            cases = list(Complaint.objects.unresolved().filter(pk__gt=last).order_by("pk")[:batch])
+            if not cases:
+                return done
+            histories: dict[int, list] = {}
+            for cid, at, status in (ComplaintStatusChange.objects
+                                    .filter(complaint__in=cases).order_by("at", "pk")
+                                    .values_list("complaint_id", "at", "status")):
+                histories.setdefault(cid, []).append((at, status))
+            for case in cases:
+                _apply_clocks(case, complaint_clocks(complaint=case, setup=setup,
+                                                     history=histories.get(case.pk, [])))
+            Complaint.objects.bulk_update(cases, SLA_FIELDS)
+        done, last = done + len(cases), cases[-1].pk
+
+
+def _status_move(complaint: Complaint, status: str, at: dt.datetime) -> None:
+    if status != complaint.status:
+        complaint.status = status
+        ComplaintStatusChange.objects.create(complaint=complaint, status=status, at=at)
+
+
+def _new_case(*, now: dt.datetime, setup: ShopSla, **fields) -> Complaint:
+    complaint = Complaint(opened_at=now, **fields)
+    if complaint.source == ComplaintSource.EMAIL:  # the customer wrote: their mail awaits us
+        complaint.awaiting_reply_since = now
+    _apply_clocks(complaint, complaint_clocks(complaint=complaint, setup=setup, history=[]))
+    return complaint
+
+
 def complaint_open(*, customer: Customer, reason: str, sale: Sale | None = None,
                    severity: str = Severity.NORMAL, description: str = "",
                    source: str = ComplaintSource.STAFF, author=None,
                    sla_hours: int | None = None) -> Complaint:
-    """Open a case; its SLA due time comes from the severity unless sla_hours is given."""
+    """Open a case; its clocks count business hours of the shop's calendar from now, with the
+    severity's targets (sla_hours: a resolution target of its own)."""
     now = timezone.now()
-    hours = sla_hours if sla_hours is not None else SLA_HOURS[severity][1]
+    complaint = _new_case(now=now, setup=shop_sla(), customer=customer, sale=sale, reason=reason,
+                          severity=severity, source=source, description=description,
+                          sla_target_hours=sla_hours)
     with transaction.atomic():
-        complaint = Complaint.objects.create(
-            customer=customer, sale=sale, reason=reason, severity=severity, source=source,
-            description=description, opened_at=now, sla_due_at=now + dt.timedelta(hours=hours))
+        complaint.save(force_insert=True)
         timeline_add(customer=customer, kind=TimelineKind.COMPLAINT, complaint=complaint,
                      sale=sale, author=author, body=description,
                      summary=_("Case #%(id)s opened: %(reason)s") % {
@@ -398,14 +507,14 @@ def complaints_open_many(*, cases: list[CaseData], source: str) -> list[Complain
     """complaint_open for a sweep's batch: the same cases, timeline entries and one
     COMPLAINT_OPENED event, in one transaction and a fixed number of queries (one INSERT for the
     cases, one for their timeline entries) however many cases the batch holds."""
-    now = timezone.now()
-    complaints = [
-        Complaint(customer_id=case.customer_id, sale_id=case.sale_id, reason=case.reason,
-                  severity=case.severity, source=source, description=case.description,
-                  opened_at=now, sla_due_at=now + dt.timedelta(hours=SLA_HOURS[case.severity][1]))
-        for case in cases]
-    if not complaints:
+    if not cases:
         return []
+    now, setup = timezone.now(), shop_sla()
+    complaints = [
+        _new_case(now=now, setup=setup, customer_id=case.customer_id, sale_id=case.sale_id,
+                  reason=case.reason, severity=case.severity, source=source,
+                  description=case.description)
+        for case in cases]
     with transaction.atomic():
         Complaint.objects.bulk_create(complaints)  # pks come back (RETURNING) on both databases
         TimelineEntry.objects.bulk_create([
@@ -419,13 +528,17 @@ def complaints_open_many(*, cases: list[CaseData], source: str) -> list[Complain
 
 
 def complaint_assign(*, complaint: Complaint, assignee, author=None) -> Complaint:
+    """Give the case to someone (None: back to the pool); an open case goes in progress."""
     with transaction.atomic():
+        before = complaint.assignee
         complaint.assignee = assignee
-        if complaint.status == ComplaintStatus.OPEN:
-            complaint.status = ComplaintStatus.IN_PROGRESS
+        if complaint.status == ComplaintStatus.OPEN and assignee is not None:
+            _status_move(complaint, ComplaintStatus.IN_PROGRESS, timezone.now())
         complaint.save(update_fields=["assignee", "status"])
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint,
+                     data={"before": before.get_username() if before else None,
+                           "after": assignee.get_username() if assignee else None},
                      summary=_("Case #%(id)s assigned to %(user)s") % {
                          "id": complaint.pk, "user": assignee.get_username() if assignee else "-"})
     return complaint
@@ -433,26 +546,62 @@ def complaint_assign(*, complaint: Complaint, assignee, author=None) -> Complain
 
 def complaint_respond(*, complaint: Complaint, message: str, author=None,
                       waiting_customer: bool = False) -> Complaint:
-    """Answer the customer; the first answer stops the first-response clock."""
+    """Answer the customer: stops the first-response clock the first time and the
+    next-response clock each time (both go in the SLA ledger); waiting_customer pauses the case
+    until they answer."""
+    now = timezone.now()
     with transaction.atomic():
+        before = complaint_clocks(complaint=complaint)
         if complaint.first_response_at is None:
-            complaint.first_response_at = timezone.now()
+            complaint.first_response_at = now
+            _ledger_close(complaint, before.first_response, now)
+        elif complaint.awaiting_reply_since is not None:
+            _ledger_close(complaint, before.next_response, now)
+        complaint.awaiting_reply_since = None
         if complaint.is_unresolved:
-            complaint.status = (ComplaintStatus.WAITING_CUSTOMER if waiting_customer
-                                else ComplaintStatus.IN_PROGRESS)
-        complaint.save(update_fields=["first_response_at", "status"])
+            _status_move(complaint, ComplaintStatus.WAITING_CUSTOMER if waiting_customer
+                         else ComplaintStatus.IN_PROGRESS, now)
+        complaint.save(update_fields=["first_response_at", "status", "awaiting_reply_since"])
+        complaint_sla_refresh(complaint=complaint)
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint, body=message,
                      summary=_("Case #%(id)s answered") % {"id": complaint.pk})
     return complaint
 
 
-def complaint_reopen(*, complaint: Complaint, why: str, author=None) -> Complaint:
-    """Back to support; publishes COMPLAINT_REOPENED (the customer is at risk again)."""
+def complaint_customer_replied(*, complaint: Complaint, at: dt.datetime | None = None) -> Complaint:
+    """The customer wrote on this case: a case waiting for them goes back to support, a resolved
+    one is reopened, and the next-response clock runs from their oldest unanswered message."""
+    at = at or timezone.now()
     with transaction.atomic():
-        complaint.status = ComplaintStatus.OPEN
+        Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
+        complaint.refresh_from_db()  # as it stands under the lock
+        if not complaint.is_unresolved:
+            return complaint_reopen(complaint=complaint, why=_("the customer replied"),
+                                    awaiting_since=at)
+        complaint.awaiting_reply_since = complaint.awaiting_reply_since or at
+        if complaint.status == ComplaintStatus.WAITING_CUSTOMER:
+            _status_move(complaint, ComplaintStatus.IN_PROGRESS, at)
+            timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT,
+                         complaint=complaint, at=at,
+                         summary=_("Case #%(id)s back to support: the customer replied") % {
+                             "id": complaint.pk})
+        complaint.save(update_fields=["status", "awaiting_reply_since"])
+        complaint_sla_refresh(complaint=complaint)
+    return complaint
+
+
+def complaint_reopen(*, complaint: Complaint, why: str, author=None,
+                     awaiting_since: dt.datetime | None = None) -> Complaint:
+    """Back to support with new due times (the resolution clock counts from now); publishes
+    COMPLAINT_REOPENED (the customer is at risk again)."""
+    now = timezone.now()
+    with transaction.atomic():
+        _status_move(complaint, ComplaintStatus.OPEN, now)
         complaint.resolved_at = None
-        complaint.save(update_fields=["status", "resolved_at"])
+        complaint.awaiting_reply_since = awaiting_since
+        complaint.save(update_fields=["status", "resolved_at", "awaiting_reply_since"])
+        complaint_sla_refresh(complaint=complaint)
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint,
                      summary=_("Case #%(id)s reopened: %(why)s") % {"id": complaint.pk, "why": why})
@@ -477,14 +626,17 @@ def complaint_withdraw(*, complaint: Complaint, note: str, author=None) -> Compl
 
 def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | None,
                          author=None) -> Complaint:
+    """Record what the customer gets (DESIGN section 2: kind and amount)."""
     if amount is not None and amount < 0:
         raise ValidationError({"compensation_amount": _("Compensation cannot be negative.")})
     with transaction.atomic():
+        before = [complaint.compensation_kind, str(complaint.compensation_amount or "")]
         complaint.compensation_kind = kind
         complaint.compensation_amount = amount
         complaint.save(update_fields=["compensation_kind", "compensation_amount"])
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint,
+                     data={"before": before, "after": [kind, str(amount or "")]},
                      summary=_("Compensation on case #%(id)s: %(kind)s %(amount)s") % {
                          "id": complaint.pk, "kind": complaint.get_compensation_kind_display(),
                          "amount": money(amount, complaint.sale.currency if complaint.sale_id else "EUR")})
@@ -492,18 +644,27 @@ def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | N
 
 
 def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
-                      author=None) -> Complaint:
-    """Resolve a case; publishes COMPLAINT_RESOLVED, from which a case survey is planned."""
+                      author=None, reason: str = "") -> Complaint:
+    """Resolve a case (reason: what it turned out to be about, if not what it was opened as):
+    every clock stops and goes in the SLA ledger; publishes COMPLAINT_RESOLVED, from which a
+    case survey is planned."""
     if not complaint.is_unresolved:
         raise ValidationError({"status": _("This case is already resolved.")})
     now = timezone.now()
     with transaction.atomic():
-        complaint.status = ComplaintStatus.RESOLVED
+        before = complaint_clocks(complaint=complaint)
+        if complaint.first_response_at is None:
+            _ledger_close(complaint, before.first_response, now)
+        _ledger_close(complaint, before.resolution, now)
+        _status_move(complaint, ComplaintStatus.RESOLVED, now)
         complaint.resolved_at = now
         complaint.first_response_at = complaint.first_response_at or now
+        complaint.awaiting_reply_since = None
         complaint.resolution_note = resolution_note
+        complaint.reason = reason or complaint.reason
         complaint.save(update_fields=["status", "resolved_at", "first_response_at",
-                                      "resolution_note"])
+                                      "resolution_note", "awaiting_reply_since", "reason"])
+        complaint_sla_refresh(complaint=complaint)
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint, body=resolution_note,
                      summary=_("Case #%(id)s resolved") % {"id": complaint.pk})
@@ -512,15 +673,17 @@ def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
 
 
 def complaint_severity_set(*, complaint: Complaint, severity: str, author=None) -> Complaint:
-    """Re-rate a case; its SLA due time follows the new severity, counted from its opening."""
+    """Re-rate a case; its clocks take the new severity's targets, counted from their starts."""
     if severity == complaint.severity:
         return complaint
     with transaction.atomic():
+        before = complaint.get_severity_display()
         complaint.severity = severity
-        complaint.sla_due_at = complaint.opened_at + dt.timedelta(hours=SLA_HOURS[severity][1])
-        complaint.save(update_fields=["severity", "sla_due_at"])
+        complaint.save(update_fields=["severity"])
+        complaint_sla_refresh(complaint=complaint)
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint,
+                     complaint=complaint, data={"before": str(before),
+                                                "after": str(complaint.get_severity_display())},
                      summary=_("Case #%(id)s severity: %(severity)s") % {
                          "id": complaint.pk, "severity": complaint.get_severity_display()})
     return complaint
@@ -536,8 +699,9 @@ STATUS_MOVES = {
 
 def complaint_status_set(*, complaint: Complaint, status: str, note: str = "",
                          author=None) -> Complaint:
-    """Move a case: work on it, wait for the customer, resolve (note: the resolution), close a
-    resolved case, or reopen one (note: why). A move that makes no sense is a ValidationError.
+    """Move a case: work on it, wait for the customer (its clocks pause), resolve (note: the
+    resolution), close a resolved case, or reopen one (note: why). A move that makes no sense is
+    a ValidationError.
     """
     if status == complaint.status:
         return complaint
@@ -549,13 +713,40 @@ def complaint_status_set(*, complaint: Complaint, status: str, note: str = "",
         raise ValidationError({"status": _("A case cannot go from %(old)s to %(new)s.") % {
             "old": complaint.get_status_display(), "new": ComplaintStatus(status).label}})
     with transaction.atomic():
-        complaint.status = status
+        before = complaint.get_status_display()
+        _status_move(complaint, status, timezone.now())
         complaint.save(update_fields=["status"])
+        complaint_sla_refresh(complaint=complaint)
         timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
                      complaint=complaint, body=note,
+                     data={"before": str(before), "after": str(complaint.get_status_display())},
                      summary=_("Case #%(id)s: %(status)s") % {
                          "id": complaint.pk, "status": complaint.get_status_display()})
     return complaint
+
+
+def complaint_breach_record(*, complaint: Complaint, at: dt.datetime) -> SlaLedgerEntry | None:
+    """Mark the case's overdue clock as escalated in its ledger, once per clock run; None when
+    it was already escalated (another sweep got there first) or nothing is overdue."""
+    clocks = complaint_clocks(complaint=complaint)
+    clock = clocks.next_due()
+    if clock is None or clock.state(at) != "breached":
+        return None
+    with transaction.atomic():
+        entry, created = SlaLedgerEntry.objects.get_or_create(
+            complaint=complaint, clock=clock.name, started_at=clock.started_at,
+            defaults={"target_hours": Decimal(str(clock.target_hours)), "due_at": clock.due_at,
+                      "breached_at": at})
+        if not created:
+            if entry.breached_at is not None:
+                return None
+            entry.breached_at = at
+            entry.save(update_fields=["breached_at"])
+        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT,
+                     complaint=complaint, at=at,
+                     summary=_("Case #%(id)s breached its %(clock)s target") % {
+                         "id": complaint.pk, "clock": SlaClock(clock.name).label})
+    return entry
 
 
 def note_add(*, customer: Customer, text: str, author=None, call: bool = False,

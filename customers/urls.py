@@ -5,6 +5,6 @@ from customers import views, views_import
 app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
-    path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
+    path("<int:pk>/<slug:action>/", views.customer_action, name="action"),
     path("import/", views_import.SalesImportView.as_view(), name="import"),
 ]

@@ -1,41 +1,76 @@
-from django.db.models import Q
-from django.views.generic import DetailView, ListView
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import ListView
 
-from customers.lifecycle import stage_rules
+from customers import forms, services
 from customers.models import Customer
+from customers.search import customer_search
 
 
-class CustomerListView(ListView):
+class CustomerListView(PermissionRequiredMixin, ListView):
+    """Customers, searched by part of the name (accents aside), e-mail, phone or order id."""
+
+    permission_required = "customers.view_customer"
+    raise_exception = True  # a user with no role sees no customer data
     template_name = "customers/list.html"
     paginate_by = 50
 
     def get_queryset(self):
-        qs = Customer.objects.order_by("name", "pk")
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            qs = qs.filter(Q(name__icontains=query) | Q(email__iexact=query)
-                           | Q(external_id=query))
-        return qs
+        return customer_search(Customer.objects.order_by("name", "pk"),
+                               self.request.GET.get("q", ""))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.request.GET.get("q", ""), **kwargs)
 
 
-class CustomerDetailView(DetailView):
-    model = Customer
-    template_name = "customers/detail.html"
+def _staff_may_change(request) -> bool:
+    return request.user.has_perm("customers.change_customer")
 
-    def get_context_data(self, **kwargs):
-        customer = self.object
-        return super().get_context_data(
-            sales=customer.sales.select_related("delivery").order_by("-ordered_at")[:20],
-            complaints=customer.complaints.order_by("-opened_at")[:20],
-            timeline=customer.timeline.select_related("author")[:50],
-            outbox_messages=self._messages(customer), stage_rules=stage_rules(),
-            **kwargs)
 
-    @staticmethod
-    def _messages(customer):
-        # Through the reverse relations only: the domain app imports no app above it (the
-        # events' own Meta.ordering sorts them by time).
-        return customer.messages.order_by("-planned_at", "-pk").prefetch_related("events")[:20]
+@require_POST
+def customer_action(request, pk: int, action: str):
+    """The 360 page's actions: a note or a call, a new case, consent, pausing all follow-ups."""
+    customer = get_object_or_404(Customer, pk=pk)
+    if not _staff_may_change(request):
+        raise PermissionDenied
+    try:
+        _run(action, customer, request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("customers:detail", pk)
+
+
+def _run(action: str, customer: Customer, request) -> None:
+    user = request.user
+    if action in ("note", "call"):
+        form = forms.CustomerNoteForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Write something first."))
+        services.note_add(customer=customer, text=form.cleaned_data["text"], author=user,
+                          call=action == "call")
+        messages.success(request, _("Call logged.") if action == "call" else _("Note added."))
+    elif action == "case":
+        form = forms.CaseOpenForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose a reason and a severity."))
+        services.complaint_open(customer=customer, author=user, **form.cleaned_data)
+        messages.success(request, _("Case opened."))
+    elif action == "consent":
+        form = forms.ConsentForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Say why consent changes."))
+        services.consent_change(customer=customer, author=user,
+                                marketing_consent=form.cleaned_data["marketing_consent"],
+                                source=_("staff: %(why)s") % {"why": form.cleaned_data["why"]})
+        messages.success(request, _("Consent recorded."))
+    elif action == "pause":
+        services.do_not_contact_set(customer=customer, author=user,
+                                    value=not customer.do_not_contact)
+        messages.success(request, _("Follow-ups paused.") if not customer.do_not_contact
+                         else _("Follow-ups resumed."))
+    else:
+        raise ValidationError(_("Unknown action."))

@@ -71,7 +71,9 @@ def sample_data(sale: Sale | None) -> dict:
     return {"new_date": new_date.isoformat() if new_date else None, "offer": "",
             "promised_date": delivery.promised_date.isoformat()
             if delivery and delivery.promised_date else None,
-            "reason": delivery.delay_reason if delivery else "", "category": ""}
+            "reason": delivery.delay_reason if delivery else "", "category": "",
+            # a case reply carries the agent's words (support.services)
+            "body": _("(The agent's reply goes here.)"), "signature": ""}
 
 
 def for_customer(kind: str, customer: Customer) -> Message:

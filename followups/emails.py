@@ -131,7 +131,9 @@ def build(message: Message, rendered: Rendered, token: str) -> EmailMultiAlterna
     domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     mail = EmailMultiAlternatives(
         subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.customer.email], reply_to=[settings.SUPPORT_REPLY_TO],
+        # A reply on a case says which case in its Reply-To (followups/threading.py).
+        to=[message.customer.email],
+        reply_to=[message.data.get("reply_to") or settings.SUPPORT_REPLY_TO],
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -189,6 +189,7 @@ class Kind(models.TextChoices):
     BIRTHDAY = "birthday", _("Birthday note")
     WINBACK = "winback", _("Win-back offer")
     PARCEL_CHECK = "parcel_check", _("Stuck parcel notice")
+    CASE_REPLY = "case_reply", _("Reply on a case")
 
 
 class Category(models.TextChoices):
@@ -207,6 +208,7 @@ KIND_CATEGORY = {
     Kind.THANK_YOU: Category.TRANSACTIONAL,
     Kind.DELAY_NOTICE: Category.TRANSACTIONAL,
     Kind.PARCEL_CHECK: Category.TRANSACTIONAL,
+    Kind.CASE_REPLY: Category.TRANSACTIONAL,  # support answering the customer's own question
     Kind.USAGE_TIPS: Category.RELATIONSHIP,
     Kind.BIRTHDAY: Category.RELATIONSHIP,
     Kind.SURVEY: Category.SURVEY,

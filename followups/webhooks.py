@@ -1,7 +1,8 @@
 """What the ESP tells us, through django-anymail's webhooks (URLs under /anymail/<esp>/...).
 
 Tracking events land on their message; bounces, spam complaints and unsubscribes update the
-suppression list at once. A customer's reply goes on their timeline and wakes their case.
+suppression list at once. A customer's reply goes on the timeline of the case it answers
+(threading.py) and wakes it.
 anymail checks the shared secret (ANYMAIL_WEBHOOK_SECRET, HTTP basic auth) before these run.
 """
 
@@ -12,9 +13,9 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from customers.choices import ComplaintStatus, TimelineKind
+from customers.choices import ComplaintSource, ComplaintStatus, Reason, TimelineKind
 from customers.models import Complaint, Customer
-from customers.services import timeline_add
+from customers.services import complaint_customer_replied, complaint_open, timeline_add
 from followups.models import (
     OPTIONAL_CATEGORIES,
     Category,
@@ -25,6 +26,7 @@ from followups.models import (
     Suppression,
     SuppressionReason,
 )
+from followups.threading import case_answered
 
 REOPEN_WITHIN = dt.timedelta(days=14)
 
@@ -104,27 +106,40 @@ def on_inbound(sender, event, esp_name, **kwargs):
     customer = Customer.objects.filter(email__iexact=sender_email).order_by("-pk").first()
     if customer is None:
         return
-    customer_replied(customer=customer, subject=mail.subject or "", text=mail.text or "")
+    addresses = [a.addr_spec for a in [*(mail.to or []), *(mail.cc or [])]]
+    addresses.append(getattr(mail, "envelope_recipient", None) or "")
+    case = case_answered(customer_id=customer.pk, addresses=addresses,
+                         in_reply_to=str(mail.get("In-Reply-To", "")),
+                         references=str(mail.get("References", "")))
+    customer_replied(customer=customer, subject=mail.subject or "", text=mail.text or "",
+                     case=case)
 
 
-def customer_replied(*, customer: Customer, subject: str, text: str) -> Complaint | None:
-    """The reply goes on the timeline; a case waiting for the customer, or one resolved lately,
-    goes back to support."""
+def waiting_case(customer: Customer) -> Complaint | None:
+    """The case a reply naming none most likely answers: the one waiting for this customer,
+    else their newest open one, else one resolved lately."""
+    now = timezone.now()
+    unresolved = Complaint.objects.unresolved().filter(customer=customer)
+    return (unresolved.filter(status=ComplaintStatus.WAITING_CUSTOMER).order_by("-opened_at").first()
+            or unresolved.order_by("-opened_at").first()
+            or Complaint.objects.filter(customer=customer, status=ComplaintStatus.RESOLVED,
+                                        resolved_at__gte=now - REOPEN_WITHIN)
+            .order_by("-resolved_at").first())
+
+
+def customer_replied(*, customer: Customer, subject: str, text: str,
+                     case: Complaint | None = None) -> Complaint:
+    """The reply goes on the timeline of the case it answers (named by the mail, or the likeliest
+    one), which goes back to support with its next-response clock running; a reply that matches
+    no case opens one."""
     now = timezone.now()
     with transaction.atomic():
-        case = (Complaint.objects.select_for_update().filter(customer=customer)
-                .filter(status__in=[ComplaintStatus.WAITING_CUSTOMER, ComplaintStatus.OPEN,
-                                    ComplaintStatus.IN_PROGRESS])
-                .order_by("-opened_at").first()
-                or Complaint.objects.select_for_update()
-                .filter(customer=customer, status=ComplaintStatus.RESOLVED,
-                        resolved_at__gte=now - REOPEN_WITHIN).order_by("-resolved_at").first())
+        case = case or waiting_case(customer)
+        if case is None:
+            case = complaint_open(customer=customer, reason=Reason.OTHER,
+                                  source=ComplaintSource.EMAIL, description=text[:2000])
+        else:
+            case = complaint_customer_replied(complaint=case, at=now)
         timeline_add(customer=customer, kind=TimelineKind.REPLY, summary=subject or "(no subject)",
-                     body=text[:20000], complaint=case)
-        if case is not None and case.status in (ComplaintStatus.WAITING_CUSTOMER,
-                                                ComplaintStatus.RESOLVED):
-            case.status, case.resolved_at = ComplaintStatus.IN_PROGRESS, None
-            case.save(update_fields=["status", "resolved_at"])
-            timeline_add(customer=customer, kind=TimelineKind.COMPLAINT, complaint=case,
-                         summary=f"Case #{case.pk} back to support: the customer replied")
+                     body=text[:20000], complaint=case, at=now)
     return case

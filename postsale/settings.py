@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "followups",
     "surveys",
     "reports",
+    "django_htmx",  # request.htmx for the support workspace's inline actions
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "accounts.middleware.StaffLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "support.middleware.StaffPageHeadersMiddleware",  # CSP and no-store on staff pages
     # last, as django-axes asks: turns a locked-out login into its page
     "axes.middleware.AxesMiddleware",
 ]
@@ -202,6 +206,7 @@ CELERY_BEAT_SCHEDULE = {
     # Nightly, after the day is over: refit the purchase model as of yesterday, rescore everyone.
     "purchase-model": {"task": "reports.tasks.purchase_model_refit_task",
                        "schedule": crontab(hour=2, minute=30)},
+    "sla-escalation": {"task": "support.tasks.sla_escalation_sweep_task", "schedule": 60.0},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

@@ -3,9 +3,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
+from customers import urls as customer_urls
 from postsale import health, views
 from postsale.api_router import router
 from postsale.lib import esp_webhooks
+from support.customer_page import CustomerDetailView
+
+customer_patterns = [
+    path("<int:pk>/", CustomerDetailView.as_view(), name="detail"),
+    *customer_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +27,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # only the ESPs in WEBHOOK_ESPS answer; the others are 404 (see postsale/lib/esp_webhooks.py)
     path("anymail/", include((esp_webhooks.urlpatterns(), "anymail"))),
-    path("customers/", include("customers.urls")),
+    # The customer page combines apps, so it lives in support/ (see support/customer_page.py),
+    # under the customers namespace like the rest of the customer pages.
+    path("customers/", include((customer_patterns, "customers"))),
+    path("support/", include("support.urls")),
     path("followups/", include("followups.urls")),
     path("reports/", include("reports.urls")),
     path("c/", include("followups.public_urls")),

@@ -1,5 +1,5 @@
 from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.permissions import is_manager
@@ -7,7 +7,10 @@ from customers.models import Complaint, Customer, Delivery, Sale
 
 
 def home(request):
-    """The staff home: the shop at a glance, each figure one indexed count."""
+    """The staff home: the shop at a glance, each figure one indexed count. Support staff
+    start from their work queue instead."""
+    if request.user.has_perm("customers.view_complaint") and not is_manager(request.user):
+        return redirect("support:queue")
     today = timezone.localdate()
     counts = {
         "customers": Customer.objects.count(),

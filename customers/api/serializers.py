@@ -108,13 +108,17 @@ class ComplaintOutput(serializers.ModelSerializer):
     sale_external_id = serializers.CharField(source="sale.external_id", read_only=True,
                                              allow_null=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # The SLA clocks in business hours (customers/sla.py); null while a clock is stopped or paused.
+    sla_state = serializers.ChoiceField(
+        choices=["ok", "due_soon", "breached", "paused", "met", "missed"], read_only=True)
 
     class Meta:
         model = Complaint
         fields = ["id", "customer", "customer_external_id", "sale", "sale_external_id", "reason",
                   "severity", "status", "source", "description", "assignee", "opened_at",
                   "first_response_at", "resolved_at", "sla_due_at", "compensation_kind",
-                  "compensation_amount", "resolution_note"]
+                  "compensation_amount", "resolution_note", "first_response_due_at",
+                  "next_response_due_at", "resolution_due_at", "sla_state"]
         read_only_fields = fields
 
 

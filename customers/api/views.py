@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import fields, mixins, relations, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.serializers import ListSerializer, Serializer
 
@@ -23,6 +24,8 @@ from customers.api.filters import ComplaintFilter, CustomerFilter, DeliveryFilte
 from customers.api.permissions import ChangeOnPost, ModelPermissions
 from customers.choices import ComplaintSource
 from customers.models import Complaint, Customer, Delivery, Sale
+from customers.search import CustomerSearchFilter
+from postsale.api_filters import StrictDjangoFilterBackend
 
 ORDER_ID = OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
                             description="The order id the sale was sent with.")
@@ -99,7 +102,8 @@ class CustomerViewSet(ReadViewSet):
     queryset = Customer.objects.select_related("prediction").order_by("name", "pk")
     serializer_class = s.CustomerOutput
     filterset_class = CustomerFilter
-    search_fields = ["name", "email", "=external_id"]
+    # ?search= is the staff pages' search (customers/search.py): "diaz" finds "Díaz".
+    filter_backends = [StrictDjangoFilterBackend, CustomerSearchFilter, OrderingFilter]
     ordering_fields = ["name", "created_at", "id"]
 
     @extend_schema(request=s.CustomerInput, responses={201: s.CustomerOutput, 200: s.CustomerOutput})

@@ -24,7 +24,8 @@ from customers.choices import (
     Severity,
 )
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
-from customers.services import SLA_HOURS
+from customers.search import digits, fold
+from customers.services import SLA_HOURS, complaint_clocks
 
 
 def es_faker(provider: str, **kwargs):
@@ -37,8 +38,10 @@ class CustomerFactory(DjangoModelFactory):
 
     external_id = factory.Sequence(lambda n: f"CUST-{n:06d}")
     name = es_faker("name")
+    search_name = factory.LazyAttribute(lambda o: fold(o.name))
     email = factory.Sequence(lambda n: f"cliente{n}@example.es")
     phone = es_faker("phone_number")
+    search_phone = factory.LazyAttribute(lambda o: digits(o.phone))
     birth_date = es_faker("date_of_birth", minimum_age=18, maximum_age=80)
     birthday_key = factory.LazyAttribute(lambda o: Customer.birthday_key_for(o.birth_date))
     language = Language.ES
@@ -120,6 +123,22 @@ class ComplaintFactory(DjangoModelFactory):
     opened_at = factory.LazyFunction(timezone.now)
     sla_due_at = factory.LazyAttribute(
         lambda o: o.opened_at + dt.timedelta(hours=SLA_HOURS[o.severity][1]))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """The due times as complaint_open stores them (business hours of the shop's calendar),
+        unless the test gives them."""
+        case = model_class(*args, **kwargs)
+        if "next_due_at" not in kwargs and case.is_unresolved:
+            clocks = complaint_clocks(complaint=case, history=[])
+            case.first_response_due_at = clocks.first_response.due_at
+            case.resolution_due_at = clocks.resolution.due_at
+            upcoming = clocks.next_due()
+            case.next_due_at = upcoming.due_at if upcoming else None
+            case.next_due_soon_at = upcoming.due_soon_at if upcoming else None
+            case.next_due_clock = upcoming.name if upcoming else ""
+        case.save(force_insert=True)
+        return case
 
 
 @contextmanager

@@ -1,4 +1,5 @@
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -45,15 +46,23 @@ def entries(complaint: Complaint) -> list[str]:
                 .values_list("kind", flat=True))
 
 
-@time_machine.travel(NOW, tick=False)
-@pytest.mark.parametrize(("severity", "hours"), [(Severity.CRITICAL, 4), (Severity.HIGH, 8),
-                                                 (Severity.NORMAL, 24), (Severity.LOW, 72)])
-def test_an_opened_case_is_due_by_the_resolution_target_of_its_severity(severity, hours):
+MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
+
+
+@time_machine.travel(NOW, tick=False)  # Tuesday 10:30 in Madrid; open 09:00-18:00 Mon-Fri
+@pytest.mark.parametrize(("severity", "due"), [
+    (Severity.CRITICAL, dt.datetime(2026, 3, 10, 14, 30)),  # 4 business hours
+    (Severity.HIGH, dt.datetime(2026, 3, 11, 9, 30)),       # 8: 7.5 today, 0.5 tomorrow
+    (Severity.NORMAL, dt.datetime(2026, 3, 12, 16, 30)),    # 24
+    (Severity.LOW, dt.datetime(2026, 3, 20, 10, 30)),       # 72, over a weekend
+])
+def test_an_opened_case_is_due_by_the_resolution_target_of_its_severity(severity, due):
     complaint = complaint_open(customer=CustomerFactory(), reason=Reason.DELIVERY_LATE,
                                severity=severity)
 
-    assert (complaint.opened_at, complaint.sla_due_at) == (NOW, NOW + hours * HOUR)
-    assert reloaded(complaint).sla_due_at == NOW + hours * HOUR
+    due = due.replace(tzinfo=MADRID)
+    assert (complaint.opened_at, complaint.sla_due_at) == (NOW, due)
+    assert reloaded(complaint).resolution_due_at == due
 
 
 @time_machine.travel(NOW, tick=False)

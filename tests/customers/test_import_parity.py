@@ -38,7 +38,8 @@ def snapshot() -> dict:
                        sale_of.get(v) if name == "sale_id" else v) for name, v in row)
                 for row in table]
 
-    return {"customers": rows(Customer, "external_id", skip=("lifecycle_stage",)),
+    return {"customers": rows(Customer, "external_id",
+                              skip=("lifecycle_stage", "search_name", "search_phone")),
             "sales": translate(rows(Sale, "external_id")),
             "lines": translate(rows(SaleLine, "sale_id")),
             "deliveries": translate(rows(Delivery, "sale_id"))}
