@@ -68,3 +68,13 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf var/
+
+# `make bench`: a seeded shop of BENCH_SIZE customers on PostgreSQL, measured (bench/run.py).
+BENCH_SIZE ?= 1000000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postsale_bench
+.PHONY: bench bench-quick
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py --size $(BENCH_SIZE)
+
+bench-quick: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py --size 20000 --seconds 5

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -32,13 +33,49 @@ class RulesView(ManagerRequiredMixin, UpdateView):
         return super().form_valid(form)
 
 
+class NextPageOnlyPage(Page):
+    def __init__(self, object_list, number, paginator, *, has_next: bool):
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self):
+        return self._has_next
+
+
+class NextPageOnlyPaginator(Paginator):
+    """Previous / next without a COUNT(*): a page reads one row more than it shows to know
+    whether another follows. At a million messages the count cost more than the page."""
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(_("That page number is not an integer")) from exc
+        if number < 1:
+            raise EmptyPage(_("That page number is less than 1"))
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(_("That page contains no results"))
+        return NextPageOnlyPage(rows[:self.per_page], number, self,
+                                has_next=len(rows) > self.per_page)
+
+
 class OutboxView(PermissionRequiredMixin, ListView):
-    """Every planned and sent message with its state and reason; filter by state and kind."""
+    """Every planned and sent message with its state and reason; filter by state and kind.
+
+    Newest first through message_planned_desc_idx (planned_at desc, id desc), so a page reads 51
+    rows of the index, not every message; no page count (NextPageOnlyPaginator)."""
 
     permission_required = "followups.view_message"
     raise_exception = True
     template_name = "followups/outbox.html"
     paginate_by = 50
+    paginator_class = NextPageOnlyPaginator
 
     def get_queryset(self):
         qs = Message.objects.select_related("customer").order_by("-planned_at", "-pk")

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "postsale.middleware.RejectNulBytesMiddleware",
     "postsale.middleware.ApiNotFoundJsonMiddleware",
+    "postsale.db_router.ReplicaPinMiddleware",
     "accounts.middleware.StaffLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -105,6 +106,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Behind PgBouncer in transaction pooling a server-side cursor can outlive its transaction's
+# server connection: Django must not use them (DATABASE_POOLER=pgbouncer).
+DATABASE_POOLER = envstr("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A read replica: the reports' and exports' reads go there (postsale/db_router.py), except for a
+# user who wrote in the last DATABASE_REPLICA_PIN_SECONDS.
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASE_POOLER == "pgbouncer":
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASE_ROUTERS = ["postsale.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -181,6 +199,10 @@ else:
     # Longer than the longest task (hard limit below), so Redis never hands a running task to a
     # second worker while the first still holds it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis Sentinel: CELERY_BROKER_URL=sentinel://host1:26379;sentinel://host2:26379 and the
+    # master's name here.
+    if CELERY_BROKER_URL.startswith("sentinel://"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = envstr("CELERY_SENTINEL_MASTER", "mymaster")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

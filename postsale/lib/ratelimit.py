@@ -1,13 +1,21 @@
-"""Fixed-window rate limits in the cache (Redis in production, per-process memory by default)."""
+"""Fixed-window rate limits in the cache (Redis in production, per-process memory by default).
+
+On Redis a hit is one round trip: INCR and EXPIRE NX in one pipeline (the public pages count two
+keys a request; add + incr cost two round trips each, and these pages are the hottest we serve).
+"""
 
 import time
 
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 
 def limit_exceeded(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit for key; True once the window holds more than `limit` hits."""
     bucket = f"rl:{key}:{int(time.time() // window_seconds)}"
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return _redis_hit(cache, bucket, window_seconds + 1) > limit
     if cache.add(bucket, 1, timeout=window_seconds + 1):
         return False
     try:
@@ -20,3 +28,13 @@ def limit_exceeded(key: str, *, limit: int, window_seconds: int) -> bool:
 def retry_after(window_seconds: int) -> int:
     """Seconds until the current fixed window closes (for a 429's Retry-After header)."""
     return window_seconds - int(time.time()) % window_seconds or window_seconds
+
+
+def _redis_hit(cache: RedisCache, bucket: str, timeout: int) -> int:
+    key = cache.make_and_validate_key(bucket)
+    client = cache._cache.get_client(key, write=True)
+    pipe = client.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, timeout, nx=True)
+    count, _ = pipe.execute()
+    return count
