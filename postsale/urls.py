@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from postsale import health, views
 from postsale.api_router import router
+from reports.api_metrics import MetricsView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,5 +21,6 @@ urlpatterns = [
     path("c/", include("surveys.public_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/metrics/", MetricsView.as_view(), name="api-metrics"),
     path("api/v1/", include(router.urls)),
 ]

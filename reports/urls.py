@@ -3,4 +3,14 @@ from django.urls import path
 from reports import views
 
 app_name = "reports"
-urlpatterns = [path("", views.RetentionView.as_view(), name="retention")]
+urlpatterns = [
+    path("", views.RetentionView.as_view(), name="retention"),
+    path("satisfaction/", views.AreaView.as_view(area="satisfaction"), name="satisfaction"),
+    path("purchases/", views.AreaView.as_view(area="purchases"), name="purchases"),
+    path("purchases/segment/<slug:segment>/", views.SegmentCustomersView.as_view(), name="segment"),
+    path("delivery/", views.AreaView.as_view(area="delivery"), name="delivery"),
+    path("cases/", views.AreaView.as_view(area="cases"), name="cases"),
+    path("messages/", views.AreaView.as_view(area="messages"), name="messages"),
+    path("export/<slug:table>.csv", views.ExportView.as_view(), name="export"),
+    # path("at-risk/", ...)  ← the "model" helper's at-risk page goes here
+]

@@ -1,15 +1,99 @@
-from django.views.generic import TemplateView
+"""The retention dashboard: an overview and a page per area, each table exportable as CSV."""
+
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import ListView, TemplateView
 
 from accounts.permissions import ManagerRequiredMixin
 from customers.choices import LifecycleStage
-from reports import metrics
+from customers.models import Customer
+from reports import metrics, pages, tables
+from reports.forms import ScopeForm, default_scope, preset_links
 
 
-class RetentionView(ManagerRequiredMixin, TemplateView):
-    template_name = "reports/retention.html"
+class ScopedMixin(ManagerRequiredMixin):
+    """Reads the period and filters from the query string; a bad one is shown as a form error
+    and the default period is used instead."""
+
+    area = "retention"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.form = ScopeForm(request.GET or None)
+        self.scope = self.form.scope() if self.form.is_valid() else default_scope()
+        if not request.GET:
+            self.form = ScopeForm(initial={"start": self.scope.start, "end": self.scope.end})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.urlencode()
+        return super().get_context_data(
+            form=self.form, scope=self.scope, previous=self.scope.previous(), area=self.area,
+            areas=[(key, label, reverse(f"reports:{key}")) for key, label in pages.AREAS],
+            presets=preset_links(self.scope), query=query,
+            as_of=timezone.now(), **kwargs)
+
+
+class RetentionView(ScopedMixin, TemplateView):
+    """The overview: key numbers, their change against the previous period, their trend."""
+
+    template_name = "reports/overview.html"
 
     def get_context_data(self, **kwargs):
         by_stage = metrics.customers_by_stage()
         stages = [(label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]
-        return super().get_context_data(repeat_rate=metrics.repeat_purchase_rate(),
-                                        stages=stages, **kwargs)
+        return super().get_context_data(stages=stages, **pages.overview(self.scope), **kwargs)
+
+
+class AreaView(ScopedMixin, TemplateView):
+    builders = {"satisfaction": lambda scope, params: pages.satisfaction(scope, params),
+                "purchases": lambda scope, params: pages.purchases(scope),
+                "delivery": lambda scope, params: pages.delivery(scope),
+                "cases": lambda scope, params: pages.cases(scope),
+                "messages": lambda scope, params: pages.messages(scope)}
+
+    def get_template_names(self):
+        return [f"reports/{self.area}.html"]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**self.builders[self.area](self.scope, self.request.GET),
+                                        **kwargs)
+
+
+class SegmentCustomersView(ScopedMixin, ListView):
+    """The customers of one RFM segment, most valuable first."""
+
+    template_name = "reports/segment.html"
+    paginate_by = 50
+    area = "purchases"
+
+    def get_queryset(self):
+        if self.kwargs["segment"] not in metrics.purchases.SEGMENT_NAMES:
+            raise Http404
+        self.ids = metrics.rfm_customer_ids(self.scope, self.kwargs["segment"])
+        return self.ids
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page_ids = list(context["object_list"])
+        found = Customer.objects.in_bulk(page_ids)
+        context.update(segment=metrics.purchases.SEGMENT_NAMES[self.kwargs["segment"]],
+                       customers=[found[pk] for pk in page_ids if pk in found], total=len(self.ids))
+        return context
+
+
+class ExportView(ScopedMixin, TemplateView):
+    """GET /reports/export/<table>.csv with the page's query string: that table, as CSV."""
+
+    def get(self, request, *args, **kwargs):
+        if not self.form.is_valid() and request.GET:
+            return HttpResponse("; ".join(m for ms in self.form.errors.values() for m in ms),
+                                status=400, content_type="text/plain; charset=utf-8")
+        builder = tables.EXPORTS.get(kwargs["table"])
+        if builder is None:
+            raise Http404
+        table = builder(self.scope, request.GET)
+        response = HttpResponse(tables.to_csv(table), content_type="text/csv; charset=utf-8")
+        name = f"{table.name}_{self.scope.start}_{self.scope.end}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -53,7 +53,9 @@ def decided_deliveries(scope: Scope) -> QuerySet[Delivery]:
 
 def on_time_rate(scope: Scope) -> Share:
     """On-time delivery rate = deliveries delivered on or before their promised date / decided
-    deliveries promised in the period. One query."""
+    deliveries promised in the period.
+
+    One query."""
     row = decided_deliveries(scope).aggregate(whole=Count("pk"),
                                               part=Count("pk", filter=Q(on_time=True)))
     return Share(**row)
@@ -61,7 +63,9 @@ def on_time_rate(scope: Scope) -> Share:
 
 def late_notified_rate(scope: Scope) -> Share:
     """Late deliveries notified in time = late deliveries whose customer got a delay notice on or
-    before the promised date / late deliveries promised in the period. One query."""
+    before the promised date / late deliveries promised in the period.
+
+    One query."""
     row = decided_deliveries(scope).filter(on_time=False).aggregate(
         whole=Count("pk"), part=Count("pk", filter=Q(notified=True)))
     return Share(**row)
@@ -127,8 +131,9 @@ def lateness_impact(scope: Scope) -> LatenessImpact:
     """NPS, CSAT and repeat-purchase rate of customers whose order was late against those whose
     order was on time, per delay reason and carrier, and with or without a delay notice before the
     promised date. Over the decided deliveries promised in the period: the survey answers about
-    those orders (any time), and repeat = customers who bought again after that order. Two
-    queries."""
+    those orders (any time), and repeat = customers who bought again after that order.
+
+    Two queries."""
     groups = ("on_time", "notified", "delay_reason", "carrier")
     again = Exists(Sale.objects.filter(customer_id=OuterRef("sale__customer_id"),
                                        ordered_at__gt=OuterRef("ordered_at")))

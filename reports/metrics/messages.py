@@ -37,7 +37,9 @@ def message_funnel(scope: Scope) -> list[Funnel]:
     """Per kind, of the messages planned (created) in the period: planned, sent, then of those
     the ones with a delivered / opened / clicked / bounced / unsubscribed event (each message once,
     however many events), deferred at least once by a send-time rule, and those suppressed,
-    cancelled (each by its reason) or failed. The total row adds the kinds. Two queries."""
+    cancelled (each by its reason) or failed. The total row adds the kinds.
+
+    Two queries."""
     labels = dict(Kind.choices)
     funnels: dict[str, Funnel] = {}
 

@@ -23,7 +23,9 @@ from reports.metrics.scope import Scope, add_months, bucket_date
 
 def repeat_purchase_rate(scope: Scope | None = None) -> float | Share | None:
     """Repeat-purchase rate = customers with 2 or more sales / customers with 1 or more sales,
-    counting the sales made within the period. One query.
+    counting the sales made within the period.
+
+    One query.
 
     Without a scope (the old call), over all sales ever, as a fraction (None when no sales)."""
     if scope is None:
@@ -92,7 +94,9 @@ def cohort_retention(scope: Scope) -> CohortTable:
     """Cohort retention: cell (c, k) = customers whose first purchase was in month c and who
     bought at least once in month c + k, divided by the size of cohort c (k = 0 is 100%).
     Cohorts are the 12 first-purchase months up to the period's end; months after the period's
-    end are left blank. One query."""
+    end are left blank.
+
+    One query."""
     last = scope.end - dt.timedelta(days=1)
     first_month = add_months(last.replace(day=1), 1 - COHORT_MONTHS)
     tz = timezone.get_current_timezone()
@@ -191,7 +195,9 @@ def rfm_segments(scope: Scope) -> RfmTable:
     """RFM, as of the period's end over all the customer's sales before it: recency (latest
     purchase), frequency (number of sales) and monetary value (sum of the sales' totals), each
     scored 1-5 by quintile of the customers' percent rank (5 best; equal values share a score),
-    then named by the first matching rule of SEGMENTS. One query (125 score triples at most)."""
+    then named by the first rule their scores match (the table lists the rules).
+
+    One query, grouped by the 125 score triples at most."""
     scored, params = _rfm_sql(scope)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S GROUP BY r, f, m",  # noqa: S608

@@ -32,8 +32,9 @@ def detractor_recovery(scope: Scope) -> Recovery:
     """Detractors' recovery rate = detractors (NPS 0-6, CSAT 1-2) of the period whose case was
     resolved and whose next answer after the resolution is passive or promoter (NPS 7-10, CSAT
     3-5, CES 4-7) / those detractors with a next answer. Their repeat-purchase rate = those
-    detractors who bought again after the resolution / detractors with a resolved case. One
-    query."""
+    detractors who bought again after the resolution / detractors with a resolved case.
+
+    One query."""
     not_unhappy = (Q(next_type=SurveyType.NPS, next_score__gt=NPS.detractor_max)
                    | Q(next_type=SurveyType.CSAT, next_score__gt=CSAT.detractor_max)
                    | Q(next_type=SurveyType.CES, next_score__gt=CES.detractor_max))
