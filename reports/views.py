@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from accounts.permissions import ManagerRequiredMixin
-from customers.choices import LifecycleStage
+from customers.choices import Channel, LifecycleStage
 from customers.models import Customer
 from reports import metrics, pages, tables
 from reports.forms import ScopeForm, default_scope, preset_links
@@ -31,7 +31,8 @@ class ScopedMixin(ManagerRequiredMixin):
             form=self.form, scope=self.scope, previous=self.scope.previous(), area=self.area,
             areas=[(key, label, reverse(f"reports:{key}")) for key, label in pages.AREAS],
             presets=preset_links(self.scope), query=query,
-            as_of=timezone.now(), **kwargs)
+            as_of=timezone.now(), channel_label=dict(Channel.choices).get(self.scope.channel, ""),
+            **kwargs)
 
 
 class RetentionView(ScopedMixin, TemplateView):

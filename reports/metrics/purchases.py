@@ -63,6 +63,7 @@ class Cohort:
     month: dt.date
     size: int
     retained: list[int | None]  # customers buying in month k; None: month k is still to come
+    complete: int = 0  # months k = 0, 1, … that ended by the period's end
 
     @property
     def rates(self) -> list[float | None]:
@@ -79,9 +80,9 @@ class CohortTable:
 
     @property
     def value(self) -> float | None:
-        """Month-1 retention of the cohorts that have a month 1: customers buying again in the
+        """Month-1 retention of the cohorts whose month 1 is over: customers buying again in the
         month after their first, over those cohorts' customers."""
-        ready = [c for c in self.cohorts if len(c.retained) > 1 and c.retained[1] is not None]
+        ready = [c for c in self.cohorts if c.complete >= 2]
         size = sum(c.size for c in ready)
         return round(100 * sum(c.retained[1] for c in ready) / size, 1) if size else None
 
@@ -94,7 +95,8 @@ def cohort_retention(scope: Scope) -> CohortTable:
     """Cohort retention: cell (c, k) = customers whose first purchase was in month c and who
     bought at least once in month c + k, divided by the size of cohort c (k = 0 is 100%).
     Cohorts are the 12 first-purchase months up to the period's end; months after the period's
-    end are left blank.
+    end are left blank, the month it ends in counts as far as it went. The headline figure is
+    month-1 retention over the cohorts whose month 1 is over.
 
     One query."""
     last = scope.end - dt.timedelta(days=1)
@@ -119,8 +121,10 @@ def cohort_retention(scope: Scope) -> CohortTable:
         if month not in cells:
             continue
         ready = COHORT_MONTHS - i  # months from the cohort's to the period's end, included
-        table.cohorts.append(Cohort(month=month, size=cells[month].get(0, 0), retained=[
-            cells[month].get(k, 0) if k < ready else None for k in range(COHORT_MONTHS)]))
+        complete = sum(add_months(month, k + 1) <= scope.end for k in range(ready))
+        table.cohorts.append(Cohort(month=month, size=cells[month].get(0, 0), complete=complete,
+                                    retained=[cells[month].get(k, 0) if k < ready else None
+                                              for k in range(COHORT_MONTHS)]))
     return table
 
 

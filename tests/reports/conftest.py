@@ -31,7 +31,11 @@ def d(month: int, day: int, year: int = 2026) -> dt.date:
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(db):
+def frozen_today(request):
+    if request.node.get_closest_marker("browser"):  # a real browser needs a moving clock
+        yield
+        return
+    request.getfixturevalue("db")
     with time_machine.travel(timezone.make_aware(TODAY), tick=False):
         yield
 
