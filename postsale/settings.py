@@ -168,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
     "stuck-parcels": {"task": "followups.tasks.stuck_parcels_sweep_task", "schedule": 3600.0},
     "lifecycle": {"task": "customers.tasks.lifecycle_sweep_task", "schedule": 86400.0},
     "survey-reminders": {"task": "surveys.tasks.survey_reminders_sweep_task", "schedule": 900.0},
+    # Hourly, claimed per manager and week: Monday's first run sends, the others find it sent.
+    "weekly-digest": {"task": "reports.tasks.weekly_digest_task", "schedule": 3600.0},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

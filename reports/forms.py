@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.choices import Channel
 from customers.models import SaleLine
+from reports.dashboard_models import LANGUAGES
 from reports.metrics import Scope
 
 DEFAULT_DAYS = 30
@@ -74,3 +75,8 @@ def preset_links(scope: Scope) -> list[tuple[str, str, bool]]:
                            "category": scope.category})
         links.append((label, query, (scope.start, scope.end) == (start, end)))
     return links
+
+
+class DigestForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES)
+    enabled = forms.BooleanField(label=_("Send me the weekly digest"), required=False)

@@ -12,3 +12,6 @@ class ReportAccess(models.Model):
 
     def __str__(self):
         return "report access"
+
+
+from reports.dashboard_models import DigestPreference  # noqa: E402,F401  (the dashboard's rows)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("delivery/", views.AreaView.as_view(area="delivery"), name="delivery"),
     path("cases/", views.AreaView.as_view(area="cases"), name="cases"),
     path("messages/", views.AreaView.as_view(area="messages"), name="messages"),
+    path("digest/", views.DigestPreferenceView.as_view(), name="digest"),
     path("export/<slug:table>.csv", views.ExportView.as_view(), name="export"),
     # path("at-risk/", ...)  ← the "model" helper's at-risk page goes here
 ]

@@ -1,15 +1,20 @@
 """The retention dashboard: an overview and a page per area, each table exportable as CSV."""
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts.permissions import ManagerRequiredMixin
 from customers.choices import Channel, LifecycleStage
 from customers.models import Customer
 from reports import metrics, pages, tables
-from reports.forms import ScopeForm, default_scope, preset_links
+from reports.dashboard_models import DigestPreference
+from reports.forms import DigestForm, ScopeForm, default_scope, preset_links
 
 
 class ScopedMixin(ManagerRequiredMixin):
@@ -43,7 +48,12 @@ class RetentionView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         by_stage = metrics.customers_by_stage()
         stages = [(label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]
-        return super().get_context_data(stages=stages, **pages.overview(self.scope), **kwargs)
+        preference = DigestPreference.objects.filter(user=self.request.user).first()
+        digest_form = DigestForm(initial={"language": preference.language if preference
+                                          else self.request.LANGUAGE_CODE,
+                                          "enabled": preference.enabled if preference else True})
+        return super().get_context_data(stages=stages, digest_form=digest_form,
+                                        **pages.overview(self.scope), **kwargs)
 
 
 class AreaView(ScopedMixin, TemplateView):
@@ -98,3 +108,16 @@ class ExportView(ScopedMixin, TemplateView):
         name = f"{table.name}_{self.scope.start}_{self.scope.end}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+class DigestPreferenceView(ManagerRequiredMixin, View):
+    """POST: the manager's weekly digest language, or no digest at all."""
+
+    def post(self, request):
+        form = DigestForm(request.POST)
+        if not form.is_valid():
+            return HttpResponse("; ".join(m for ms in form.errors.values() for m in ms), status=400,
+                                content_type="text/plain; charset=utf-8")
+        DigestPreference.objects.update_or_create(user=request.user, defaults=form.cleaned_data)
+        messages.success(request, _("Weekly digest settings saved."))
+        return redirect("reports:retention")
