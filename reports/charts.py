@@ -9,7 +9,7 @@ SVG itself carries a <title> and role="img".
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-INK, MUTED, LINE, BRAND, BAND = "#1d2433", "#5b6475", "#dde1e8", "#2456c9", "#c9d6f3"
+INK, MUTED, LINE, BRAND, BAND = "#1d2433", "#5b6475", "#dde1e8", "#2456c9", "#d6e0f5"
 GOOD, BAD = "#1e7a46", "#b3261e"
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
 
@@ -18,7 +18,10 @@ def _svg(width: int, height: int, title: str, body: str) -> SafeString:
     return mark_safe(  # noqa: S308 - every text inside went through escape()
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(title)}" {FONT}>'
-        f"<title>{escape(title)}</title>{body}</svg>")
+        # An opaque background: a mail client in dark mode would show a transparent PNG's text
+        # on black.
+        f'<title>{escape(title)}</title><rect width="{width}" height="{height}" fill="#fff"/>'
+        f"{body}</svg>")
 
 
 def _text(x, y, text, *, size=12, anchor="start", fill=MUTED, weight="normal") -> str:
@@ -80,7 +83,7 @@ def band_trend(points: list[dict], *, title: str, low: float = -100, high: float
     if solid:
         upper = [xy(i, p["high"]) for i, p in solid]
         lower = [xy(i, p["low"]) for i, p in reversed(solid)]
-        body.append(f'<polygon fill="{BAND}" fill-opacity="0.7" stroke="none" '
+        body.append(f'<polygon fill="{BAND}" stroke="none" '
                     f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in upper + lower)}"/>')
     valued = [(i, p) for i, p in enumerate(points) if p["value"] is not None]
     if len(valued) > 1:
@@ -93,7 +96,7 @@ def band_trend(points: list[dict], *, title: str, low: float = -100, high: float
                     f'stroke-width="1.5"/>')
     every = max(1, round(n / 8))
     for i, p in enumerate(points):
-        if i % every == 0 or i == n - 1:
+        if i % every == 0 or (i == n - 1 and i % every > every / 2):
             x, _ = xy(i, low)
             body.append(_text(x, height - bottom + 16, p["label"], size=11, anchor="middle"))
     if too_few_label and any(p["faded"] for p in points):
@@ -128,10 +131,10 @@ def bars(rows: list[tuple], *, title: str, width: int = 560, color: str = BRAND)
 
 
 def diverging_bars(rows: list[tuple[str, float | None, str]], *, title: str, low: float = -100,
-                   high: float = 100, width: int = 560) -> SafeString:
+                   high: float = 100, width: int = 680) -> SafeString:
     """Bars from a zero line, right in blue above it, left in red below (NPS of groups); a row
     without a value shows its text alone."""
-    label_w, value_w, bar_h, gap = 220, 56, 20, 8
+    label_w, value_w, bar_h, gap = 280, 70, 20, 8
     height = max(len(rows), 1) * (bar_h + gap) + gap + 16
     plot = width - label_w - value_w
     zero = label_w + plot * (0 - low) / (high - low)
@@ -141,7 +144,7 @@ def diverging_bars(rows: list[tuple[str, float | None, str]], *, title: str, low
             _text(label_w + plot, height - 2, f"{high:g}", size=10, anchor="end")]
     for i, (label, value, shown) in enumerate(rows):
         y = gap + i * (bar_h + gap)
-        body.append(_text(label_w - 8, y + bar_h - 6, _clip(label, 34), anchor="end", fill=INK))
+        body.append(_text(label_w - 8, y + bar_h - 6, _clip(label, 40), anchor="end", fill=INK))
         if value is None:
             body.append(_text(zero + 6, y + bar_h - 6, shown, fill=MUTED))
             continue

@@ -236,7 +236,7 @@ def _feeling_q(feeling: str) -> Q:
 
 
 def latest_comments(scope: Scope, *, feeling: str = "", reason: str = "",
-                    limit: int = 50) -> list[Answer]:
+                    limit: int = 25) -> list[Answer]:
     """The period's latest answers with a comment, newest first, optionally of one feeling
     (detractor, passive, promoter on the answer's scale) and one reason. One query."""
     answers = counted_answers(scope).exclude(comment="")
