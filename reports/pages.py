@@ -74,7 +74,7 @@ def formula_of(name: str) -> str:
 
 
 def tiles(scope: Scope, numbers: dict | None = None, *, names=None) -> list[Tile]:
-    numbers = numbers or headline(scope)
+    numbers = numbers or headline(scope, names)
     out = []
     for name, unit, higher, area, trend in TILES:
         if names and name not in names:

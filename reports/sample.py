@@ -5,11 +5,14 @@ through sale_record would take an hour); each row is as the services would leave
 makes it repeatable. Customers are named SAMPLE-…, so the rows are easy to find and remove.
 """
 
+import csv
 import datetime as dt
+import io
+import json
 import random
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -50,8 +53,42 @@ class _Writer:
     def flush(self):
         for model in self.ORDER:
             if self.rows[model]:
-                model.objects.bulk_create(self.rows[model], batch_size=BATCH)
+                if connection.vendor == "postgresql":
+                    _copy(model, self.rows[model])
+                else:
+                    model.objects.bulk_create(self.rows[model], batch_size=BATCH)
                 self.rows[model] = []
+
+
+NULL = "\\N"
+
+
+def _copy(model, rows) -> None:
+    """PostgreSQL's COPY: a million sales in minutes rather than the better part of an hour."""
+    fields = [f for f in model._meta.concrete_fields
+              if not (f.primary_key and getattr(rows[0], f.attname) is None)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        values = []
+        for f in fields:
+            value = f.pre_save(row, add=True)  # fills auto_now columns as save() would
+            if value is None:
+                value = NULL
+            elif f.get_internal_type() == "JSONField":
+                value = json.dumps(value)
+            elif isinstance(value, bool):
+                value = "t" if value else "f"
+            elif isinstance(value, (dt.date, Decimal)):
+                value = str(value)
+            values.append(value)
+        writer.writerow(values)
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            buffer)
 
 
 def generate(*, customers: int = 2000, sales: int = 6000, seed: int = 2026,
@@ -78,7 +115,19 @@ def generate(*, customers: int = 2000, sales: int = 6000, seed: int = 2026,
                 ordered_at = now - dt.timedelta(days=back)
                 _sale(rng, writer, new_id, counts, customer, ordered_at, now)
         writer.flush()
+        _reset_sequences()
     return counts
+
+
+def _reset_sequences() -> None:
+    """Rows came with their ids: move each id sequence past them (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), _Writer.ORDER):
+            cursor.execute(sql)
 
 
 def _split(rng, sales: int, customers: int) -> list[int]:

@@ -32,11 +32,13 @@ def _number(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def headline(scope: Scope) -> dict[str, dict]:
-    """Every headline metric over the scope and its previous period."""
+def headline(scope: Scope, names=None) -> dict[str, dict]:
+    """Every headline metric (or those named) over the scope and its previous period."""
     previous = scope.previous()
     body = {}
     for name, metric in HEADLINE.items():
+        if names and name not in names:
+            continue
         now, before = metric(scope), metric(previous)
         body[name] = {"value": _number(now.value), "count": now.count,
                       "previous": _number(before.value)}
