@@ -170,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
     "survey-reminders": {"task": "surveys.tasks.survey_reminders_sweep_task", "schedule": 900.0},
     # Hourly, claimed per manager and week: Monday's first run sends, the others find it sent.
     "weekly-digest": {"task": "reports.tasks.weekly_digest_task", "schedule": 3600.0},
+    # The dashboard's preset periods, recomputed before their snapshots expire (15 min).
+    "report-snapshots": {"task": "reports.tasks.refresh_snapshots_task", "schedule": 600.0},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

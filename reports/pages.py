@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.choices import Reason
+from customers.choices import LifecycleStage, Reason
 from reports import charts, metrics, tables
 from reports.metrics.payload import headline
 from reports.metrics.purchases import COHORT_MONTHS
@@ -92,8 +92,10 @@ def tiles(scope: Scope, numbers: dict | None = None, *, names=None) -> list[Tile
 def overview(scope: Scope) -> dict:
     numbers = headline(scope)
     trend = metrics.nps_trend(scope)
+    by_stage = metrics.customers_by_stage()
     return {"tiles": tiles(scope, numbers), "nps_chart": nps_chart(scope, trend),
-            "tables": [tables.headline_table(scope, numbers)]}
+            "tables": [tables.headline_table(scope, numbers)],
+            "stages": [(label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]}
 
 
 def nps_chart(scope: Scope, trend) -> str:
@@ -196,3 +198,14 @@ def messages(scope: Scope) -> dict:
     return {"funnel_chart": chart, "funnel_table": tables.funnel_table(scope, funnels),
             "reasons_table": tables.reasons_table(scope, funnels),
             "formulas": {"funnel": _formula(metrics.message_funnel)}}
+
+
+# page → builder(scope, params): what each report page computes (views and beat's refresh).
+BUILDERS = {
+    "retention": lambda scope, params: overview(scope),
+    "satisfaction": satisfaction,
+    "purchases": lambda scope, params: purchases(scope),
+    "delivery": lambda scope, params: delivery(scope),
+    "cases": lambda scope, params: cases(scope),
+    "messages": lambda scope, params: messages(scope),
+}

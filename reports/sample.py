@@ -87,7 +87,8 @@ def _copy(model, rows) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
+            "FROM STDIN WITH (FORMAT csv, NULL '\\N')",
             buffer)
 
 

@@ -7,3 +7,11 @@ def weekly_digest_task() -> int:
     from reports.digest import digest_send
 
     return digest_send()
+
+
+@shared_task
+def refresh_snapshots_task() -> int:
+    """Beat keeps the preset periods' numbers ready (see reports.snapshots)."""
+    from reports.snapshots import refresh_presets
+
+    return refresh_presets()

@@ -10,11 +10,12 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts.permissions import ManagerRequiredMixin
-from customers.choices import Channel, LifecycleStage
+from customers.choices import Channel
 from customers.models import Customer
 from reports import metrics, pages, tables
 from reports.dashboard_models import DigestPreference
 from reports.forms import DigestForm, ScopeForm, default_scope, preset_links
+from reports.snapshots import snapshot
 
 
 class ScopedMixin(ManagerRequiredMixin):
@@ -32,11 +33,12 @@ class ScopedMixin(ManagerRequiredMixin):
 
     def get_context_data(self, **kwargs):
         query = self.request.GET.urlencode()
+        kwargs.setdefault("as_of", timezone.now())
         return super().get_context_data(
             form=self.form, scope=self.scope, previous=self.scope.previous(), area=self.area,
             areas=[(key, label, reverse(f"reports:{key}")) for key, label in pages.AREAS],
             presets=preset_links(self.scope), query=query,
-            as_of=timezone.now(), channel_label=dict(Channel.choices).get(self.scope.channel, ""),
+            channel_label=dict(Channel.choices).get(self.scope.channel, ""),
             **kwargs)
 
 
@@ -46,29 +48,25 @@ class RetentionView(ScopedMixin, TemplateView):
     template_name = "reports/overview.html"
 
     def get_context_data(self, **kwargs):
-        by_stage = metrics.customers_by_stage()
-        stages = [(label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]
         preference = DigestPreference.objects.filter(user=self.request.user).first()
         digest_form = DigestForm(initial={"language": preference.language if preference
                                           else self.request.LANGUAGE_CODE,
                                           "enabled": preference.enabled if preference else True})
-        return super().get_context_data(stages=stages, digest_form=digest_form,
-                                        **pages.overview(self.scope), **kwargs)
+        numbers = snapshot("retention", self.scope, lambda: pages.overview(self.scope))
+        return super().get_context_data(digest_form=digest_form, **numbers,
+                                        **kwargs)
 
 
 class AreaView(ScopedMixin, TemplateView):
-    builders = {"satisfaction": lambda scope, params: pages.satisfaction(scope, params),
-                "purchases": lambda scope, params: pages.purchases(scope),
-                "delivery": lambda scope, params: pages.delivery(scope),
-                "cases": lambda scope, params: pages.cases(scope),
-                "messages": lambda scope, params: pages.messages(scope)}
-
     def get_template_names(self):
         return [f"reports/{self.area}.html"]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**self.builders[self.area](self.scope, self.request.GET),
-                                        **kwargs)
+        params = self.request.GET
+        extra = "|".join(params.get(key, "") for key in ("feeling", "reason")).strip("|")
+        numbers = snapshot(self.area, self.scope,
+                           lambda: pages.BUILDERS[self.area](self.scope, params), extra=extra)
+        return super().get_context_data(**numbers, **kwargs)
 
 
 class SegmentCustomersView(ScopedMixin, ListView):

@@ -31,6 +31,12 @@ def d(month: int, day: int, year: int = 2026) -> dt.date:
 
 
 @pytest.fixture(autouse=True)
+def live_numbers(settings):
+    """Pages compute their numbers on every request here (test_dashboard_snapshots keeps them)."""
+    settings.REPORTS_SNAPSHOT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def frozen_today(request):
     if request.node.get_closest_marker("browser"):  # a real browser needs a moving clock
         yield
