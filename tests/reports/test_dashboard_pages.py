@@ -130,3 +130,21 @@ def test_each_page_runs_a_fixed_number_of_queries(manager_client, url):
     with CaptureQueriesContext(connection) as large:
         manager_client.get(f"{url}?{MARCH_ONLINE}&category=hogar")
     assert len(large) == len(small)
+
+
+def test_every_formula_on_the_pages_is_its_docstring_and_has_spanish():
+    from django.utils import translation
+
+    from reports import metrics
+    from reports.metrics.payload import HEADLINE
+    from reports.pages import _formula
+
+    shown = set(HEADLINE.values()) | {metrics.rfm_segments, metrics.lateness_impact,
+                                      metrics.message_funnel}
+    for fn in shown:
+        with translation.override("en"):
+            english = _formula(fn)
+        with translation.override("es"):
+            spanish = _formula(fn)
+        assert english and english in " ".join(fn.__doc__.split()), fn.__name__
+        assert spanish != english, f"{fn.__name__}: docstring changed, translate its first paragraph"
