@@ -3,11 +3,14 @@
     DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/postsale_bench \\
         .venv/bin/python manage.py dashboard_sample --customers 200000 --sales 1000000
     DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/postsale_bench \\
-        .venv/bin/python bench/dashboard_bench.py [rounds] [query]
+        .venv/bin/python bench/dashboard_bench.py [rounds] [query] [--live]
 
 Each page is asked twice to warm up, then `rounds` times (default 10) through Django's test
 client in this process (no network, no gunicorn): the figure is Postsale's own time per page,
 view, queries and template. Prints p50 / p95 in ms and the number of queries of each page.
+Pages are served from their snapshot (reports.snapshots) after the first request, as in
+production; --live computes every request afresh (the snapshot's own cost, and what a filter
+or period nobody asked for yet costs).
 """
 
 import os
@@ -37,15 +40,17 @@ PAGES = ["/accounts/login/", "/reports/", "/reports/satisfaction/", "/reports/pu
          "/reports/export/headline.csv", "/api/v1/metrics/"]
 
 
-def main(rounds: int, query: str) -> None:
+def main(rounds: int, query: str, live: bool) -> None:
     setup_test_environment()
+    if live:
+        settings.REPORTS_SNAPSHOT_SECONDS = 0
     settings.ALLOWED_HOSTS = ["*"]
     settings.DEBUG = True  # keeps connection.queries for the counts
     demo_users_ensure()
     client = Client()
     client.force_login(User.objects.get(username="manager"))
     print(f"{Sale.objects.count():,} sales on {connection.vendor}; {rounds} warm rounds; "
-          f"query: {query or '(default: last 30 days)'}")
+          f"query: {query or '(default: last 30 days)'}; {'live' if live else 'snapshots'}")
     print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for page in PAGES:
         url = f"{page}?{query}" if query and page != PAGES[0] else page
@@ -64,4 +69,5 @@ def main(rounds: int, query: str) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10, sys.argv[2] if len(sys.argv) > 2 else "")
+    args = [a for a in sys.argv[1:] if a != "--live"]
+    main(int(args[0]) if args else 10, args[1] if len(args) > 1 else "", "--live" in sys.argv)
