@@ -60,7 +60,7 @@ HEADLINE_LABELS = {
 def headline_table(scope: Scope, numbers: dict | None = None) -> Table:
     numbers = numbers or headline(scope)
     table = Table("headline", _("Key numbers"),
-                  [_("Metric"), _("This period"), _("Previous period"), _("Change"), _("Observations")])
+                  [_("Metric"), _("This period"), _("Previous period"), _("Difference"), _("Observations")])
     for name, label in HEADLINE_LABELS.items():
         n = numbers[name]
         change = (round(n["value"] - n["previous"], 1)
