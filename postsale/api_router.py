@@ -4,7 +4,6 @@ from rest_framework.routers import DefaultRouter
 
 from customers.api import views as customers
 from followups.api.views import MessageViewSet
-from reports.api import MetricsViewSet
 from surveys.api.views import AnswerViewSet
 
 router = DefaultRouter()
@@ -14,4 +13,3 @@ router.register("deliveries", customers.DeliveryViewSet, basename="delivery")
 router.register("complaints", customers.ComplaintViewSet, basename="complaint")
 router.register("survey-answers", AnswerViewSet, basename="survey-answer")
 router.register("messages", MessageViewSet, basename="message")
-router.register("metrics", MetricsViewSet, basename="metrics")

@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
     "purchase-model": {"task": "reports.tasks.purchase_model_refit_task",
                        "schedule": crontab(hour=2, minute=30)},
     "sla-escalation": {"task": "support.tasks.sla_escalation_sweep_task", "schedule": 60.0},
+    # Hourly, claimed per manager and week: Monday's first run sends, the others find it sent.
+    "weekly-digest": {"task": "reports.tasks.weekly_digest_task", "schedule": 3600.0},
+    # The dashboard's preset periods, recomputed before their snapshots expire (15 min).
+    "report-snapshots": {"task": "reports.tasks.refresh_snapshots_task", "schedule": 600.0},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

@@ -7,6 +7,7 @@ from customers import urls as customer_urls
 from postsale import health, views
 from postsale.api_router import router
 from postsale.lib import esp_webhooks
+from reports.api_metrics import MetricsView
 from support.customer_page import CustomerDetailView
 
 customer_patterns = [
@@ -37,5 +38,6 @@ urlpatterns = [
     path("c/", include("surveys.public_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/metrics/", MetricsView.as_view(), name="api-metrics"),
     path("api/v1/", include(router.urls)),
 ]

@@ -72,6 +72,11 @@ def _purchase_model(fit: PurchaseModelFit | None) -> dict:
             "at_risk": {"count": fit.at_risk, "share": fit.at_risk_share}}
 
 
+def purchase_model_as_of(day: dt.date) -> dict:
+    """The fit in force on that day, for /api/v1/metrics/ (reports/api_metrics.py)."""
+    return _purchase_model(latest_fit(day))
+
+
 @extend_schema(tags=["metrics"])
 class MetricsViewSet(viewsets.ViewSet):
     permission_classes = [permissions.IsAuthenticated, CanReadReports]

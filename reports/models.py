@@ -154,3 +154,6 @@ class PredictionHistory(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} {self.week}: {self.p_alive:.2f}"
+
+
+from reports.dashboard_models import DigestPreference  # noqa: E402,F401  (the dashboard's rows)

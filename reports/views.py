@@ -1,109 +1,121 @@
+"""The retention dashboard: an overview and a page per area, each table exportable as CSV."""
+
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views import View
+from django.views.generic import ListView, TemplateView
 
 from accounts.permissions import ManagerRequiredMixin
-from customers.choices import LifecycleStage
-from reports import metrics, predictions
-from reports.charts import HEIGHT, WIDTH, histogram_bars
-from reports.exports import at_risk_csv
-from reports.forms import ThresholdForm
-from reports.models import PredictionSettings, PurchaseModelFit
-from reports.reasons import fit_status_text
+from customers.choices import Channel
+from customers.models import Customer
+from reports import metrics, pages, tables
+from reports.dashboard_models import DigestPreference
+from reports.forms import DigestForm, ScopeForm, default_scope, preset_links
+from reports.snapshots import snapshot
 
 
-class RetentionView(ManagerRequiredMixin, TemplateView):
-    template_name = "reports/retention.html"
+class ScopedMixin(ManagerRequiredMixin):
+    """Reads the period and filters from the query string; a bad one is shown as a form error
+    and the default period is used instead."""
 
-    def get_context_data(self, **kwargs):
-        by_stage = metrics.customers_by_stage()
-        stages = [(label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]
-        return super().get_context_data(repeat_rate=metrics.repeat_purchase_rate(),
-                                        stages=stages, fit=predictions.latest_fit(), **kwargs)
+    area = "retention"
 
-
-class KnownCountPaginator(Paginator):
-    """The fit keeps the at-risk count current (refit and threshold change write both in one
-    transaction), so a page needs no COUNT over 200,000 flagged rows."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.known_count = count
-
-    @property
-    def count(self) -> int:
-        return self.known_count
-
-
-COLUMNS = [  # (heading, sort key, first direction when chosen)
-    (gettext_lazy("Customer"), "name", ""), (gettext_lazy("P(alive)"), "p_alive", ""),
-    (gettext_lazy("Expected purchases, 52 weeks"), "expected_52w", "-"),
-    (gettext_lazy("Expected value, 52 weeks"), "value", "-"), (gettext_lazy("Spend"), "spend", "-"),
-    (gettext_lazy("Repeat purchases"), "purchases", "-"),
-    (gettext_lazy("Weeks without buying"), "silent", "-"),
-]
-
-
-def sort_links(sort: str) -> list[dict]:
-    """Each heading's link: its first direction, or the other one when it is already chosen."""
-    links = []
-    for label, key, first in COLUMNS:
-        chosen = sort.removeprefix("-") == key
-        flip = "" if sort.startswith("-") else "-"
-        links.append({"label": label, "sort": (flip if chosen else first) + key, "chosen": chosen,
-                      "descending": chosen and sort.startswith("-")})
-    return links
-
-
-class AtRiskView(ManagerRequiredMixin, TemplateView):
-    """The customers the purchase model flags at risk, the fit behind it and its holdout check;
-    ?format=csv exports the whole list in the chosen order."""
-
-    template_name = "reports/at_risk.html"
-    paginate_by = 50
-
-    def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "csv":
-            return at_risk_csv(predictions.at_risk_list(self._sort()))
-        return super().get(request, *args, **kwargs)
-
-    def _sort(self) -> str:
-        sort = self.request.GET.get("sort", "-value")
-        return sort if sort.removeprefix("-") in predictions.AT_RISK_SORTS else "-value"
+    def dispatch(self, request, *args, **kwargs):
+        self.form = ScopeForm(request.GET or None)
+        self.scope = self.form.scope() if self.form.is_valid() else default_scope()
+        if not request.GET:
+            self.form = ScopeForm(initial={"start": self.scope.start, "end": self.scope.end})
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        fit, attempt = predictions.latest_fit(), predictions.latest_fit(in_force=False)
-        failed = attempt if attempt and attempt != fit else None
-        sort = self._sort()
-        paginator = KnownCountPaginator(predictions.at_risk_list(sort), self.paginate_by,
-                                        count=fit.at_risk if fit else 0)
-        page = paginator.get_page(self.request.GET.get("page"))
-        threshold = PredictionSettings.current().at_risk_threshold
+        query = self.request.GET.urlencode()
+        kwargs.setdefault("as_of", timezone.now())
         return super().get_context_data(
-            fit=fit, fit_ok=fit is not None and fit.status == PurchaseModelFit.Status.OK,
-            fit_message=fit_status_text(fit) if fit else "", page_obj=page, sort=sort,
-            failed=failed, failed_message=fit_status_text(failed) if failed else "",
-            columns=sort_links(sort),
-            bars=histogram_bars(fit.p_alive_histogram if fit else [], threshold),
-            chart_width=WIDTH, chart_height=HEIGHT,
-            form=kwargs.pop("form", None) or ThresholdForm(initial={"at_risk_threshold": threshold}),
+            form=self.form, scope=self.scope, previous=self.scope.previous(), area=self.area,
+            areas=[(key, label, reverse(f"reports:{key}")) for key, label in pages.AREAS],
+            presets=preset_links(self.scope), query=query,
+            channel_label=dict(Channel.choices).get(self.scope.channel, ""),
             **kwargs)
 
 
-class ThresholdView(ManagerRequiredMixin, FormView):
-    form_class = ThresholdForm
-    http_method_names = ["post"]
+class RetentionView(ScopedMixin, TemplateView):
+    """The overview: key numbers, their change against the previous period, their trend."""
 
-    def form_valid(self, form):
-        threshold = form.cleaned_data["at_risk_threshold"]
-        predictions.prediction_threshold_set(threshold=threshold)
-        messages.success(self.request, _("Customers below P(alive) %(t)s are now at risk.") % {
-            "t": f"{threshold:g}"})
-        return redirect("reports:at_risk")
+    template_name = "reports/overview.html"
 
-    def form_invalid(self, form):
-        view = AtRiskView(request=self.request, args=(), kwargs={})
-        return view.render_to_response(view.get_context_data(form=form), status=400)
+    def get_context_data(self, **kwargs):
+        preference = DigestPreference.objects.filter(user=self.request.user).first()
+        digest_form = DigestForm(initial={"language": preference.language if preference
+                                          else self.request.LANGUAGE_CODE,
+                                          "enabled": preference.enabled if preference else True})
+        numbers = snapshot("retention", self.scope, lambda: pages.overview(self.scope))
+        return super().get_context_data(digest_form=digest_form, **numbers,
+                                        **kwargs)
+
+
+class AreaView(ScopedMixin, TemplateView):
+    def get_template_names(self):
+        return [f"reports/{self.area}.html"]
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        extra = "|".join(params.get(key, "") for key in ("feeling", "reason")).strip("|")
+        numbers = snapshot(self.area, self.scope,
+                           lambda: pages.BUILDERS[self.area](self.scope, params), extra=extra)
+        return super().get_context_data(**numbers, **kwargs)
+
+
+class SegmentCustomersView(ScopedMixin, ListView):
+    """The customers of one RFM segment, most valuable first."""
+
+    template_name = "reports/segment.html"
+    paginate_by = 50
+    area = "purchases"
+
+    def get_queryset(self):
+        if self.kwargs["segment"] not in metrics.purchases.SEGMENT_NAMES:
+            raise Http404
+        self.ids = metrics.rfm_customer_ids(self.scope, self.kwargs["segment"])
+        return self.ids
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page_ids = list(context["object_list"])
+        found = Customer.objects.in_bulk(page_ids)
+        context.update(segment=metrics.purchases.SEGMENT_NAMES[self.kwargs["segment"]],
+                       customers=[found[pk] for pk in page_ids if pk in found], total=len(self.ids))
+        return context
+
+
+class ExportView(ScopedMixin, TemplateView):
+    """GET /reports/export/<table>.csv with the page's query string: that table, as CSV."""
+
+    def get(self, request, *args, **kwargs):
+        if not self.form.is_valid() and request.GET:
+            return HttpResponse("; ".join(m for ms in self.form.errors.values() for m in ms),
+                                status=400, content_type="text/plain; charset=utf-8")
+        builder = tables.EXPORTS.get(kwargs["table"])
+        if builder is None:
+            raise Http404
+        table = builder(self.scope, request.GET)
+        response = HttpResponse(tables.to_csv(table), content_type="text/csv; charset=utf-8")
+        name = f"{table.name}_{self.scope.start}_{self.scope.end}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class DigestPreferenceView(ManagerRequiredMixin, View):
+    """POST: the manager's weekly digest language, or no digest at all."""
+
+    def post(self, request):
+        form = DigestForm(request.POST)
+        if not form.is_valid():
+            return HttpResponse("; ".join(m for ms in form.errors.values() for m in ms), status=400,
+                                content_type="text/plain; charset=utf-8")
+        DigestPreference.objects.update_or_create(user=request.user, defaults=form.cleaned_data)
+        messages.success(request, _("Weekly digest settings saved."))
+        return redirect("reports:retention")

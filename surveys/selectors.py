@@ -4,18 +4,14 @@ The metrics count a person's answers only: flagged (automated-looking) answers a
 An answer belongs to the period in which a person first answered it, with its current score.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import Complaint, Sale
 from followups.models import Kind, Message, Reason, State
 from postsale.lib.tokens import token_hash
-from surveys.definitions import CSAT, NPS, SurveyType
-from surveys.models import Answer, Invitation, InvitationToken
+from surveys.models import Invitation, InvitationToken
 
 # What the public pages read: the hot path loads no customer column it does not show.
 PAGE_FIELDS = (
@@ -96,79 +92,3 @@ def _delay_notice_pending(sale: Sale) -> Message | None:
         return None
     return (Message.objects.filter(sale=sale, kind=Kind.DELAY_NOTICE, state=State.SENT)
             .exclude(data__has_key="choice").order_by("-sent_at", "-pk").first())
-
-
-# --- Metrics -----------------------------------------------------------------------------------
-
-@dataclass
-class NpsResult:
-    score: float | None  # None when nobody answered
-    responses: int
-    promoters: int
-    passives: int
-    detractors: int
-
-
-@dataclass
-class CsatResult:
-    score: float | None
-    responses: int
-    satisfied: int
-
-
-@dataclass
-class CesResult:
-    score: float | None
-    responses: int
-
-
-def counted_answers(*, start: dt.datetime, end: dt.datetime) -> QuerySet[Answer]:
-    """A person's answers first given in [start, end): what every metric counts."""
-    return Answer.objects.filter(flagged=False, answered_at__gte=start, answered_at__lt=end)
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-def nps(*, start: dt.datetime, end: dt.datetime, answers: QuerySet[Answer] | None = None) -> NpsResult:
-    """Net Promoter Score = promoters % − detractors %, from -100 to 100.
-
-    Over NPS answers (0-10): promoters answered 9-10, passives 7-8, detractors 0-6.
-    """
-    qs = (answers if answers is not None else counted_answers(start=start, end=end))
-    row = qs.filter(survey_type=SurveyType.NPS).aggregate(
-        total=Count("pk"), promoters=Count("pk", filter=Q(score__gte=9)),
-        detractors=Count("pk", filter=Q(score__lte=NPS.detractor_max)))
-    total, promoters, detractors = row["total"], row["promoters"], row["detractors"]
-    score = round(100 * (promoters - detractors) / total, 1) if total else None
-    return NpsResult(score=score, responses=total, promoters=promoters,
-                     passives=total - promoters - detractors, detractors=detractors)
-
-
-def csat(*, start: dt.datetime, end: dt.datetime, answers: QuerySet[Answer] | None = None) -> CsatResult:
-    """Customer satisfaction = % of CSAT answers (1-5) that are 4 or 5."""
-    qs = (answers if answers is not None else counted_answers(start=start, end=end))
-    row = qs.filter(survey_type=SurveyType.CSAT).aggregate(
-        total=Count("pk"), satisfied=Count("pk", filter=Q(score__gte=CSAT.high - 1)))
-    return CsatResult(score=_percent(row["satisfied"], row["total"]), responses=row["total"],
-                      satisfied=row["satisfied"])
-
-
-def ces(*, start: dt.datetime, end: dt.datetime, answers: QuerySet[Answer] | None = None) -> CesResult:
-    """Customer effort score = the average effort answer (1 very difficult - 7 very easy).
-
-    Effort answers are the CES question of case surveys and any CES-only survey.
-    """
-    qs = (answers if answers is not None else counted_answers(start=start, end=end))
-    row = qs.filter(Q(ces_score__isnull=False) | Q(survey_type=SurveyType.CES)).aggregate(
-        total=Count("pk"), average=Avg(Coalesce("ces_score", "score")))
-    score = round(row["average"], 2) if row["total"] else None
-    return CesResult(score=score, responses=row["total"])
-
-
-def response_rate(*, start: dt.datetime, end: dt.datetime) -> float | None:
-    """Survey response rate = % of invitations sent in [start, end) that a person answered."""
-    row = Invitation.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        sent=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)))
-    return _percent(row["answered"], row["sent"])

@@ -47,6 +47,14 @@ EXPECTED = {
     "support:macro_edit": (LOGIN, 403, 403, 404),  # allowed; no macro with that id
     "support:calendar": MANAGERS,
     "reports:at_risk": MANAGERS,
+    "reports:satisfaction": MANAGERS,
+    "reports:purchases": MANAGERS,
+    "reports:segment": (LOGIN, 403, 403, 404),  # allowed; no segment called "1"
+    "reports:delivery": MANAGERS,
+    "reports:cases": MANAGERS,
+    "reports:messages": MANAGERS,
+    "reports:digest": (LOGIN, 403, 403, 405),  # POST only
+    "reports:export": (LOGIN, 403, 403, 404),  # allowed; no table called "1"
     "reports:at_risk_threshold": (LOGIN, 403, 403, 405),  # POST only
     "followups:message_retry": (LOGIN, 403, 405, 405),  # POST only
     # accounts: open so anyone can log in, out, or reset; the unlock page is managers'
@@ -88,7 +96,7 @@ EXPECTED = {
     "message-list": API_READ,
     "message-detail": (401, 403, 404, 404),
     "survey-answer-list": API_READ,
-    "metrics-list": (401, 403, 403, 200),  # managers' numbers
+    "api-metrics": (401, 403, 403, 200),  # managers' numbers
     "survey-answer-detail": (401, 403, 404, 404),
 }
 # Whole namespaces with one rule: the admin is for is_staff accounts only (none of ours here);

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from customers.choices import TimelineKind
 from customers.models import Complaint, TimelineEntry
-from surveys import selectors
 from surveys.models import Answer, AnswerRevision, FlagReason
 from surveys.scanners import automation_reason, page_stamp, seconds_since_served
+from tests.surveys import metrics as survey_metrics
 from tests.surveys.conftest import answer_as_person, page_stamp_from, person_client
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_an_automated_looking_submission_is_kept_flagged_and_counts_for_nothing(
     revision = AnswerRevision.objects.get()
     assert revision.flagged and revision.flag_reason == reason
     assert Answer.objects.get().flagged
-    assert selectors.nps(**period()).responses == 0
+    assert survey_metrics.nps(**period()).responses == 0
     assert not Complaint.objects.exists()
     assert not TimelineEntry.objects.filter(kind=TimelineKind.SURVEY_ANSWER).exists()
     nps_survey.invitation.refresh_from_db()
@@ -62,7 +62,7 @@ def test_a_scanner_never_overwrites_a_persons_answer(browser, nps_survey):
     answer = Answer.objects.get()
     assert (answer.score, answer.comment, answer.flagged) == (9, "Todo perfecto", False)
     assert list(answer.revisions.order_by("pk").values_list("flagged", flat=True)) == [False, True]
-    assert selectors.nps(**period()).score == 100.0
+    assert survey_metrics.nps(**period()).score == 100.0
     assert not Complaint.objects.exists()
 
 
@@ -71,16 +71,16 @@ def test_a_person_answering_after_a_scanner_replaces_its_answer(browser, nps_sur
     answer_as_person(browser, nps_survey, score=10)
     answer = Answer.objects.get()
     assert (answer.score, answer.flagged) == (10, False)
-    assert selectors.nps(**period()).responses == 1
+    assert survey_metrics.nps(**period()).responses == 1
 
 
 def test_flagged_case_survey_answers_stay_out_of_csat_and_ces(case_survey, browser):
     scanner_posts(case_survey, score=1, after_seconds=0.2)
-    assert selectors.csat(**period()).responses == 0
-    assert selectors.ces(**period()).responses == 0
+    assert survey_metrics.csat(**period()).responses == 0
+    assert survey_metrics.ces(**period()).responses == 0
     answer_as_person(browser, case_survey, score=5, ces_score=7)
-    assert selectors.csat(**period()).score == 100.0
-    assert selectors.ces(**period()).score == 7
+    assert survey_metrics.csat(**period()).score == 100.0
+    assert survey_metrics.ces(**period()).score == 7
 
 
 def test_a_stamp_is_bound_to_its_invitation_and_cannot_be_forged():

@@ -1,0 +1,50 @@
+"""GET /api/v1/metrics/?start=YYYY-MM-DD&end=YYYY-MM-DD[&channel=…&category=…]
+
+Every dashboard metric under its name, with its value, its count of observations and the
+previous period's value. Managers only (token or session), like the report pages.
+"""
+
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import is_manager
+from reports.api import purchase_model_as_of
+from reports.forms import ScopeForm
+from reports.metrics.payload import metrics_payload
+
+
+class IsManager(BasePermission):
+    def has_permission(self, request, view):
+        return is_manager(request.user)
+
+
+def scope_from(params):
+    """The period and filters of a request, or a 400 naming what is wrong."""
+    form = ScopeForm(params)
+    if not form.is_valid():
+        raise ValidationError({field if field in ("start", "end") else "end":
+                               [str(e) for e in errors] for field, errors in form.errors.items()})
+    return form.scope()
+
+
+@extend_schema(tags=["reports"], parameters=[
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: 30 days ago)"),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Day after the last (default: tomorrow)"),
+    OpenApiParameter("channel", str), OpenApiParameter("category", str)],
+    responses={200: OpenApiTypes.OBJECT})
+class MetricsView(APIView):
+    """The retention metrics of a period, compared with the period of the same length before."""
+
+    permission_classes = [IsManager]
+
+    def get(self, request):
+        scope = scope_from(request.query_params)
+        payload = metrics_payload(scope.start, scope.end, scope.channel, scope.category)
+        # The purchase model's fit in force on `end`.
+        payload.update(end=scope.end, **purchase_model_as_of(scope.end))
+        return Response(payload)

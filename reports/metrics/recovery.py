@@ -1,0 +1,53 @@
+"""Closing the loop: do detractors whose case was resolved come back?"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+
+from customers.models import Sale
+from reports.metrics.satisfaction import Share, counted_answers
+from reports.metrics.scope import Scope
+from surveys.definitions import CES, CSAT, NPS, SurveyType
+from surveys.models import Answer
+
+UNHAPPY = (Q(survey_type=SurveyType.NPS, score__lte=NPS.detractor_max)
+           | Q(survey_type=SurveyType.CSAT, score__lte=CSAT.detractor_max))
+
+
+@dataclass
+class Recovery:
+    recovered: Share  # of detractors with a later answer: that answer is not unhappy
+    repeat: Share  # of detractors with a resolved case: bought again after the resolution
+
+    @property
+    def value(self) -> float | None:
+        return self.recovered.value
+
+    @property
+    def count(self) -> int:
+        return self.recovered.whole
+
+
+def detractor_recovery(scope: Scope) -> Recovery:
+    """Detractors' recovery rate = detractors (NPS 0-6, CSAT 1-2) of the period whose case was
+    resolved and whose next answer after the resolution is passive or promoter (NPS 7-10, CSAT
+    3-5, CES 4-7) / those detractors with a next answer. Their repeat-purchase rate = those
+    detractors who bought again after the resolution / detractors with a resolved case.
+
+    One query."""
+    not_unhappy = (Q(next_type=SurveyType.NPS, next_score__gt=NPS.detractor_max)
+                   | Q(next_type=SurveyType.CSAT, next_score__gt=CSAT.detractor_max)
+                   | Q(next_type=SurveyType.CES, next_score__gt=CES.detractor_max))
+    later = (Answer.objects.filter(flagged=False, customer_id=OuterRef("customer_id"),
+                                   answered_at__gt=OuterRef("complaint__resolved_at"))
+             .order_by("answered_at", "pk"))
+    row = (counted_answers(scope).filter(UNHAPPY, complaint__resolved_at__isnull=False)
+           .annotate(next_type=Subquery(later.values("survey_type")[:1]),
+                     next_score=Subquery(later.values("score")[:1]),
+                     again=Exists(Sale.objects.filter(customer_id=OuterRef("customer_id"),
+                                                      ordered_at__gt=OuterRef("complaint__resolved_at"))))
+           .aggregate(resolved=Count("pk"), answered=Count("pk", filter=Q(next_score__isnull=False)),
+                      recovered=Count("pk", filter=not_unhappy),
+                      repeat=Count("pk", filter=Q(again=True))))
+    return Recovery(recovered=Share(row["recovered"], row["answered"]),
+                    repeat=Share(row["repeat"], row["resolved"]))

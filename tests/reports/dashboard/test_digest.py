@@ -1,0 +1,84 @@
+"""The weekly digest: one mail per manager in their language, charts attached as images, the
+numbers of the page for that week, and never twice for the same week."""
+
+import csv
+import io
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.test import Client
+
+from reports.dashboard_models import DigestPreference
+from reports.digest import digest_send
+from tests.conftest import make_staff
+from tests.reports.dashboard.conftest import answer, d, delivery, sale
+
+pytestmark = pytest.mark.django_db
+WEEK = "start=2026-03-02&end=2026-03-09"
+
+
+@pytest.fixture
+def week(settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    for score in [10, 9, 3]:
+        answer(sale(day=d(3, 2)), "nps", score, day=d(3, 4))
+    answer(sale(day=d(2, 20)), "nps", 0, day=d(2, 25))  # the week before
+    delivery(sale(day=d(3, 1)), promised=d(3, 4), delivered=d(3, 6), reason="weather")
+    marta, john = make_staff("marta", "Manager"), make_staff("john", "Manager")
+    marta.email, john.email = "marta@shop.example", "john@shop.example"
+    marta.save(), john.save()
+    DigestPreference.objects.create(user=john, language="en")
+    support = make_staff("sergio", "Support")
+    support.email = "sergio@shop.example"
+    support.save()
+    make_staff("nomail", "Manager")  # no address: nothing to send to
+    return {"marta": marta, "john": john}
+
+
+def test_one_mail_per_manager_in_their_language_with_the_charts(week):
+    assert digest_send(today=d(3, 9)) == 2
+    by_to = {m.to[0]: m for m in mail.outbox}
+    assert set(by_to) == {"marta@shop.example", "john@shop.example"}
+    spanish, english = by_to["marta@shop.example"], by_to["john@shop.example"]
+    assert "semana" in spanish.body.lower() and "week" in english.body.lower()
+    for message in (spanish, english):
+        html = message.alternatives[0][0]
+        assert 'src="cid:nps_trend"' in html and 'src="cid:late_reasons"' in html
+        images = {part["Content-ID"]: part.get_payload(decode=True) for part in message.attachments}
+        assert set(images) == {"<nps_trend>", "<late_reasons>"}
+        assert all(png.startswith(b"\x89PNG") for png in images.values())
+
+
+def test_the_digest_numbers_are_the_pages_numbers(week):
+    digest_send(today=d(3, 9))
+    english = next(m for m in mail.outbox if m.to == ["john@shop.example"])
+    client = Client()
+    client.force_login(week["john"])
+    rows = {r[0]: r for r in csv.reader(io.StringIO(
+        client.get(f"/reports/export/headline.csv?{WEEK}", HTTP_ACCEPT_LANGUAGE="en").content.decode()))}
+    assert rows["NPS"][1] == "33.3"  # 2 promoters, 1 detractor of 3
+    assert "- NPS: 33.3 (+133.3)" in english.body  # the week before: one detractor, −100
+    assert f"- On-time deliveries (%): {rows['On-time deliveries (%)'][1].removesuffix('.0')}" in english.body
+
+
+def test_a_rerun_sends_nothing_twice_and_a_manager_can_opt_out(week):
+    DigestPreference.objects.update_or_create(user=week["marta"], defaults={"language": "es",
+                                                                            "enabled": False})
+    assert digest_send(today=d(3, 9)) == 1
+    assert digest_send(today=d(3, 10)) == 0  # same week
+    assert digest_send(today=d(3, 16)) == 1  # the next one
+    assert [m.to for m in mail.outbox] == [["john@shop.example"], ["john@shop.example"]]
+
+
+def test_a_manager_sets_the_digest_language_on_the_overview(week):
+    client = Client()
+    client.force_login(week["marta"])
+    assert client.post("/reports/digest/", {"language": "en", "enabled": "on"}).status_code == 302
+    assert DigestPreference.objects.get(user=week["marta"]).language == "en"
+    assert client.post("/reports/digest/", {"language": "fr"}).status_code == 400
+
+
+def test_beat_runs_the_digest():
+    tasks = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "reports.tasks.weekly_digest_task" in tasks
