@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.html import linebreaks, urlize
 from django.utils.translation import gettext as _
 
+from followups import kinds
 from followups.models import Kind, Message, MessageTemplate
 from followups.tips import tips_for
 
@@ -57,6 +58,7 @@ def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
         context["tips"] = tips_for(message.data.get("category", ""), translation.get_language())
     if message.kind in (Kind.SURVEY, Kind.CASE_SURVEY):
         context["survey"] = sample_survey() if preview else survey_context(message)
+    context.update(kinds.extra_context(message, preview=preview))  # the kind's owner (campaigns)
     return context
 
 

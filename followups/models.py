@@ -183,6 +183,7 @@ class Kind(models.TextChoices):
     BIRTHDAY = "birthday", _("Birthday note")
     WINBACK = "winback", _("Win-back offer")
     PARCEL_CHECK = "parcel_check", _("Stuck parcel notice")
+    CAMPAIGN = "campaign", _("Campaign")
 
 
 class Category(models.TextChoices):
@@ -203,6 +204,7 @@ KIND_CATEGORY = {
     Kind.SURVEY: Category.SURVEY,
     Kind.CASE_SURVEY: Category.SURVEY,
     Kind.WINBACK: Category.PROMOTIONAL,
+    Kind.CAMPAIGN: Category.PROMOTIONAL,
 }
 
 

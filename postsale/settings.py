@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "followups",
     "surveys",
     "reports",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
