@@ -40,3 +40,15 @@ def rules(db):
 def outbox_mail(db, settings, mailoutbox):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     return mailoutbox
+
+
+def salt_for(campaign: Campaign, *, sent=(), holdout=()) -> Campaign:
+    """Pick the campaign's salt so these customers are drawn into these groups: the draw is a
+    hash, so a test chooses the salt instead of hoping."""
+    for n in range(10_000):
+        campaign.salt = f"test-{n}"
+        if (not any(campaign.in_holdout(c.pk) for c in sent)
+                and all(campaign.in_holdout(c.pk) for c in holdout)):
+            campaign.save(update_fields=["salt"])
+            return campaign
+    raise AssertionError("no salt found")
