@@ -59,6 +59,9 @@ def seed_demo(*, customers: int = 300, seed: int = 2026) -> dict[str, int]:
                 counts["complaints"] += 1
     lifecycle_refresh(list(Customer.objects.filter(external_id__startswith=DEMO_PREFIX)
                            .values_list("pk", flat=True)))
+    from campaigns.demo import demo_campaign  # campaigns builds on customers, not the reverse
+
+    counts["campaign_members"] = demo_campaign(rng=rng, prefix=DEMO_PREFIX, now=now)
     return counts
 
 
