@@ -135,3 +135,12 @@ def test_the_standing_sweep_draws_newcomers_and_finishes_one_off_campaigns():
     once.refresh_from_db()
     standing.refresh_from_db()
     assert (once.status, standing.status) == (Status.FINISHED, Status.RUNNING)
+
+
+def test_the_beat_task_runs_the_sweep():
+    from campaigns.tasks import campaigns_sweep_task
+
+    campaign = make_campaign(schedule=Schedule.WINBACK, last_purchase_days=30)
+    campaign_launch(campaign=campaign)
+    buyer(days_ago=40)
+    assert campaigns_sweep_task.delay().get() == 1
