@@ -69,7 +69,7 @@ class CampaignDetailView(ManagerRequiredMixin, DetailView):
     @staticmethod
     def _preview(campaign, language, sample):
         customer = next((c for c in sample if c.language == language), None) or (
-            Customer(name=_("Ana Pérez") if language == "es" else "Ann Parker",
+            Customer(name="Ana Pérez" if language == "es" else "Ann Parker",
                      language=language))
         message = Message(kind=Kind.CAMPAIGN, customer=customer, data={"campaign": campaign.pk})
         try:
