@@ -23,11 +23,12 @@ def offer_of(campaign: Campaign) -> dict:
 
 def sample_campaign() -> Campaign:
     """For the follow-up template editor's preview, which has no campaign to show."""
-    return Campaign(name=_("Sample campaign"), subject_es="{{ first_name }}, una oferta para ti",
+    return Campaign(name=_("Sample campaign"), subject_es="Una oferta para ti",
                     text_es="Hola, {{ first_name }}:\n\nTenemos algo para ti.",
-                    subject_en="{{ first_name }}, an offer for you",
+                    subject_en="An offer for you",
                     text_en="Hi {{ first_name }},\n\nWe have something for you.",
-                    offer_code="SAMPLE10", offer_discount="10%")
+                    offer_code="SAMPLE10", offer_discount="10%", offer_gift="Una taza",
+                    offer_expires_on=timezone.localdate() + dt.timedelta(days=30))
 
 
 def render_texts(campaign: Campaign, language: str, context: dict) -> dict:
