@@ -59,7 +59,19 @@ def seed_demo(*, customers: int = 300, seed: int = 2026) -> dict[str, int]:
                 counts["complaints"] += 1
     lifecycle_refresh(list(Customer.objects.filter(external_id__startswith=DEMO_PREFIX)
                            .values_list("pk", flat=True)))
+    for name, extra in EXTRAS:  # what the apps above add (campaigns), registered at start-up
+        counts[name] = extra(rng=rng, prefix=DEMO_PREFIX, now=now)
     return counts
+
+
+# (count name, function(rng=, prefix=, now=) -> int): apps that build on customers add their own
+# demo rows here from their AppConfig.ready(), so this module imports none of them.
+EXTRAS: list = []
+
+
+def demo_extra_register(name: str, extra) -> None:
+    if all(existing != name for existing, _fn in EXTRAS):
+        EXTRAS.append((name, extra))
 
 
 def _ascii(text: str) -> str:

@@ -93,6 +93,8 @@ class Sale(models.Model):
                                default=Channel.ONLINE)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal(0))
+    # A campaign's offer code the customer used: the sale is attributed to that campaign.
+    offer_code = models.CharField(_("offer code"), max_length=40, null=True, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
@@ -105,6 +107,9 @@ class Sale(models.Model):
         indexes = [
             models.Index(fields=["ordered_at"], name="sale_ordered_idx"),
             models.Index(fields=["customer", "ordered_at"], name="sale_customer_ordered_idx"),
+            # Campaign attribution reads sales by offer code; most sales carry none.
+            models.Index(fields=["offer_code"], name="sale_offer_code_idx",
+                         condition=Q(offer_code__isnull=False)),
         ]
 
     def __str__(self):

@@ -220,12 +220,14 @@ def sale_lines_changed(*, sale: Sale) -> Sale:
 
 def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime,
                 lines: list[LineData], channel: str = "online", currency: str = "EUR",
-                delivery: dict | None = None) -> SaleResult:
+                delivery: dict | None = None, offer_code: str | None = None) -> SaleResult:
     """Create or update a sale by its external id, with its lines and delivery.
 
     Idempotent: the same payload twice leaves one sale and reports changed=False. Publishes
-    SALE_RECORDED for a new sale and DELIVERY_CHANGED when the delivery moved.
+    SALE_RECORDED for a new sale and DELIVERY_CHANGED when the delivery moved. An offer code
+    (a campaign's) is kept; a resend without one leaves the stored code alone.
     """
+    offer_code = (offer_code or "").strip() or None
     _validate_sale(ordered_at=ordered_at, lines=lines, delivery=delivery)
     total = sale_total(lines)
     with transaction.atomic():
@@ -234,7 +236,8 @@ def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime
         if sale is None:
             sale, created = _sale_insert(external_id=external_id, customer=customer,
                                          ordered_at=ordered_at, channel=channel,
-                                         currency=currency.upper(), total=total)
+                                         currency=currency.upper(), total=total,
+                                         offer_code=offer_code)
         moved = not created and sale.ordered_at != ordered_at
         if created:
             SaleLine.objects.bulk_create(SaleLine(sale=sale, **vars(line)) for line in lines)
@@ -245,7 +248,8 @@ def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime
             changed = True
         else:
             changed = _sale_update(sale, customer=customer, ordered_at=ordered_at, lines=lines,
-                                   channel=channel, currency=currency.upper(), total=total)
+                                   channel=channel, currency=currency.upper(), total=total,
+                                   offer_code=offer_code or sale.offer_code)
         if moved:
             _delivery_follow_order(sale, delivery)
         if delivery is not None:
@@ -280,9 +284,10 @@ def _sale_insert(**fields) -> tuple[Sale, bool]:
         return Sale.objects.select_for_update().get(external_id=fields["external_id"]), False
 
 
-def _sale_update(sale: Sale, *, customer, ordered_at, lines, channel, currency, total) -> bool:
+def _sale_update(sale: Sale, *, customer, ordered_at, lines, channel, currency, total,
+                 offer_code=None) -> bool:
     fields = {"customer_id": customer.pk, "ordered_at": ordered_at, "channel": channel,
-              "currency": currency, "total": total}
+              "currency": currency, "total": total, "offer_code": offer_code}
     changed = [k for k, v in fields.items() if getattr(sale, k) != v]
     for key in changed:
         setattr(sale, key, fields[key])

@@ -190,6 +190,7 @@ class Kind(models.TextChoices):
     WINBACK = "winback", _("Win-back offer")
     PARCEL_CHECK = "parcel_check", _("Stuck parcel notice")
     CASE_REPLY = "case_reply", _("Reply on a case")
+    CAMPAIGN = "campaign", _("Campaign")
 
 
 class Category(models.TextChoices):
@@ -214,6 +215,7 @@ KIND_CATEGORY = {
     Kind.SURVEY: Category.SURVEY,
     Kind.CASE_SURVEY: Category.SURVEY,
     Kind.WINBACK: Category.PROMOTIONAL,
+    Kind.CAMPAIGN: Category.PROMOTIONAL,
 }
 
 

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from campaigns.api.views import CampaignViewSet
 from customers.api import views as customers
 from followups.api.views import MessageViewSet
 from surveys.api.views import AnswerViewSet
@@ -13,3 +14,4 @@ router.register("deliveries", customers.DeliveryViewSet, basename="delivery")
 router.register("complaints", customers.ComplaintViewSet, basename="complaint")
 router.register("survey-answers", AnswerViewSet, basename="survey-answer")
 router.register("messages", MessageViewSet, basename="message")
+router.register("campaigns", CampaignViewSet, basename="campaign")

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "reports",
     "django_htmx",  # request.htmx for the support workspace's inline actions
     "support",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-digest": {"task": "reports.tasks.weekly_digest_task", "schedule": 3600.0},
     # The dashboard's preset periods, recomputed before their snapshots expire (15 min).
     "report-snapshots": {"task": "reports.tasks.refresh_snapshots_task", "schedule": 600.0},
+    "campaigns": {"task": "campaigns.tasks.campaigns_sweep_task", "schedule": 3600.0},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

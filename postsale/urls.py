@@ -34,6 +34,7 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("followups/", include("followups.urls")),
     path("reports/", include("reports.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("c/", include("followups.public_urls")),
     path("c/", include("surveys.public_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -99,7 +99,7 @@ class SaleOutput(serializers.ModelSerializer):
     class Meta:
         model = Sale
         fields = ["id", "external_id", "customer", "ordered_at", "channel", "currency", "total",
-                  "created_at", "lines", "delivery"]
+                  "offer_code", "created_at", "lines", "delivery"]
         read_only_fields = fields
 
 
@@ -205,6 +205,9 @@ class SaleInput(serializers.Serializer):
     customer = SaleCustomerInput()
     lines = SaleLineInput(many=True, allow_empty=False, max_length=MAX_LINES)
     delivery = DeliveryInput(required=False, allow_null=True)
+    offer_code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, allow_null=True,
+        help_text=_("A campaign's offer code the customer used: the sale counts for it."))
 
     def validate_ordered_at(self, value):
         problem = dates.order_time_problem(value)

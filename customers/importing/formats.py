@@ -17,6 +17,7 @@ CANONICAL_COLUMNS = (
     "customer_name", "customer_phone", "customer_birth_date", "customer_language", "item_sku",
     "item_name", "item_category", "quantity", "unit_price", "promised_delivery_date",
     "estimated_delivery_date", "delivered_at", "carrier", "tracking_number", "delivery_status",
+    "offer_code",  # optional: a campaign's offer code the order used
 )
 REQUIRED_COLUMNS = ("order_id", "ordered_at", "item_name", "quantity", "unit_price")
 LINE_FIELDS = ("item_sku", "item_name", "item_category", "quantity", "unit_price")
@@ -30,6 +31,7 @@ SHOPIFY_LABELS = {
     "customer_phone": "Billing Phone", "item_sku": "Lineitem sku", "item_name": "Lineitem name",
     "item_category": "Vendor", "quantity": "Lineitem quantity", "unit_price": "Lineitem price",
     "delivered_at": "Fulfilled at", "delivery_status": "Fulfillment Status",
+    "offer_code": "Discount Code",
 }
 # Shopify's fulfillment states, as delivery statuses (the import's aliases do the rest).
 SHOPIFY_FULFILLMENT = {"fulfilled": "delivered", "partial": "in_transit",
@@ -138,6 +140,6 @@ def _shopify_values(cells: dict[str, str]) -> list[str]:
         "item_category": get("vendor", ""), "quantity": get("lineitem quantity", ""),
         "unit_price": get("lineitem price", ""),
         "delivered_at": get("fulfilled at", "") if status == "delivered" else "",
-        "delivery_status": status,
+        "delivery_status": status, "offer_code": get("discount code", ""),
     }
     return [values.get(name, "") for name in CANONICAL_COLUMNS]

@@ -69,13 +69,16 @@ class Merge:
 
     # -- sales ------------------------------------------------------------------------------
     def _sales(self):
-        given = ("external_id", "customer_id", "ordered_at", "channel", "currency", "total")
+        given = ("external_id", "customer_id", "ordered_at", "channel", "currency", "total",
+                 "offer_code")
         extra, extra_params = self._defaults(Sale, given)
         insert = (f"""INSERT INTO {{sale}} ({self._names(given)}{extra.columns})
-                      SELECT order_id, customer_pk, ordered_at, channel, currency, total{extra.values}
+                      SELECT order_id, customer_pk, ordered_at, channel, currency, total,
+                             offer_code{extra.values}
                       FROM {{orders}} WHERE sale_new ORDER BY first_line""", extra_params)
         update = ("""UPDATE {sale} SET customer_id = o.customer_pk, ordered_at = o.ordered_at,
-                       channel = o.channel, currency = o.currency, total = o.total
+                       channel = o.channel, currency = o.currency, total = o.total,
+                       offer_code = COALESCE(o.offer_code, {sale}.offer_code)
                      FROM {orders} o WHERE {sale}.id = o.sale_pk AND o.sale_changed""", [])
         summary, summary_params = self._template(
             _("Order %(order)s: %(total)s %(currency)s"),

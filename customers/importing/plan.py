@@ -23,6 +23,7 @@ DELIVERY_VALUES = (("carrier", "text"), ("tracking_number", "text"), ("promised_
 ORDER_COLUMNS = (
     ("order_id", "text"), ("first_line", "int"), ("customer_key", "text"), ("ordered_at", "ts"),
     ("channel", "text"), ("currency", "text"), ("total", "total"), ("line_count", "int"),
+    ("offer_code", "text"),
     ("customer_pk", "bigint"), ("sale_pk", "bigint"), ("sale_new", "bool"),
     ("sale_changed", "bool"), ("lines_changed", "bool"), ("delivery_pk", "bigint"),
     *((f"new_{name}", kind) for name, kind in DELIVERY_VALUES),  # the delivery after the merge
@@ -87,11 +88,11 @@ def _orders_sql(d: Dialect) -> str:
     changed = " OR ".join(d.ne(f"new_{name}", f"old_{name}") for name, _kind in DELIVERY_VALUES)
     return f"""
         INSERT INTO {{orders}} (order_id, first_line, customer_key, ordered_at, channel, currency,
-            total, line_count, customer_pk, sale_pk, sale_new, sale_changed, delivery_pk,
+            total, line_count, offer_code, customer_pk, sale_pk, sale_new, sale_changed, delivery_pk,
             new_carrier, new_tracking_number, new_promised_date, new_estimated_date,
             new_delivered_at, new_status, delivery_new, delivery_changed, status_changed)
         SELECT order_id, first_line, customer_key, ordered_at, channel, currency, total,
-            line_count, customer_pk, sale_pk, sale_pk IS NULL, COALESCE(sale_changed, FALSE),
+            line_count, offer_code, customer_pk, sale_pk, sale_pk IS NULL, COALESCE(sale_changed, FALSE),
             delivery_pk, new_carrier, new_tracking_number, new_promised_date, new_estimated_date,
             new_delivered_at, new_status,
             delivery_pk IS NULL AND has_delivery,
@@ -99,10 +100,12 @@ def _orders_sql(d: Dialect) -> str:
             delivery_pk IS NOT NULL AND new_status <> old_status
         FROM (
           SELECT g.order_id, g.first_line, f.customer_key, f.ordered_at, f.channel, f.currency,
-            g.total, g.line_count, ic.customer_pk, s.id AS sale_pk,
+            g.total, g.line_count, g.offer_code, ic.customer_pk, s.id AS sale_pk,
             CASE WHEN s.id IS NOT NULL THEN ({d.ne("s.customer_id", "ic.customer_pk")}
               OR s.ordered_at <> f.ordered_at OR s.channel <> f.channel
-              OR s.currency <> f.currency OR s.total <> g.total) END AS sale_changed,
+              OR s.currency <> f.currency OR s.total <> g.total
+              OR (g.offer_code IS NOT NULL AND {d.ne("s.offer_code", "g.offer_code")}))
+            END AS sale_changed,
             d.id AS delivery_pk,
             (g.carrier IS NOT NULL OR g.tracking_number IS NOT NULL OR g.promised_date IS NOT NULL
              OR g.estimated_date IS NOT NULL OR g.delivered_at IS NOT NULL
@@ -121,7 +124,8 @@ def _orders_sql(d: Dialect) -> str:
                        ROUND(SUM(quantity * unit_price), 2) AS total,
                        MAX(carrier) AS carrier, MAX(tracking_number) AS tracking_number,
                        MAX(promised_date) AS promised_date, MAX(estimated_date) AS estimated_date,
-                       MAX(delivered_at) AS delivered_at, MAX(status) AS status
+                       MAX(delivered_at) AS delivered_at, MAX(status) AS status,
+                       MAX(offer_code) AS offer_code
                 FROM {{lines}} GROUP BY order_id) g
           JOIN {{lines}} f ON f.line_no = g.first_line
           JOIN {{customers}} ic ON ic.ckey = f.customer_key

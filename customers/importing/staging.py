@@ -29,17 +29,20 @@ COLUMNS = (
     ("language", "text"), ("sku", "text"), ("item_name", "text"), ("category", "text"),
     ("quantity", "int"), ("unit_price", "money"), ("promised_date", "date"),
     ("estimated_date", "date"), ("delivered_at", "ts"), ("carrier", "text"),
-    ("tracking_number", "text"), ("status", "text"),
+    ("tracking_number", "text"), ("status", "text"), ("offer_code", "text"),
 )
 SEPARATORS = len(COLUMNS) - 1
 # Compared with the order's first line: the order's own fields.
 ORDER_CHECKS = (("customer_key", "customer_id"), ("ordered_at", "ordered_at"),
                 ("channel", "channel"), ("currency", "currency"))
+# Compared like the delivery's: an offer code given on one line holds for the order.
+OFFER_CHECKS = (("offer_code", "offer_code"),)
 # Compared with the order's other lines where both are filled: the delivery's fields.
 DELIVERY_CHECKS = (("carrier", "carrier"), ("tracking_number", "tracking_number"),
                    ("promised_date", "promised_delivery_date"),
                    ("estimated_date", "estimated_delivery_date"),
-                   ("delivered_at", "delivered_at"), ("status", "delivery_status"))
+                   ("delivered_at", "delivered_at"), ("status", "delivery_status"),
+                   *OFFER_CHECKS)
 
 
 class Staging:

@@ -32,7 +32,7 @@ DATE_RE = re.compile(r"\d{4}-\d\d-\d\d")
 MOMENT_RE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d(:?\d\d)?)")
 MAX_LENGTHS = {"order_id": 100, "customer_id": 100, "customer_email": 254, "customer_name": 200,
                "customer_phone": 40, "item_sku": 100, "item_name": 300, "item_category": 100,
-               "carrier": 100, "tracking_number": 100}
+               "carrier": 100, "tracking_number": 100, "offer_code": 40}
 TEXT_LIMITS = tuple((CANONICAL_COLUMNS.index(name), name, limit)
                     for name, limit in MAX_LENGTHS.items())
 SHORTEST_LIMIT = min(MAX_LENGTHS.values())
@@ -112,7 +112,7 @@ class LineCleaner:
         line, values, extra_cells = record
         (order_id, ordered_raw, channel_raw, currency_raw, customer_id, email, name, phone,
          birth_raw, language_raw, sku, item_name, category, quantity_raw, price_raw, promised_raw,
-         estimated_raw, delivered_raw, carrier, tracking, status_raw) = values
+         estimated_raw, delivered_raw, carrier, tracking, status_raw, offer_code) = values
         bad: list[tuple[str, str]] = []
         if extra_cells:
             bad.append(("", _("has more cells than the header has columns (is a value with a "
@@ -142,7 +142,7 @@ class LineCleaner:
             _delivery_date(promised_raw, "promised_delivery_date", bounds, bad) or n,
             _delivery_date(estimated_raw, "estimated_delivery_date", bounds, bad) or n,
             delivered_at[1] if delivered_at else n, carrier or n, tracking or n,
-            _choice(status_raw, STATUSES, "delivery_status", bad) or n)
+            _choice(status_raw, STATUSES, "delivery_status", bad) or n, offer_code or n)
         if bad:
             for field, message in bad:
                 self.report.add_error(line, self.fmt.label(field) if field else "", message)

@@ -47,6 +47,16 @@ EXPECTED = {
     "support:macro_edit": (LOGIN, 403, 403, 404),  # allowed; no macro with that id
     "support:calendar": MANAGERS,
     "reports:at_risk": MANAGERS,
+    "campaigns:list": MANAGERS,
+    "campaigns:create": MANAGERS,
+    "campaigns:detail": (LOGIN, 403, 403, 404),  # allowed; no campaign with that id
+    "campaigns:edit": (LOGIN, 403, 403, 404),  # allowed; no campaign with that id
+    "campaigns:results": (LOGIN, 403, 403, 404),  # allowed; no campaign with that id
+    "campaigns:launch": (LOGIN, 403, 403, 405),  # POST only
+    "campaigns:stop": (LOGIN, 403, 403, 405),
+    "campaign-list": (401, 403, 403, 200),
+    "campaign-detail": (401, 403, 403, 404),
+    "campaign-results": (401, 403, 403, 404),
     "reports:satisfaction": MANAGERS,
     "reports:purchases": MANAGERS,
     "reports:segment": (LOGIN, 403, 403, 404),  # allowed; no segment called "1"

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from customers import services
 from customers.importing import sales_import
-from customers.importing.formats import detect
+from customers.importing.formats import CANONICAL_COLUMNS, detect
 from customers.importing.report import ImportReport
 from customers.importing.validate import LineCleaner
 from customers.models import Customer, Delivery, Sale, SaleLine
@@ -59,6 +59,7 @@ def through_services(path: Path) -> None:
     cleaner = LineCleaner(fmt=fmt, report=ImportReport(), postgres=False)
     orders = defaultdict(list)
     for line, values in enumerate(records[1:], start=2):
+        values = values + [""] * (len(CANONICAL_COLUMNS) - len(values))  # optional columns
         row = cleaner.clean((line, values, False))
         orders[row[1]].append(row)
     for order_id, lines in orders.items():
@@ -68,7 +69,7 @@ def through_services(path: Path) -> None:
                                                phone=phone, language=language,
                                                birth_date=parse_date(birth) if birth else None)
         first = lines[0]
-        promised, estimated, delivered, carrier, tracking, status = first[16:22]
+        promised, estimated, delivered, carrier, tracking, status = first[16:22]  # then offer_code
         delivery = {"promised_date": promised and parse_date(promised),
                     "estimated_date": estimated and parse_date(estimated),
                     "delivered_at": delivered and utc(delivered),
