@@ -5,6 +5,10 @@ previous period's value. Managers only (token or session), like the report pages
 """
 
 
+import re
+
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -23,8 +27,19 @@ class IsManager(BasePermission):
         return is_manager(request.user)
 
 
+def _is_iso_date(text: str) -> bool:
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and bool(parse_date(text))
+    except ValueError:  # 2026-02-30
+        return False
+
+
 def scope_from(params):
     """The period and filters of a request, or a 400 naming what is wrong."""
+    bad = {name: [str(_("Enter a date as YYYY-MM-DD."))] for name in ("start", "end")
+           if name in params and not _is_iso_date(params[name])}
+    if bad:
+        raise ValidationError(bad)
     form = ScopeForm(params)
     if not form.is_valid():
         raise ValidationError({field if field in ("start", "end") else "end":
