@@ -29,6 +29,7 @@ def crowded_outbox():
     rules = FollowupRules.current()
     rules.quiet_hours_start = rules.quiet_hours_end = 0
     rules.frequency_cap, rules.frequency_period_days, rules.survey_fatigue_days = CAP, 7, 30
+    rules.min_gap_minutes = 0  # only the budget decides here
     rules.save()
     now = timezone.now() - dt.timedelta(minutes=5)
     for c in range(CUSTOMERS):
