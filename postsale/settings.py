@@ -327,7 +327,9 @@ SPECTACULAR_SETTINGS = {
     "ENFORCE_NON_BLANK_FIELDS": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "postsale.api_schema.bound_number_parameters"],
-    "ENUM_NAME_OVERRIDES": {"DeliveryStatusEnum": "customers.choices.DeliveryStatus",
+    "ENUM_NAME_OVERRIDES": {"ComplaintReasonEnum": "customers.choices.Reason",
+                            "MessageReasonEnum": "followups.models.Reason",
+                            "DeliveryStatusEnum": "customers.choices.DeliveryStatus",
                             "ComplaintStatusEnum": "customers.choices.ComplaintStatus"},
 }
 
