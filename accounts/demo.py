@@ -13,8 +13,9 @@ DEMO_USERS = {
 def demo_users_ensure() -> dict[str, str]:
     for username, (password, group, first, last) in DEMO_USERS.items():
         user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": first, "last_name": last,
-                                         "email": f"{username}@postsale.example"})
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@postsale.example"},
+        )
         if created:
             user.set_password(password)
             user.save()

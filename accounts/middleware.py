@@ -24,7 +24,10 @@ class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
         refused = super().process_view(request, view_func, view_args, view_kwargs)
         if refused is not None:
             return refused
-        if getattr(view_func, "login_required", True) and request.user.is_authenticated \
-                and not has_role(request.user):
+        if (
+            getattr(view_func, "login_required", True)
+            and request.user.is_authenticated
+            and not has_role(request.user)
+        ):
             return render(request, "registration/no_role.html", status=403)
         return None

@@ -2,8 +2,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 
 
 def is_manager(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name="Manager").exists())
+    return user.is_authenticated and (user.is_superuser or user.groups.filter(name="Manager").exists())
 
 
 class ManagerRequiredMixin(PermissionRequiredMixin):

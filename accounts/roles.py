@@ -9,16 +9,23 @@ MANAGER = "Manager"
 
 # (app_label, codename) pairs; "*" means every permission of the app's models.
 SUPPORT_PERMISSIONS = [
-    ("customers", "view_customer"), ("customers", "change_customer"),
+    ("customers", "view_customer"),
+    ("customers", "change_customer"),
     ("customers", "add_customer"),
-    ("customers", "view_sale"), ("customers", "view_saleline"),
-    ("customers", "view_delivery"), ("customers", "change_delivery"),
-    ("customers", "view_complaint"), ("customers", "add_complaint"),
+    ("customers", "view_sale"),
+    ("customers", "view_saleline"),
+    ("customers", "view_delivery"),
+    ("customers", "change_delivery"),
+    ("customers", "view_complaint"),
+    ("customers", "add_complaint"),
     ("customers", "change_complaint"),
-    ("customers", "view_timelineentry"), ("customers", "add_timelineentry"),
+    ("customers", "view_timelineentry"),
+    ("customers", "add_timelineentry"),
     ("followups", "view_message"),
     ("followups", "change_message"),  # send a failed message again (followups.outbox.message_retry)
-    ("surveys", "view_answer"), ("surveys", "view_answerrevision"), ("surveys", "view_invitation"),
+    ("surveys", "view_answer"),
+    ("surveys", "view_answerrevision"),
+    ("surveys", "view_invitation"),
 ]
 MANAGER_EXTRA = [
     ("customers", "*"),

@@ -23,12 +23,15 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].strip().lower()
-        over = (limit_exceeded(f"pwreset:ip:{client_ip(self.request)}",
-                               limit=settings.PASSWORD_RESET_PER_IP_PER_HOUR,
-                               window_seconds=RESET_WINDOW)
-                | limit_exceeded(f"pwreset:email:{email}",
-                                 limit=settings.PASSWORD_RESET_PER_EMAIL_PER_HOUR,
-                                 window_seconds=RESET_WINDOW))
+        over = limit_exceeded(
+            f"pwreset:ip:{client_ip(self.request)}",
+            limit=settings.PASSWORD_RESET_PER_IP_PER_HOUR,
+            window_seconds=RESET_WINDOW,
+        ) | limit_exceeded(
+            f"pwreset:email:{email}",
+            limit=settings.PASSWORD_RESET_PER_EMAIL_PER_HOUR,
+            window_seconds=RESET_WINDOW,
+        )
         if over:
             form.add_error(None, _("Too many password reset requests. Please try again later."))
             response = self.render_to_response(self.get_context_data(form=form), status=429)

@@ -35,9 +35,17 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from accounts.demo import demo_users_ensure  # noqa: E402
 from customers.models import Sale  # noqa: E402
 
-PAGES = ["/accounts/login/", "/reports/", "/reports/satisfaction/", "/reports/purchases/",
-         "/reports/delivery/", "/reports/cases/", "/reports/messages/",
-         "/reports/export/headline.csv", "/api/v1/metrics/"]
+PAGES = [
+    "/accounts/login/",
+    "/reports/",
+    "/reports/satisfaction/",
+    "/reports/purchases/",
+    "/reports/delivery/",
+    "/reports/cases/",
+    "/reports/messages/",
+    "/reports/export/headline.csv",
+    "/api/v1/metrics/",
+]
 
 
 def main(rounds: int, query: str, live: bool) -> None:
@@ -49,8 +57,10 @@ def main(rounds: int, query: str, live: bool) -> None:
     demo_users_ensure()
     client = Client()
     client.force_login(User.objects.get(username="manager"))
-    print(f"{Sale.objects.count():,} sales on {connection.vendor}; {rounds} warm rounds; "
-          f"query: {query or '(default: last 30 days)'}; {'live' if live else 'snapshots'}")
+    print(
+        f"{Sale.objects.count():,} sales on {connection.vendor}; {rounds} warm rounds; "
+        f"query: {query or '(default: last 30 days)'}; {'live' if live else 'snapshots'}"
+    )
     print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for page in PAGES:
         url = f"{page}?{query}" if query and page != PAGES[0] else page

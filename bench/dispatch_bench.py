@@ -41,13 +41,23 @@ def main(n: int, processes: int) -> None:
     rules.save()
     now = timezone.now()
     customers = Customer.objects.bulk_create(
-        Customer(external_id=f"B{i}", name=f"Cliente {i}", email=f"b{i}@example.com") for i in range(n))
+        Customer(external_id=f"B{i}", name=f"Cliente {i}", email=f"b{i}@example.com") for i in range(n)
+    )
     sales = Sale.objects.bulk_create(
-        Sale(external_id=f"BS{i}", customer=c, ordered_at=now, total=10) for i, c in enumerate(customers))
+        Sale(external_id=f"BS{i}", customer=c, ordered_at=now, total=10) for i, c in enumerate(customers)
+    )
     Message.objects.bulk_create(
-        Message(kind="thank_you", category="transactional", customer=c, sale=s, dedupe_key=f"bench:{s.pk}",
-                planned_at=now, expires_at=now + timezone.timedelta(days=1))
-        for c, s in zip(customers, sales, strict=True))
+        Message(
+            kind="thank_you",
+            category="transactional",
+            customer=c,
+            sale=s,
+            dedupe_key=f"bench:{s.pk}",
+            planned_at=now,
+            expires_at=now + timezone.timedelta(days=1),
+        )
+        for c, s in zip(customers, sales, strict=True)
+    )
     from django.db import connections
 
     connections.close_all()  # each process opens its own
@@ -57,8 +67,10 @@ def main(n: int, processes: int) -> None:
     elapsed = time.perf_counter() - started
     sent = Message.objects.filter(state=State.SENT).count()
     print(f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded)')}")
-    print(f"sent {sent} of {n} in {elapsed:.2f} s with {processes} process(es): "
-          f"{sent / elapsed:.0f} messages/s, {sent / elapsed / processes:.0f} per process")
+    print(
+        f"sent {sent} of {n} in {elapsed:.2f} s with {processes} process(es): "
+        f"{sent / elapsed:.0f} messages/s, {sent / elapsed / processes:.0f} per process"
+    )
 
 
 def drain(_):

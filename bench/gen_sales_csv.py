@@ -14,16 +14,72 @@ import sys
 import unicodedata
 
 COLUMNS = (
-    "order_id", "ordered_at", "channel", "currency", "customer_id", "customer_email",
-    "customer_name", "customer_phone", "customer_birth_date", "customer_language", "item_sku",
-    "item_name", "item_category", "quantity", "unit_price", "promised_delivery_date",
-    "estimated_delivery_date", "delivered_at", "carrier", "tracking_number", "delivery_status",
+    "order_id",
+    "ordered_at",
+    "channel",
+    "currency",
+    "customer_id",
+    "customer_email",
+    "customer_name",
+    "customer_phone",
+    "customer_birth_date",
+    "customer_language",
+    "item_sku",
+    "item_name",
+    "item_category",
+    "quantity",
+    "unit_price",
+    "promised_delivery_date",
+    "estimated_delivery_date",
+    "delivered_at",
+    "carrier",
+    "tracking_number",
+    "delivery_status",
 )
-FIRST = ("María", "Lucía", "Carmen", "Ana", "Laura", "Marta", "Elena", "Paula", "Sara", "Julia",
-         "Antonio", "Manuel", "José", "David", "Javier", "Daniel", "Carlos", "Jordi", "Pablo", "Iker")
-LAST = ("García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez",
-        "Gómez", "Martín", "Jiménez", "Ruiz", "Hernández", "Díaz", "Moreno", "Puig", "Soler",
-        "Etxeberria", "Castro", "Vidal")
+FIRST = (
+    "María",
+    "Lucía",
+    "Carmen",
+    "Ana",
+    "Laura",
+    "Marta",
+    "Elena",
+    "Paula",
+    "Sara",
+    "Julia",
+    "Antonio",
+    "Manuel",
+    "José",
+    "David",
+    "Javier",
+    "Daniel",
+    "Carlos",
+    "Jordi",
+    "Pablo",
+    "Iker",
+)
+LAST = (
+    "García",
+    "Fernández",
+    "González",
+    "Rodríguez",
+    "López",
+    "Martínez",
+    "Sánchez",
+    "Pérez",
+    "Gómez",
+    "Martín",
+    "Jiménez",
+    "Ruiz",
+    "Hernández",
+    "Díaz",
+    "Moreno",
+    "Puig",
+    "Soler",
+    "Etxeberria",
+    "Castro",
+    "Vidal",
+)
 PRODUCTS = (
     ("ZAP-001", "Zapatillas running Trail 2", "calzado", "89.90"),
     ("ZAP-014", "Zapatillas urbanas lona", "calzado", "49.95"),
@@ -50,10 +106,16 @@ def _customer(number: int, prefix: str) -> tuple[str, ...]:
     rng = random.Random(number)  # the same person on every order
     first, last = rng.choice(FIRST), rng.choice(LAST)
     email = _ascii(f"{first}.{last}.{number}@example.com".lower())
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000)) if rng.random() < .6 else ""
-    phone = f"+34 6{rng.randrange(10**8):08d}" if rng.random() < .8 else ""
-    return (f"{prefix}C{number:07d}", email, f"{first} {last}", phone, str(birth),
-            "en" if rng.random() < .1 else "es")
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000)) if rng.random() < 0.6 else ""
+    phone = f"+34 6{rng.randrange(10**8):08d}" if rng.random() < 0.8 else ""
+    return (
+        f"{prefix}C{number:07d}",
+        email,
+        f"{first} {last}",
+        phone,
+        str(birth),
+        "en" if rng.random() < 0.1 else "es",
+    )
 
 
 def _ascii(text: str) -> str:
@@ -67,12 +129,12 @@ def _delivery(rng: random.Random, ordered_at: dt.datetime, channel: str) -> tupl
     carrier = rng.choice(CARRIERS)
     tracking = f"{carrier[:3].upper()}{rng.randrange(10**9):09d}"
     roll = rng.random()
-    if roll < .7:
+    if roll < 0.7:
         delivered = ordered_at + dt.timedelta(hours=rng.randint(20, 120))
         return (str(promised), "", delivered.isoformat(), carrier, tracking, "delivered")
-    if roll < .85:
+    if roll < 0.85:
         return (str(promised), "", "", carrier, tracking, "in_transit")
-    if roll < .95:
+    if roll < 0.95:
         late = promised + dt.timedelta(days=rng.randint(1, 6))
         return (str(promised), str(late), "", carrier, tracking, "delayed")
     return (str(promised), "", "", "", "", "pending")

@@ -24,11 +24,50 @@ from surveys.models import Answer, Invitation, InvitationToken
 SURVEY_OFFSET = 100_000_000
 NOW = ["now()"]
 SALES_PER_CUSTOMER = 1.5
-FIRST = ("María", "Lucía", "Carmen", "Ana", "Laura", "Marta", "Elena", "Paula", "Sara", "Julia",
-         "Antonio", "Manuel", "José", "David", "Javier", "Daniel", "Carlos", "Jordi", "Pablo", "Iker")
-LAST = ("García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez",
-        "Gómez", "Martín", "Jiménez", "Ruiz", "Hernández", "Díaz", "Moreno", "Puig", "Soler",
-        "Etxeberria", "Castro", "Vidal")
+FIRST = (
+    "María",
+    "Lucía",
+    "Carmen",
+    "Ana",
+    "Laura",
+    "Marta",
+    "Elena",
+    "Paula",
+    "Sara",
+    "Julia",
+    "Antonio",
+    "Manuel",
+    "José",
+    "David",
+    "Javier",
+    "Daniel",
+    "Carlos",
+    "Jordi",
+    "Pablo",
+    "Iker",
+)
+LAST = (
+    "García",
+    "Fernández",
+    "González",
+    "Rodríguez",
+    "López",
+    "Martínez",
+    "Sánchez",
+    "Pérez",
+    "Gómez",
+    "Martín",
+    "Jiménez",
+    "Ruiz",
+    "Hernández",
+    "Díaz",
+    "Moreno",
+    "Puig",
+    "Soler",
+    "Etxeberria",
+    "Castro",
+    "Vidal",
+)
 PRODUCTS = (  # sku, name, category, price
     ("ZAP-001", "Zapatillas running Trail 2", "calzado", "89.90"),
     ("ZAP-014", "Zapatillas urbanas lona", "calzado", "49.95"),
@@ -78,8 +117,10 @@ def insert_select(model, exprs: dict[str, str], source: str, params=()) -> int:
         else:
             values.append("NULL")
     # "@now": the load's one moment, so every statement agrees on what is recent.
-    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
-           f"SELECT {', '.join(values)} FROM {source}").replace("@now", NOW[0])
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {source}"
+    ).replace("@now", NOW[0])
     with connection.cursor() as cursor:
         cursor.execute(sql, [*args, *params])
         return cursor.rowcount
@@ -95,20 +136,25 @@ def load(lo: int, hi: int, *, progress=print) -> dict[str, int]:
     counts = {}
     first, last = pick(FIRST, "g", 1), pick(LAST, "g", 2)
     plain = "translate(lower({}), 'áéíóúñ', 'aeioun')"
-    counts["customers"] = insert_select(Customer, {
-        "id": "g",
-        "external_id": "'G' || g",
-        "name": f"{first} || ' ' || {last}",
-        "email": f"{plain.format(first)} || '.' || {plain.format(last)} || '.' || g || '@example.com'",
-        "phone": f"CASE WHEN {rnd('g', 3)} < .8 THEN '+34 6' || lpad(mod(g, 100000000)::text, 8, '0')"
-                 " ELSE '' END",
-        "birth_date": "bd",
-        "birthday_key": "(extract(month FROM bd) * 100 + extract(day FROM bd))::int",
-        "language": f"CASE WHEN {rnd('g', 5)} < .1 THEN 'en' ELSE 'es' END",
-        "marketing_consent": f"{rnd('g', 6)} < .5",
-        "created_at": f"@now - interval '1 day' * (900 * {rnd('g', 7)})",
-    }, f"(SELECT g, CASE WHEN {rnd('g', 4)} < .6 THEN date '1950-01-01' + floor({rnd('g', 8)}"
-       " * 20000)::int END AS bd FROM generate_series(%s, %s) g) c", [lo + 1, hi])
+    counts["customers"] = insert_select(
+        Customer,
+        {
+            "id": "g",
+            "external_id": "'G' || g",
+            "name": f"{first} || ' ' || {last}",
+            "email": f"{plain.format(first)} || '.' || {plain.format(last)} || '.' || g || '@example.com'",
+            "phone": f"CASE WHEN {rnd('g', 3)} < .8 THEN '+34 6' || lpad(mod(g, 100000000)::text, 8, '0')"
+            " ELSE '' END",
+            "birth_date": "bd",
+            "birthday_key": "(extract(month FROM bd) * 100 + extract(day FROM bd))::int",
+            "language": f"CASE WHEN {rnd('g', 5)} < .1 THEN 'en' ELSE 'es' END",
+            "marketing_consent": f"{rnd('g', 6)} < .5",
+            "created_at": f"@now - interval '1 day' * (900 * {rnd('g', 7)})",
+        },
+        f"(SELECT g, CASE WHEN {rnd('g', 4)} < .6 THEN date '1950-01-01' + floor({rnd('g', 8)}"
+        " * 20000)::int END AS bd FROM generate_series(%s, %s) g) c",
+        [lo + 1, hi],
+    )
     progress(f"  customers {counts['customers']:,}")
 
     slo, shi = sales_range(lo, hi)
@@ -119,33 +165,43 @@ def load(lo: int, hi: int, *, progress=print) -> dict[str, int]:
     two = f"{rnd('g', 29)} < .5"
     second = f"mod({p1} + 1 + mod({p2}, {len(PRODUCTS) - 1}), {len(PRODUCTS)})"  # never p1
     prices = "(ARRAY[" + ", ".join(p for *_, p in PRODUCTS) + "]::numeric[])"
-    counts["sales"] = insert_select(Sale, {
-        "id": "g",
-        "external_id": "'GS' || g",
-        "customer_id": f"CASE WHEN g - {slo} <= {n} THEN {lo} + g - {slo} "
-                       f"ELSE {lo} + 1 + floor({rnd('g', 10)} * {n})::int END",
-        "ordered_at": f"@now - interval '1 day' * (730 * {rnd('g', 11)})",
-        "channel": f"CASE WHEN {rnd('g', 12)} < .8 THEN 'online' WHEN {rnd('g', 12)} < .95 "
-                   "THEN 'store' ELSE 'phone' END",
-        "total": f"{prices}[1 + {p1}] * {q1} + CASE WHEN {two} THEN "
-                 f"{prices}[1 + {second}] * {q2} "
-                 "ELSE 0 END",
-        "created_at": f"@now - interval '1 day' * (730 * {rnd('g', 11)})",
-    }, "generate_series(%s, %s) g", [slo + 1, shi])
+    counts["sales"] = insert_select(
+        Sale,
+        {
+            "id": "g",
+            "external_id": "'GS' || g",
+            "customer_id": f"CASE WHEN g - {slo} <= {n} THEN {lo} + g - {slo} "
+            f"ELSE {lo} + 1 + floor({rnd('g', 10)} * {n})::int END",
+            "ordered_at": f"@now - interval '1 day' * (730 * {rnd('g', 11)})",
+            "channel": f"CASE WHEN {rnd('g', 12)} < .8 THEN 'online' WHEN {rnd('g', 12)} < .95 "
+            "THEN 'store' ELSE 'phone' END",
+            "total": f"{prices}[1 + {p1}] * {q1} + CASE WHEN {two} THEN "
+            f"{prices}[1 + {second}] * {q2} "
+            "ELSE 0 END",
+            "created_at": f"@now - interval '1 day' * (730 * {rnd('g', 11)})",
+        },
+        "generate_series(%s, %s) g",
+        [slo + 1, shi],
+    )
     progress(f"  sales {counts['sales']:,}")
 
     sku, name, category = ([p[i] for p in PRODUCTS] for i in range(3))
 
     position = f"CASE WHEN k = 1 THEN {p1} ELSE {second} END"
-    counts["lines"] = insert_select(SaleLine, {
-        "sale_id": "g",
-        "sku": at(sku, position),
-        "name": at(name, position),
-        "category": at(category, position),
-        "quantity": f"CASE WHEN k = 1 THEN {q1} ELSE {q2} END",
-        "unit_price": f"{prices}[1 + {position}]",
-    }, f"generate_series(%s, %s) g CROSS JOIN LATERAL generate_series(1, CASE WHEN {two} THEN 2 "
-       "ELSE 1 END) k", [slo + 1, shi])
+    counts["lines"] = insert_select(
+        SaleLine,
+        {
+            "sale_id": "g",
+            "sku": at(sku, position),
+            "name": at(name, position),
+            "category": at(category, position),
+            "quantity": f"CASE WHEN k = 1 THEN {q1} ELSE {q2} END",
+            "unit_price": f"{prices}[1 + {position}]",
+        },
+        f"generate_series(%s, %s) g CROSS JOIN LATERAL generate_series(1, CASE WHEN {two} THEN 2 "
+        "ELSE 1 END) k",
+        [slo + 1, shi],
+    )
     progress(f"  lines {counts['lines']:,}")
 
     # Deliveries of online sales: older than 10 days nearly all delivered (a few returned, a few
@@ -156,94 +212,162 @@ def load(lo: int, hi: int, *, progress=print) -> dict[str, int]:
     old = f"{age_days} > 10"
     fate = rnd("s.id", 41)
     delivered = f"(({old}) AND {fate} < .985) OR (NOT ({old}) AND s.ordered_at + {transit} < @now)"
-    counts["deliveries"] = insert_select(Delivery, {
-        "id": "s.id",
-        "sale_id": "s.id",
-        "ordered_at": "s.ordered_at",
-        "carrier": pick(("SEUR", "Correos", "MRW", "GLS", "DHL", "Nacex"), "s.id", 42),
-        "tracking_number": "'TRK' || s.id",
-        "promised_date": f"(s.ordered_at + interval '1 day' * (2 + floor({rnd('s.id', 43)} * 3)))"
-                         "::date",
-        "estimated_date": f"CASE WHEN NOT ({delivered}) AND {rnd('s.id', 44)} < .1 THEN "
-                          f"(s.ordered_at + interval '1 day' * (6 + floor({rnd('s.id', 45)} * 5)))"
-                          "::date END",
-        "delivered_at": f"CASE WHEN {delivered} THEN s.ordered_at + {transit} END",
-        "status": f"CASE WHEN {delivered} THEN 'delivered' WHEN ({old}) AND {fate} < .995 THEN "
-                  "'returned' ELSE 'in_transit' END",
-        "status_changed_at": f"CASE WHEN {delivered} THEN s.ordered_at + {transit} "
-                             "ELSE s.ordered_at + interval '12 hours' END",
-    }, f"{Sale._meta.db_table} s WHERE s.id BETWEEN %s AND %s AND s.channel = 'online'",
-        [slo + 1, shi])
+    counts["deliveries"] = insert_select(
+        Delivery,
+        {
+            "id": "s.id",
+            "sale_id": "s.id",
+            "ordered_at": "s.ordered_at",
+            "carrier": pick(("SEUR", "Correos", "MRW", "GLS", "DHL", "Nacex"), "s.id", 42),
+            "tracking_number": "'TRK' || s.id",
+            "promised_date": f"(s.ordered_at + interval '1 day' * (2 + floor({rnd('s.id', 43)} * 3)))::date",
+            "estimated_date": f"CASE WHEN NOT ({delivered}) AND {rnd('s.id', 44)} < .1 THEN "
+            f"(s.ordered_at + interval '1 day' * (6 + floor({rnd('s.id', 45)} * 5)))"
+            "::date END",
+            "delivered_at": f"CASE WHEN {delivered} THEN s.ordered_at + {transit} END",
+            "status": f"CASE WHEN {delivered} THEN 'delivered' WHEN ({old}) AND {fate} < .995 THEN "
+            "'returned' ELSE 'in_transit' END",
+            "status_changed_at": f"CASE WHEN {delivered} THEN s.ordered_at + {transit} "
+            "ELSE s.ordered_at + interval '12 hours' END",
+        },
+        f"{Sale._meta.db_table} s WHERE s.id BETWEEN %s AND %s AND s.channel = 'online'",
+        [slo + 1, shi],
+    )
     progress(f"  deliveries {counts['deliveries']:,}")
 
-    counts["timeline"] = insert_select(TimelineEntry, {
-        "customer_id": "s.customer_id", "sale_id": "s.id", "at": "s.ordered_at",
-        "kind": "'sale'", "summary": "'Pedido ' || s.external_id",
-    }, f"{Sale._meta.db_table} s WHERE s.id BETWEEN %s AND %s", [slo + 1, shi])
+    counts["timeline"] = insert_select(
+        TimelineEntry,
+        {
+            "customer_id": "s.customer_id",
+            "sale_id": "s.id",
+            "at": "s.ordered_at",
+            "kind": "'sale'",
+            "summary": "'Pedido ' || s.external_id",
+        },
+        f"{Sale._meta.db_table} s WHERE s.id BETWEEN %s AND %s",
+        [slo + 1, shi],
+    )
 
-    counts["thank_yous"] = insert_select(Message, {
-        "id": "s.id", "kind": "'thank_you'", "category": "'transactional'",
-        "customer_id": "s.customer_id", "sale_id": "s.id",
-        "dedupe_key": "'bench:thank_you:' || s.id",
-        "planned_at": "s.ordered_at + interval '1 hour'",
-        "expires_at": "s.ordered_at + interval '2 days'",
-        "state": "CASE WHEN s.ordered_at + interval '1 hour' < @now THEN 'sent' ELSE 'planned' END",
-        "sent_at": "CASE WHEN s.ordered_at + interval '1 hour' < @now THEN s.ordered_at "
-                   "+ interval '1 hour' END",
-        "to_email": "c.email", "language": "c.language", "subject": "'¡Gracias por tu compra!'",
-        "token_hash": "encode(sha256(('m' || s.id)::bytea), 'hex')",
-        "created_at": "s.ordered_at",
-    }, f"{Sale._meta.db_table} s JOIN {Customer._meta.db_table} c ON c.id = s.customer_id "
-       "WHERE s.id BETWEEN %s AND %s", [slo + 1, shi])
+    counts["thank_yous"] = insert_select(
+        Message,
+        {
+            "id": "s.id",
+            "kind": "'thank_you'",
+            "category": "'transactional'",
+            "customer_id": "s.customer_id",
+            "sale_id": "s.id",
+            "dedupe_key": "'bench:thank_you:' || s.id",
+            "planned_at": "s.ordered_at + interval '1 hour'",
+            "expires_at": "s.ordered_at + interval '2 days'",
+            "state": "CASE WHEN s.ordered_at + interval '1 hour' < @now THEN 'sent' ELSE 'planned' END",
+            "sent_at": "CASE WHEN s.ordered_at + interval '1 hour' < @now THEN s.ordered_at "
+            "+ interval '1 hour' END",
+            "to_email": "c.email",
+            "language": "c.language",
+            "subject": "'¡Gracias por tu compra!'",
+            "token_hash": "encode(sha256(('m' || s.id)::bytea), 'hex')",
+            "created_at": "s.ordered_at",
+        },
+        f"{Sale._meta.db_table} s JOIN {Customer._meta.db_table} c ON c.id = s.customer_id "
+        "WHERE s.id BETWEEN %s AND %s",
+        [slo + 1, shi],
+    )
     progress(f"  thank-you mails {counts['thank_yous']:,}")
 
     # Surveys: 30% of delivered parcels, five days after delivery; the old ones were reminded.
     sent = "d.delivered_at + interval '5 days'"
-    surveyed = (f"{Delivery._meta.db_table} d JOIN {Sale._meta.db_table} s ON s.id = d.sale_id "
-                f"JOIN {Customer._meta.db_table} c ON c.id = s.customer_id "
-                f"WHERE d.sale_id BETWEEN %s AND %s AND d.delivered_at IS NOT NULL "
-                f"AND {sent} < @now AND {rnd('d.sale_id', 50)} < .3")
-    counts["surveys"] = insert_select(Message, {
-        "id": f"{SURVEY_OFFSET} + s.id", "kind": "'survey'", "category": "'survey'",
-        "customer_id": "s.customer_id", "sale_id": "s.id",
-        "dedupe_key": "'bench:survey:' || s.id", "planned_at": sent,
-        "expires_at": f"{sent} + interval '7 days'", "state": "'sent'", "sent_at": sent,
-        "to_email": "c.email", "language": "c.language",
-        "subject": "'¿Qué tal tu pedido?'", "created_at": sent,
-    }, surveyed, [slo + 1, shi])
+    surveyed = (
+        f"{Delivery._meta.db_table} d JOIN {Sale._meta.db_table} s ON s.id = d.sale_id "
+        f"JOIN {Customer._meta.db_table} c ON c.id = s.customer_id "
+        f"WHERE d.sale_id BETWEEN %s AND %s AND d.delivered_at IS NOT NULL "
+        f"AND {sent} < @now AND {rnd('d.sale_id', 50)} < .3"
+    )
+    counts["surveys"] = insert_select(
+        Message,
+        {
+            "id": f"{SURVEY_OFFSET} + s.id",
+            "kind": "'survey'",
+            "category": "'survey'",
+            "customer_id": "s.customer_id",
+            "sale_id": "s.id",
+            "dedupe_key": "'bench:survey:' || s.id",
+            "planned_at": sent,
+            "expires_at": f"{sent} + interval '7 days'",
+            "state": "'sent'",
+            "sent_at": sent,
+            "to_email": "c.email",
+            "language": "c.language",
+            "subject": "'¿Qué tal tu pedido?'",
+            "created_at": sent,
+        },
+        surveyed,
+        [slo + 1, shi],
+    )
     answered = f"{rnd('m.sale_id', 51)} < .35"
-    invitations = (f"{Message._meta.db_table} m WHERE m.id BETWEEN {SURVEY_OFFSET} + %s AND "
-                   f"{SURVEY_OFFSET} + %s")
-    counts["invitations"] = insert_select(Invitation, {
-        "id": "m.sale_id", "message_id": "m.id", "customer_id": "m.customer_id",
-        "sale_id": "m.sale_id", "survey_type": "'nps'", "created_at": "m.sent_at",
-        "expires_at": "m.sent_at + interval '30 days'",
-        "answered_at": f"CASE WHEN {answered} THEN m.sent_at + interval '1 day' END",
-        "reminded_at": f"CASE WHEN NOT ({answered}) AND m.sent_at < @now - interval '4 days' THEN "
-                       "m.sent_at + interval '3 days' END",
-    }, invitations, [slo + 1, shi])
-    insert_select(InvitationToken, {
-        "id": "m.sale_id", "invitation_id": "m.sale_id", "message_id": "m.id",
-        "token_hash": "encode(sha256(('i' || m.sale_id)::bytea), 'hex')", "created_at": "m.sent_at",
-    }, invitations, [slo + 1, shi])
-    counts["answers"] = insert_select(Answer, {
-        "id": "i.id", "invitation_id": "i.id", "customer_id": "i.customer_id",
-        "survey_type": "i.survey_type", "score": f"floor({rnd('i.id', 52)} * 11)::int",
-        "answered_at": "i.answered_at", "updated_at": "i.answered_at",
-    }, f"{Invitation._meta.db_table} i WHERE i.id BETWEEN %s AND %s AND i.answered_at IS NOT NULL",
-        [slo + 1, shi])
+    invitations = (
+        f"{Message._meta.db_table} m WHERE m.id BETWEEN {SURVEY_OFFSET} + %s AND {SURVEY_OFFSET} + %s"
+    )
+    counts["invitations"] = insert_select(
+        Invitation,
+        {
+            "id": "m.sale_id",
+            "message_id": "m.id",
+            "customer_id": "m.customer_id",
+            "sale_id": "m.sale_id",
+            "survey_type": "'nps'",
+            "created_at": "m.sent_at",
+            "expires_at": "m.sent_at + interval '30 days'",
+            "answered_at": f"CASE WHEN {answered} THEN m.sent_at + interval '1 day' END",
+            "reminded_at": f"CASE WHEN NOT ({answered}) AND m.sent_at < @now - interval '4 days' THEN "
+            "m.sent_at + interval '3 days' END",
+        },
+        invitations,
+        [slo + 1, shi],
+    )
+    insert_select(
+        InvitationToken,
+        {
+            "id": "m.sale_id",
+            "invitation_id": "m.sale_id",
+            "message_id": "m.id",
+            "token_hash": "encode(sha256(('i' || m.sale_id)::bytea), 'hex')",
+            "created_at": "m.sent_at",
+        },
+        invitations,
+        [slo + 1, shi],
+    )
+    counts["answers"] = insert_select(
+        Answer,
+        {
+            "id": "i.id",
+            "invitation_id": "i.id",
+            "customer_id": "i.customer_id",
+            "survey_type": "i.survey_type",
+            "score": f"floor({rnd('i.id', 52)} * 11)::int",
+            "answered_at": "i.answered_at",
+            "updated_at": "i.answered_at",
+        },
+        f"{Invitation._meta.db_table} i WHERE i.id BETWEEN %s AND %s AND i.answered_at IS NOT NULL",
+        [slo + 1, shi],
+    )
     progress(f"  invitations {counts['invitations']:,}, answers {counts['answers']:,}")
 
     opened = f"@now - interval '1 day' * (365 * {rnd('g', 60)})"
     still_open = f"{rnd('g', 61)} < .1"
-    counts["cases"] = insert_select(Complaint, {
-        "customer_id": "g", "reason": pick(("delivery_late", "delivery_damaged", "other",
-                                            "worse_than_expected"), "g", 62),
-        "status": f"CASE WHEN {still_open} THEN 'open' ELSE 'resolved' END",
-        "opened_at": opened, "sla_due_at": f"{opened} + interval '2 days'",
-        "resolved_at": f"CASE WHEN {still_open} THEN NULL ELSE {opened} + interval '1 day' END",
-        "description": "'Generado para el banco de pruebas'",
-    }, "generate_series(%s, %s) g WHERE mod(g, 50) = 0", [lo + 1, hi])
+    counts["cases"] = insert_select(
+        Complaint,
+        {
+            "customer_id": "g",
+            "reason": pick(("delivery_late", "delivery_damaged", "other", "worse_than_expected"), "g", 62),
+            "status": f"CASE WHEN {still_open} THEN 'open' ELSE 'resolved' END",
+            "opened_at": opened,
+            "sla_due_at": f"{opened} + interval '2 days'",
+            "resolved_at": f"CASE WHEN {still_open} THEN NULL ELSE {opened} + interval '1 day' END",
+            "description": "'Generado para el banco de pruebas'",
+        },
+        "generate_series(%s, %s) g WHERE mod(g, 50) = 0",
+        [lo + 1, hi],
+    )
     progress(f"  cases {counts['cases']:,}")
     _reset_sequences()
     with connection.cursor() as cursor:
@@ -254,22 +378,37 @@ def load(lo: int, hi: int, *, progress=print) -> dict[str, int]:
 def _reset_sequences() -> None:
     """Rows made by the app between two loads (a sweep's messages) take ids past any the next
     load writes explicitly (those stay under 2 * SURVEY_OFFSET)."""
-    models = (Customer, Sale, SaleLine, Delivery, TimelineEntry, Message, Invitation,
-              InvitationToken, Answer, Complaint)
+    models = (
+        Customer,
+        Sale,
+        SaleLine,
+        Delivery,
+        TimelineEntry,
+        Message,
+        Invitation,
+        InvitationToken,
+        Answer,
+        Complaint,
+    )
     with connection.cursor() as cursor:
         for model in models:
             table = model._meta.db_table
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                           f"GREATEST((SELECT max(id) FROM {table}), {2 * SURVEY_OFFSET}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"GREATEST((SELECT max(id) FROM {table}), {2 * SURVEY_OFFSET}))"
+            )
 
 
 def truncate() -> None:
     """Empty every table of the apps (not auth, not the rules row)."""
     from django.apps import apps
 
-    tables = [m._meta.db_table for app in ("customers", "followups", "surveys")
-              for m in apps.get_app_config(app).get_models()
-              if m._meta.db_table not in ("followups_followuprules",)]
+    tables = [
+        m._meta.db_table
+        for app in ("customers", "followups", "surveys")
+        for m in apps.get_app_config(app).get_models()
+        if m._meta.db_table not in ("followups_followuprules",)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 

@@ -47,9 +47,11 @@ def timed_import(path: Path, label: str) -> float:
     if not report.ok:
         sys.exit("import failed: " + "; ".join(map(str, report.errors[:5])))
     checked = marks[-1] - start
-    print(f"{label}: {report.lines:,} lines in {seconds:.2f} s = {report.lines / seconds:,.0f} "
-          f"lines/s (read+check+stage {checked:.2f} s, plan+merge+commit {seconds - checked:.2f} s)"
-          f"; {report.sales_created:,} sales created, {report.sales_unchanged:,} unchanged")
+    print(
+        f"{label}: {report.lines:,} lines in {seconds:.2f} s = {report.lines / seconds:,.0f} "
+        f"lines/s (read+check+stage {checked:.2f} s, plan+merge+commit {seconds - checked:.2f} s)"
+        f"; {report.sales_created:,} sales created, {report.sales_unchanged:,} unchanged"
+    )
     return seconds
 
 
@@ -59,8 +61,7 @@ def raw_copy_seconds(path: Path) -> float:
         cursor.execute(f"CREATE TEMP TABLE bench_raw_copy ({columns})")
         start = time.perf_counter()
         with open(path, encoding="utf-8") as source:
-            cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)",
-                               source)
+            cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", source)
         seconds = time.perf_counter() - start
         cursor.execute("DROP TABLE bench_raw_copy")
     return seconds
@@ -92,16 +93,20 @@ def main(argv: list[str]) -> None:
         with open(path, "w", newline="", encoding="utf-8") as out:
             orders = write_sales_csv(out, lines, prefix=prefix)
         size = path.stat().st_size / 1e6
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; file: {lines:,} "
-              f"lines, {orders:,} orders, {size:.1f} MB; RSS before import {peak_rss_mb():.0f} MB")
+        print(
+            f"database: {connection.vendor} {connection.settings_dict['NAME']}; file: {lines:,} "
+            f"lines, {orders:,} orders, {size:.1f} MB; RSS before import {peak_rss_mb():.0f} MB"
+        )
         try:
             first = timed_import(path, "first import")
             print(f"peak RSS {peak_rss_mb():.0f} MB")
             timed_import(path, "re-import (no-op)")
             if connection.vendor == "postgresql":
                 copy = raw_copy_seconds(path)
-                print(f"raw COPY into a bare TEMP table: {copy:.2f} s = {lines / copy:,.0f} lines/s;"
-                      f" import/COPY ratio {first / copy:.1f}x")
+                print(
+                    f"raw COPY into a bare TEMP table: {copy:.2f} s = {lines / copy:,.0f} lines/s;"
+                    f" import/COPY ratio {first / copy:.1f}x"
+                )
         finally:
             if "--keep" not in argv:
                 clean_up(prefix)

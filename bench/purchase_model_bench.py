@@ -73,21 +73,31 @@ def load(n: int) -> int:
         size = min(CHUNK, n - offset)
         ids = np.arange(base + offset, base + offset + size)
         who, days, amounts = simulate(size, base + offset, rng)
-        customers = "".join(f"{i}\tB{i}\tCliente {i}\t\t\tes\t\tf\t\tf\tnew\t{now}\t{now}\n"
-                            for i in ids.tolist())
+        customers = "".join(
+            f"{i}\tB{i}\tCliente {i}\t\t\tes\t\tf\t\tf\tnew\t{now}\t{now}\n" for i in ids.tolist()
+        )
         times = [(start + dt.timedelta(days=d)).isoformat() for d in days.tolist()]
         rows = zip(who.tolist(), times, amounts.tolist(), strict=True)
-        lines = "".join(f"B{c}-{j}\t{c}\t{t}\tonline\tEUR\t{a:.2f}\t{now}\n"
-                        for j, (c, t, a) in enumerate(rows))
-        _copy("customers_customer", "id, external_id, name, email, phone, language, time_zone, "
-              "marketing_consent, consent_source, do_not_contact, lifecycle_stage, created_at, updated_at",
-              customers)
-        _copy("customers_sale", "external_id, customer_id, ordered_at, channel, currency, total, created_at",
-              lines)
+        lines = "".join(
+            f"B{c}-{j}\t{c}\t{t}\tonline\tEUR\t{a:.2f}\t{now}\n" for j, (c, t, a) in enumerate(rows)
+        )
+        _copy(
+            "customers_customer",
+            "id, external_id, name, email, phone, language, time_zone, "
+            "marketing_consent, consent_source, do_not_contact, lifecycle_stage, created_at, updated_at",
+            customers,
+        )
+        _copy(
+            "customers_sale",
+            "external_id, customer_id, ordered_at, channel, currency, total, created_at",
+            lines,
+        )
         sales += len(who)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), "
-                       "(SELECT MAX(id) FROM customers_customer))")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), "
+            "(SELECT MAX(id) FROM customers_customer))"
+        )
         cursor.execute("ANALYZE customers_customer")
         cursor.execute("ANALYZE customers_sale")
     return sales
@@ -119,14 +129,22 @@ def refit() -> None:
     fit = purchase_model_refit(as_of=AS_OF)
     elapsed = time.perf_counter() - started
     db_cpu, own_cpu = _cpu_seconds(backend) - db_cpu, time.process_time() - own_cpu
-    print(f"refit: {elapsed:.1f} s, status {fit.status}, {fit.buyers} buyers, fitted on {fit.fit_sample}, "
-          f"{fit.at_risk} at risk")
-    print(f"  r={fit.r:.4f} alpha={fit.alpha:.4f} a={fit.a:.4f} b={fit.b:.4f}  "
-          f"Gamma-Gamma p={fit.p:.3f} q={fit.q:.3f} gamma={fit.gamma:.2f}")
-    print(f"  CPU: {own_cpu:.1f} s in this process, {db_cpu:.1f} s in its PostgreSQL backend "
-          f"(wall time on a busy machine is longer: load average {os.getloadavg()[0]:.1f})")
-    print(f"  holdout ({fit.holdout['weeks']} weeks): predicted {fit.holdout['predicted']:.0f}, "
-          f"actual {fit.holdout['actual']}")
+    print(
+        f"refit: {elapsed:.1f} s, status {fit.status}, {fit.buyers} buyers, fitted on {fit.fit_sample}, "
+        f"{fit.at_risk} at risk"
+    )
+    print(
+        f"  r={fit.r:.4f} alpha={fit.alpha:.4f} a={fit.a:.4f} b={fit.b:.4f}  "
+        f"Gamma-Gamma p={fit.p:.3f} q={fit.q:.3f} gamma={fit.gamma:.2f}"
+    )
+    print(
+        f"  CPU: {own_cpu:.1f} s in this process, {db_cpu:.1f} s in its PostgreSQL backend "
+        f"(wall time on a busy machine is longer: load average {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"  holdout ({fit.holdout['weeks']} weeks): predicted {fit.holdout['predicted']:.0f}, "
+        f"actual {fit.holdout['actual']}"
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -153,8 +171,10 @@ def full_fit_comparison() -> None:
     seconds = time.perf_counter() - started
     sample = pm.BGNBDParams(fit.r, fit.alpha, fit.a, fit.b)
     gap = np.abs(pm.p_alive(full, x, t_x, T) - pm.p_alive(sample, x, t_x, T)).max()
-    print(f"full fit on all {len(x)} buyers ({seconds:.1f} s): r={full.r:.4f} alpha={full.alpha:.4f} "
-          f"a={full.a:.4f} b={full.b:.4f}; largest P(alive) difference from the sample fit: {gap:.4f}")
+    print(
+        f"full fit on all {len(x)} buyers ({seconds:.1f} s): r={full.r:.4f} alpha={full.alpha:.4f} "
+        f"a={full.a:.4f} b={full.b:.4f}; largest P(alive) difference from the sample fit: {gap:.4f}"
+    )
 
 
 def main() -> None:

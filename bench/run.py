@@ -55,8 +55,12 @@ def ensure_database() -> None:
     config = dj_database_url.parse(os.environ["DATABASE_URL"])
     if config["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("make bench measures PostgreSQL: set DATABASE_URL=postgres://...")
-    params = {"host": config["HOST"] or None, "port": config["PORT"] or None,
-              "user": config["USER"] or None, "password": config["PASSWORD"] or None}
+    params = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+    }
     conn = psycopg2.connect(dbname="postgres", **params)
     conn.autocommit = True
     with conn.cursor() as cursor:
@@ -87,11 +91,23 @@ ROWS: list[dict] = []
 def row(figure: str, value, unit: str, target: str = "", reference=None, note: str = "") -> None:
     ratio = (value / reference) if isinstance(value, int | float) and reference else None
     reference = reference or None
-    ROWS.append({"figure": figure, "value": value, "unit": unit, "target": target,
-                 "reference": reference, "ratio": ratio, "note": note})
+    ROWS.append(
+        {
+            "figure": figure,
+            "value": value,
+            "unit": unit,
+            "target": target,
+            "reference": reference,
+            "ratio": ratio,
+            "note": note,
+        }
+    )
     ref = f"{reference:,.4g}" if isinstance(reference, int | float) else "—"
-    print(f"  {figure}: {value:,.4g} {unit} (reference {ref}"
-          f"{f', ratio {ratio:.3g}' if ratio is not None else ''}) {note}", flush=True)
+    print(
+        f"  {figure}: {value:,.4g} {unit} (reference {ref}"
+        f"{f', ratio {ratio:.3g}' if ratio is not None else ''}) {note}",
+        flush=True,
+    )
 
 
 @contextlib.contextmanager
@@ -99,8 +115,7 @@ def step(label: str):
     print(f"[{time.strftime('%H:%M:%S')}] {label}", flush=True)
     started = time.perf_counter()
     yield
-    print(f"[{time.strftime('%H:%M:%S')}] {label}: {time.perf_counter() - started:.1f} s",
-          flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {label}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
 @contextlib.contextmanager
@@ -140,9 +155,14 @@ def sweeps() -> dict:
     def lifecycle():
         return lifecycle_refresh_many(Customer.objects.order_by("pk").values_list("pk", flat=True))
 
-    jobs = {"late_deliveries_sweep": late_deliveries_sweep, "birthdays_sweep": birthdays_sweep,
-            "stuck_parcels_sweep": stuck_parcels_sweep, "lifecycle_refresh_many": lifecycle,
-            "reminders_plan": reminders_plan, "recover_stuck": recover_stuck}
+    jobs = {
+        "late_deliveries_sweep": late_deliveries_sweep,
+        "birthdays_sweep": birthdays_sweep,
+        "stuck_parcels_sweep": stuck_parcels_sweep,
+        "lifecycle_refresh_many": lifecycle,
+        "reminders_plan": reminders_plan,
+        "recover_stuck": recover_stuck,
+    }
     results = {}
     for name, job in jobs.items():
         seconds, queries, result = measured(job)
@@ -155,13 +175,31 @@ def sweep_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
     small = small or {name: {"seconds": None, "queries": None, "rows": None} for name in large}
     for name in large:
         s, lg = small[name], large[name]
-        row(f"sweep {name} time at {sizes[1]:,}", lg["seconds"], "s", "all sweeps < 60 s",
-            s["seconds"], f"reference: at {sizes[0]:,}; rows {lg['rows']} vs {s['rows']}")
-        row(f"sweep {name} queries at {sizes[1]:,}", lg["queries"], "queries",
-            "constant per batch", s["queries"], f"reference: at {sizes[0]:,}")
+        row(
+            f"sweep {name} time at {sizes[1]:,}",
+            lg["seconds"],
+            "s",
+            "all sweeps < 60 s",
+            s["seconds"],
+            f"reference: at {sizes[0]:,}; rows {lg['rows']} vs {s['rows']}",
+        )
+        row(
+            f"sweep {name} queries at {sizes[1]:,}",
+            lg["queries"],
+            "queries",
+            "constant per batch",
+            s["queries"],
+            f"reference: at {sizes[0]:,}",
+        )
     total = sum(r["seconds"] for r in large.values())
-    row(f"all sweeps at {sizes[1]:,}", total, "s", "< 60 s",
-        sum(r["seconds"] or 0 for r in small.values()) or None, f"reference: at {sizes[0]:,}")
+    row(
+        f"all sweeps at {sizes[1]:,}",
+        total,
+        "s",
+        "< 60 s",
+        sum(r["seconds"] or 0 for r in small.values()) or None,
+        f"reference: at {sizes[0]:,}",
+    )
 
 
 # --- 5. staff pages -------------------------------------------------------------------------
@@ -171,7 +209,8 @@ def staff_client() -> Client:
     from django.contrib.auth import get_user_model
 
     user, _ = get_user_model().objects.get_or_create(
-        username="bench", defaults={"is_staff": True, "is_superuser": True})
+        username="bench", defaults={"is_staff": True, "is_superuser": True}
+    )
     client = Client()
     client.force_login(user)
     return client
@@ -182,10 +221,15 @@ def staff_pages(repeat: int) -> dict:
 
     client = staff_client()
     customer = Customer.objects.order_by("pk").values_list("pk", flat=True)[
-        max(0, Customer.objects.count() // 2 - 1)]
-    pages = {"home": "/", "customer search 'garcia'": "/customers/?q=garcia",
-             "customer page": f"/customers/{customer}/", "outbox": "/followups/messages/",
-             "reports overview": "/reports/"}
+        max(0, Customer.objects.count() // 2 - 1)
+    ]
+    pages = {
+        "home": "/",
+        "customer search 'garcia'": "/customers/?q=garcia",
+        "customer page": f"/customers/{customer}/",
+        "outbox": "/followups/messages/",
+        "reports overview": "/reports/",
+    }
     results = {}
     for name, url in pages.items():
         response = client.get(url)  # warm (and the status to check)
@@ -199,9 +243,12 @@ def staff_pages(repeat: int) -> dict:
             client.get(url)
             times.append(time.perf_counter() - started)
         times.sort()
-        results[name] = {"p50": statistics.median(times) * 1000,
-                         "p95": times[min(len(times) - 1, int(len(times) * .95))] * 1000,
-                         "queries": queries[0], "status": response.status_code}
+        results[name] = {
+            "p50": statistics.median(times) * 1000,
+            "p95": times[min(len(times) - 1, int(len(times) * 0.95))] * 1000,
+            "queries": queries[0],
+            "status": response.status_code,
+        }
         print(f"    {name}: {results[name]}", flush=True)
     return results
 
@@ -210,12 +257,30 @@ def page_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
     small = small or {name: {"p50": None, "p95": None, "queries": None} for name in large}
     for name in large:
         s, lg = small[name], large[name]
-        row(f"staff {name} p50 at {sizes[1]:,}", lg["p50"], "ms", "p95 < 300 ms", s["p50"],
-            f"reference: at {sizes[0]:,}")
-        row(f"staff {name} p95 at {sizes[1]:,}", lg["p95"], "ms", "< 300 ms", s["p95"],
-            f"reference: at {sizes[0]:,}")
-        row(f"staff {name} queries at {sizes[1]:,}", lg["queries"], "queries", "equal",
-            s["queries"], f"reference: at {sizes[0]:,}")
+        row(
+            f"staff {name} p50 at {sizes[1]:,}",
+            lg["p50"],
+            "ms",
+            "p95 < 300 ms",
+            s["p50"],
+            f"reference: at {sizes[0]:,}",
+        )
+        row(
+            f"staff {name} p95 at {sizes[1]:,}",
+            lg["p95"],
+            "ms",
+            "< 300 ms",
+            s["p95"],
+            f"reference: at {sizes[0]:,}",
+        )
+        row(
+            f"staff {name} queries at {sizes[1]:,}",
+            lg["queries"],
+            "queries",
+            "equal",
+            s["queries"],
+            f"reference: at {sizes[0]:,}",
+        )
 
 
 # --- 1. import ------------------------------------------------------------------------------
@@ -236,10 +301,14 @@ def import_figures(lines: int) -> float:
         seconds = time.perf_counter() - started
         if not report.ok:
             sys.exit("import failed: " + "; ".join(map(str, report.errors[:5])))
-        row(f"import {lines:,} lines (planning on), lines/s", lines / seconds, "lines/s",
-            "≥ 20,000/s and ≥ 0.2 of COPY", lines / copy,
-            f"reference: COPY of the same file into a bare table ({copy:.2f} s); "
-            f"import {seconds:.1f} s")
+        row(
+            f"import {lines:,} lines (planning on), lines/s",
+            lines / seconds,
+            "lines/s",
+            "≥ 20,000/s and ≥ 0.2 of COPY",
+            lines / copy,
+            f"reference: COPY of the same file into a bare table ({copy:.2f} s); import {seconds:.1f} s",
+        )
     return orders / seconds
 
 
@@ -250,8 +319,7 @@ def raw_copy_seconds(path: Path) -> float:
         try:
             started = time.perf_counter()
             with open(path, encoding="utf-8") as source:
-                cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)",
-                                   source)
+                cursor.copy_expert("COPY bench_raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)", source)
             return time.perf_counter() - started
         finally:
             cursor.execute("DROP TABLE bench_raw_copy")
@@ -275,20 +343,35 @@ def dispatch_figures(count: int) -> None:
     rules.save()
     now = timezone.now()
     run = int(time.time())
-    customers = list(Customer.objects.filter(do_not_contact=False).exclude(email="")
-                     .order_by("pk").values_list("pk", flat=True)[:count])
+    customers = list(
+        Customer.objects.filter(do_not_contact=False)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
+    )
     Message.objects.bulk_create(
-        Message(kind="thank_you", category="transactional", customer_id=pk,
-                dedupe_key=f"bench-dispatch:{run}:{pk}", planned_at=now - dt.timedelta(minutes=1),
-                expires_at=now + dt.timedelta(days=1)) for pk in customers)
+        Message(
+            kind="thank_you",
+            category="transactional",
+            customer_id=pk,
+            dedupe_key=f"bench-dispatch:{run}:{pk}",
+            planned_at=now - dt.timedelta(minutes=1),
+            expires_at=now + dt.timedelta(days=1),
+        )
+        for pk in customers
+    )
     # Other due rows (the import's, the sweeps') wait meanwhile: the figure is these messages.
     parked = dt.timedelta(days=365 * 100)
-    others = (Message.objects.filter(state=State.PLANNED, planned_at__lte=now)
-              .exclude(dedupe_key__startswith=f"bench-dispatch:{run}:"))
+    others = Message.objects.filter(state=State.PLANNED, planned_at__lte=now).exclude(
+        dedupe_key__startswith=f"bench-dispatch:{run}:"
+    )
     parked_ids = list(others.values_list("pk", flat=True))
     Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") + parked)
-    planned = list(Message.objects.filter(dedupe_key__startswith=f"bench-dispatch:{run}:")
-                   .select_related("customer", "sale", "sale__delivery", "complaint"))
+    planned = list(
+        Message.objects.filter(dedupe_key__startswith=f"bench-dispatch:{run}:").select_related(
+            "customer", "sale", "sale__delivery", "complaint"
+        )
+    )
     mail.outbox = []
     overrides = emails.load_overrides()
     started = time.perf_counter()
@@ -304,15 +387,19 @@ def dispatch_figures(count: int) -> None:
     started = time.perf_counter()
     dispatch_due()
     seconds = time.perf_counter() - started
-    sent = Message.objects.filter(dedupe_key__startswith=f"bench-dispatch:{run}:",
-                                  state=State.SENT).count()
+    sent = Message.objects.filter(dedupe_key__startswith=f"bench-dispatch:{run}:", state=State.SENT).count()
     mail.outbox = []
     Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") - parked)
     rules.quiet_hours_start, rules.quiet_hours_end = saved
     rules.save()
-    row("dispatch, one process, messages/s", sent / seconds, "msg/s", "≥ 0.5 of reference",
-        reference, f"reference: render + build + anymail test hand-off of the same {len(planned)};"
-        f" sent {sent}")
+    row(
+        "dispatch, one process, messages/s",
+        sent / seconds,
+        "msg/s",
+        "≥ 0.5 of reference",
+        reference,
+        f"reference: render + build + anymail test hand-off of the same {len(planned)}; sent {sent}",
+    )
 
 
 # --- 4. public pages under load -------------------------------------------------------------
@@ -330,13 +417,26 @@ def gunicorn(workers: int = 2):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     binary = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(binary), "postsale.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--access-logfile", "/dev/null", "--log-level", "warning"], cwd=ROOT, env=env)
+        [
+            str(binary),
+            "postsale.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         for _ in range(100):
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
                 break
-            time.sleep(.2)
+            time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -359,26 +459,35 @@ def wrk(base: str, paths: list[str], seconds: int, *, post: str | None = None) -
     if post is None:
         body = "return wrk.format('GET', path)"
     else:
-        body = (f"return wrk.format('POST', path, {{['Content-Type'] = "
-                f"'application/x-www-form-urlencoded', ['Cookie'] = 'csrftoken={CSRF}'}}, "
-                f"'{post}')")
+        body = (
+            f"return wrk.format('POST', path, {{['Content-Type'] = "
+            f"'application/x-www-form-urlencoded', ['Cookie'] = 'csrftoken={CSRF}'}}, "
+            f"'{post}')"
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % {"paths": quoted, "body": body})
     try:
-        out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s",
-                              script.name, base], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", script.name, base],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
-            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+    return {
+        "rps": rps,
+        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
+        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 def _ms(text: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", text).groups()
-    return float(number) * {"us": .001, "ms": 1, "s": 1000, "m": 60000}[unit]
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
 CSRF = "b" * 32  # a cookie secret and the same unmasked token in the form: CSRF accepts it
@@ -391,14 +500,24 @@ def load_figures(seconds: int) -> None:
     if shutil.which("wrk") is None:
         print("  wrk is missing (apt-get install -y wrk): public pages not measured", flush=True)
         return
-    open_invitations = list(Invitation.objects.filter(expires_at__gt=timezone.now())
-                            .order_by("-pk").values_list("pk", flat=True)[:1000])
+    open_invitations = list(
+        Invitation.objects.filter(expires_at__gt=timezone.now())
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:1000]
+    )
     surveys = [f"/c/s/{generate.invitation_token(pk)}/" for pk in open_invitations]
-    orders = [f"/c/o/{generate.message_token_of(pk)}/" for pk in
-              Message.objects.filter(kind="thank_you", sale__isnull=False, state="sent",
-                                     dedupe_key__startswith="bench:",  # links work 30 days
-                                     sent_at__gt=timezone.now() - dt.timedelta(days=25))
-              .order_by("-pk").values_list("pk", flat=True)[:1000]]
+    orders = [
+        f"/c/o/{generate.message_token_of(pk)}/"
+        for pk in Message.objects.filter(
+            kind="thank_you",
+            sale__isnull=False,
+            state="sent",
+            dedupe_key__startswith="bench:",  # links work 30 days
+            sent_at__gt=timezone.now() - dt.timedelta(days=25),
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:1000]
+    ]
     client = Client()
     for url in (surveys[0], orders[0]):
         status = client.get(url).status_code
@@ -406,18 +525,33 @@ def load_figures(seconds: int) -> None:
             print(f"  {url} answered {status}", flush=True)
     with gunicorn() as base:
         wrk(base, ["/healthz"], 2)  # warm both workers
-        results = {"healthz": wrk(base, ["/healthz"], seconds),
-                   "survey GET": wrk(base, surveys, seconds),
-                   "survey POST": wrk(base, surveys, seconds,
-                                      post=f"csrfmiddlewaretoken={CSRF}&score=9&comment=bien"),
-                   "order page": wrk(base, orders, seconds)}
+        results = {
+            "healthz": wrk(base, ["/healthz"], seconds),
+            "survey GET": wrk(base, surveys, seconds),
+            "survey POST": wrk(
+                base, surveys, seconds, post=f"csrfmiddlewaretoken={CSRF}&score=9&comment=bien"
+            ),
+            "order page": wrk(base, orders, seconds),
+        }
     trivial = results["healthz"]
-    row("/healthz (the reference), req/s", trivial["rps"], "req/s", "", None,
-        f"p50 {trivial['p50']:.1f} ms, p99 {trivial['p99']:.1f} ms")
+    row(
+        "/healthz (the reference), req/s",
+        trivial["rps"],
+        "req/s",
+        "",
+        None,
+        f"p50 {trivial['p50']:.1f} ms, p99 {trivial['p99']:.1f} ms",
+    )
     for name in ("survey GET", "survey POST", "order page"):
         r = results[name]
-        row(f"{name}, req/s", r["rps"], "req/s", "≥ 0.5 of /healthz", trivial["rps"],
-            f"{r['errors']} non-2xx/3xx")
+        row(
+            f"{name}, req/s",
+            r["rps"],
+            "req/s",
+            "≥ 0.5 of /healthz",
+            trivial["rps"],
+            f"{r['errors']} non-2xx/3xx",
+        )
         row(f"{name}, p50", r["p50"], "ms", "", trivial["p50"])
         row(f"{name}, p99", r["p99"], "ms", "< 100 ms", trivial["p99"])
 
@@ -437,18 +571,41 @@ def api_figures(count: int, import_orders_per_second: float) -> None:
     statuses = {}
     started = time.perf_counter()
     for i in range(count):
-        body = {"external_id": f"API{run}-{i}", "ordered_at": ordered, "channel": "online",
-                "customer": {"external_id": f"APIC{run}-{i % (count // 3 + 1)}",
-                             "name": "Marta Puig", "email": f"api{run}.{i}@example.com"},
-                "lines": [{"sku": "ZAP-001", "name": "Zapatillas", "category": "calzado",
-                           "quantity": 1, "unit_price": "89.90"}],
-                "delivery": {"carrier": "SEUR", "status": "in_transit",
-                             "promised_date": str(timezone.localdate() + dt.timedelta(days=2))}}
+        body = {
+            "external_id": f"API{run}-{i}",
+            "ordered_at": ordered,
+            "channel": "online",
+            "customer": {
+                "external_id": f"APIC{run}-{i % (count // 3 + 1)}",
+                "name": "Marta Puig",
+                "email": f"api{run}.{i}@example.com",
+            },
+            "lines": [
+                {
+                    "sku": "ZAP-001",
+                    "name": "Zapatillas",
+                    "category": "calzado",
+                    "quantity": 1,
+                    "unit_price": "89.90",
+                }
+            ],
+            "delivery": {
+                "carrier": "SEUR",
+                "status": "in_transit",
+                "promised_date": str(timezone.localdate() + dt.timedelta(days=2)),
+            },
+        }
         status = api.post("/api/v1/sales/", body, content_type="application/json").status_code
         statuses[status] = statuses.get(status, 0) + 1
     seconds = time.perf_counter() - started
-    row("API ingest POST /api/v1/sales/, orders/s", count / seconds, "orders/s", "",
-        import_orders_per_second, f"reference: the CSV import's orders/s; statuses {statuses}")
+    row(
+        "API ingest POST /api/v1/sales/, orders/s",
+        count / seconds,
+        "orders/s",
+        "",
+        import_orders_per_second,
+        f"reference: the CSV import's orders/s; statuses {statuses}",
+    )
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -460,10 +617,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20, help="each load-generator run")
     parser.add_argument("--import-lines", type=int, default=None)
     parser.add_argument("--out", default=str(ROOT / "bench" / "out"))
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure the database as it is (no generation, no N/10 reference)")
-    parser.add_argument("--figures", default=",".join(FIGURES),
-                        help=f"comma-separated, of: {', '.join(FIGURES)}")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database as it is (no generation, no N/10 reference)",
+    )
+    parser.add_argument(
+        "--figures", default=",".join(FIGURES), help=f"comma-separated, of: {', '.join(FIGURES)}"
+    )
     args = parser.parse_args()
     figures = set(args.figures.split(","))
     size, small = args.size, max(1000, args.size // 10)
@@ -471,8 +632,10 @@ def main() -> None:
     repeat = 10 if size >= 100_000 else 20
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     started = time.perf_counter()
-    print(f"database {connection.settings_dict['NAME']}; {size:,} customers "
-          f"(measured at {small:,} then {size:,}); load average {' '.join(load_before)}")
+    print(
+        f"database {connection.settings_dict['NAME']}; {size:,} customers "
+        f"(measured at {small:,} then {size:,}); load average {' '.join(load_before)}"
+    )
     with step("migrate"):
         call_command("migrate", verbosity=0)
     sweeps_small = pages_small = None
@@ -490,8 +653,14 @@ def main() -> None:
             load_seconds = time.perf_counter()
             counts = generate.load(small, size)
             load_seconds = time.perf_counter() - load_seconds
-        row(f"generate {size - small:,} customers with their rows", load_seconds, "s",
-            "< 15 min", None, ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        row(
+            f"generate {size - small:,} customers with their rows",
+            load_seconds,
+            "s",
+            "< 15 min",
+            None,
+            ", ".join(f"{k} {v:,}" for k, v in counts.items()),
+        )
     if "sweeps" in figures:
         with step(f"sweeps at {size:,}"):
             sweeps_large = sweeps()
@@ -518,8 +687,19 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{size}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps({"size": size, "small": small, "load_before": load_before,
-                                "load_after": load_after, "rows": ROWS}, indent=1, default=str))
+    path.write_text(
+        json.dumps(
+            {
+                "size": size,
+                "small": small,
+                "load_before": load_before,
+                "load_after": load_after,
+                "rows": ROWS,
+            },
+            indent=1,
+            default=str,
+        )
+    )
     print(f"written to {path}")
 
 
@@ -527,16 +707,17 @@ FIGURES = ("sweeps", "pages", "dispatch", "public", "import", "api")
 
 
 def print_table(size: int, before, after, seconds: float) -> None:
-    print(f"\n{size:,} customers, {seconds / 60:.1f} min; load average before "
-          f"{' '.join(before)}, after {' '.join(after)}")
+    print(
+        f"\n{size:,} customers, {seconds / 60:.1f} min; load average before "
+        f"{' '.join(before)}, after {' '.join(after)}"
+    )
     print(f"| {'figure':<52} | {'value':>20} | {'target':<28} | {'reference':>11} | ratio |")
     print(f"|{'-' * 54}|{'-' * 22}|{'-' * 30}|{'-' * 13}|-------|")
     for r in ROWS:
         ref = f"{r['reference']:,.1f}" if isinstance(r["reference"], int | float) else ""
         ratio = f"{r['ratio']:.3g}" if r["ratio"] is not None else ""
         value = f"{r['value']:,.1f} {r['unit']}"
-        print(f"| {r['figure']:<52} | {value:>20} | {r['target']:<28} | "
-              f"{ref:>11} | {ratio:>5} |")
+        print(f"| {r['figure']:<52} | {value:>20} | {r['target']:<28} | {ref:>11} | {ratio:>5} |")
 
 
 if __name__ == "__main__":

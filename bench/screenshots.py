@@ -23,8 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PUBLIC_PAGES = ("order", "survey", "delay", "preferences", "unsubscribe")
-STAFF_PAGES = {"home": "/", "customers": "/customers/", "outbox": "/followups/messages/",
-               "rules": "/followups/rules/", "reports": "/reports/"}
+STAFF_PAGES = {
+    "home": "/",
+    "customers": "/customers/",
+    "outbox": "/followups/messages/",
+    "rules": "/followups/rules/",
+    "reports": "/reports/",
+}
 STAFF_USER = ("marta", "screenshots-only-pw")
 
 
@@ -35,11 +40,19 @@ def free_port() -> int:
 
 
 def environment(tmp: Path, port: int) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL")}
-    env.update(DEBUG="true", VAR_DIR=str(tmp), DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-               SITE_URL=f"http://127.0.0.1:{port}", CELERY_TASK_ALWAYS_EAGER="true",
-               DJANGO_SETTINGS_MODULE="postsale.settings")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "CELERY_BROKER_URL")
+    }
+    env.update(
+        DEBUG="true",
+        VAR_DIR=str(tmp),
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        CELERY_TASK_ALWAYS_EAGER="true",
+        DJANGO_SETTINGS_MODULE="postsale.settings",
+    )
     return env
 
 
@@ -66,7 +79,11 @@ def seed(env: dict) -> dict:
 def serve(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310

@@ -12,8 +12,11 @@ EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-LOGGING = {"version": 1, "disable_existing_loggers": False,
-           "handlers": {"console": {"class": "logging.StreamHandler"}},
-           "root": {"handlers": ["console"], "level": "WARNING"},
-           # 404s of the load generator's unknown links are not news.
-           "loggers": {"django.request": {"level": "ERROR"}}}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    # 404s of the load generator's unknown links are not news.
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -19,8 +19,10 @@ from followups.models import Kind, Message, State
 from followups.outbox import message_plan
 from postsale.lib.tokens import token_hash
 
-PEOPLE = {"es": ("Lucía Fernández de la Fuente", "lucia@example.es"),
-          "en": ("Emma Clarke", "emma@example.co.uk")}
+PEOPLE = {
+    "es": ("Lucía Fernández de la Fuente", "lucia@example.es"),
+    "en": ("Emma Clarke", "emma@example.co.uk"),
+}
 TRACKING = "ES-2026-4471-0093"  # a hyphenated tracking number, as carriers print them
 TOTAL = Decimal("1375.90")
 
@@ -40,8 +42,10 @@ class Showcase:
 def _sent(message: Message, minutes_ago: int = 10) -> str:
     token = message_token(message)
     Message.objects.filter(pk=message.pk).update(
-        state=State.SENT, token_hash=token_hash(token),
-        sent_at=timezone.now() - dt.timedelta(minutes=minutes_ago))
+        state=State.SENT,
+        token_hash=token_hash(token),
+        sent_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+    )
     message.refresh_from_db()
     return token
 
@@ -50,34 +54,57 @@ def seed(language: str, *, case_solved: bool = False) -> Showcase:
     name, email = PEOPLE[language]
     now = timezone.now()
     today = timezone.localdate()
-    customer, _ = services.customer_upsert(external_id=f"SHOW-{language}", name=name,
-                                           email=email, language=language)
+    customer, _ = services.customer_upsert(
+        external_id=f"SHOW-{language}", name=name, email=email, language=language
+    )
     sale = services.sale_record(
-        external_id=f"PED-{language.upper()}-1042", customer=customer,
+        external_id=f"PED-{language.upper()}-1042",
+        customer=customer,
         ordered_at=now - dt.timedelta(days=6),
-        lines=[services.LineData(name="Cafetera espresso", category="hogar", quantity=1,
-                                 unit_price=TOTAL)],
-        delivery={"status": "in_transit", "carrier": "Correos Express",
-                  "tracking_number": TRACKING, "promised_date": today - dt.timedelta(days=1),
-                  "estimated_date": today + dt.timedelta(days=3)}).sale
+        lines=[services.LineData(name="Cafetera espresso", category="hogar", quantity=1, unit_price=TOTAL)],
+        delivery={
+            "status": "in_transit",
+            "carrier": "Correos Express",
+            "tracking_number": TRACKING,
+            "promised_date": today - dt.timedelta(days=1),
+            "estimated_date": today + dt.timedelta(days=3),
+        },
+    ).sale
     case = services.complaint_open(customer=customer, sale=sale, reason="delivery_late")
     if case_solved:
         case = services.complaint_resolve(complaint=case, resolution_note="ok")
     sale.delivery.refresh_from_db()
-    notice = message_plan(kind=Kind.DELAY_NOTICE, customer_id=customer.pk, sale_id=sale.pk,
-                          dedupe_key=f"show:delay:{language}", planned_at=now,
-                          expires_at=now + dt.timedelta(days=7),
-                          data={"new_date": sale.delivery.estimated_date.isoformat()})
+    notice = message_plan(
+        kind=Kind.DELAY_NOTICE,
+        customer_id=customer.pk,
+        sale_id=sale.pk,
+        dedupe_key=f"show:delay:{language}",
+        planned_at=now,
+        expires_at=now + dt.timedelta(days=7),
+        data={"new_date": sale.delivery.estimated_date.isoformat()},
+    )
     token = _sent(notice)
-    survey = message_plan(kind=Kind.SURVEY, customer_id=customer.pk, sale_id=sale.pk,
-                          dedupe_key=f"show:survey:{language}", planned_at=now,
-                          expires_at=now + dt.timedelta(days=7))
+    survey = message_plan(
+        kind=Kind.SURVEY,
+        customer_id=customer.pk,
+        sale_id=sale.pk,
+        dedupe_key=f"show:survey:{language}",
+        planned_at=now,
+        expires_at=now + dt.timedelta(days=7),
+    )
     survey_token = _sent(survey)
     html = emails.render(survey, survey_token).html
     answer = re.search(r'(/c/s/[^"/?]+/)\?score=', html).group(1)
-    return Showcase(language=language, order=f"/c/o/{token}/", delay=f"/c/d/{token}/",
-                    preferences=f"/c/p/{token}/", unsubscribe=f"/c/u/{token}/",
-                    survey=answer, survey_mail=html, case_id=case.pk)
+    return Showcase(
+        language=language,
+        order=f"/c/o/{token}/",
+        delay=f"/c/d/{token}/",
+        preferences=f"/c/p/{token}/",
+        unsubscribe=f"/c/u/{token}/",
+        survey=answer,
+        survey_mail=html,
+        case_id=case.pk,
+    )
 
 
 # --- Measuring a page in a browser (Playwright page objects) ----------------------------------

@@ -93,10 +93,15 @@ def main(n: int, rounds: int) -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     case = Complaint.objects.unresolved().order_by("next_due_at").first()
-    pages = {"queue": "/support/", "queue (breached)": "/support/?view=breached",
-             "case": f"/support/cases/{case.pk}/", "customer": f"/customers/{case.customer_id}/",
-             "search 'diaz'": "/customers/?q=diaz", "search e-mail": "/customers/?q=c123456@",
-             "API search": "/api/v1/customers/?search=nunez"}
+    pages = {
+        "queue": "/support/",
+        "queue (breached)": "/support/?view=breached",
+        "case": f"/support/cases/{case.pk}/",
+        "customer": f"/customers/{case.customer_id}/",
+        "search 'diaz'": "/customers/?q=diaz",
+        "search e-mail": "/customers/?q=c123456@",
+        "API search": "/api/v1/customers/?search=nunez",
+    }
     print(f"{'page':20} {'p50 ms':>8} {'p95 ms':>8}")
     for name, url in pages.items():
         p50, p95 = timed(client, url, rounds)
@@ -104,5 +109,4 @@ def main(n: int, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100000,
-         int(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100000, int(sys.argv[2]) if len(sys.argv) > 2 else 30)

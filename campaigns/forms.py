@@ -8,9 +8,21 @@ from followups import drafts
 
 FIELDSETS = (
     (_("Campaign"), ("name", "schedule")),
-    (_("Audience"), ("last_purchase_days", "min_purchases", "max_purchases", "min_spent",
-                     "max_spent", "category", "lifecycle_stage", "at_risk_only", "language",
-                     "consent_only")),
+    (
+        _("Audience"),
+        (
+            "last_purchase_days",
+            "min_purchases",
+            "max_purchases",
+            "min_spent",
+            "max_spent",
+            "category",
+            "lifecycle_stage",
+            "at_risk_only",
+            "language",
+            "consent_only",
+        ),
+    ),
     (_("Message"), ("subject_es", "text_es", "subject_en", "text_en")),
     (_("Offer (optional)"), ("offer_code", "offer_discount", "offer_gift", "offer_expires_on")),
     (_("Holdout and sending"), ("holdout_percent", "window_hours")),
@@ -21,14 +33,34 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
-            "name", "schedule", "last_purchase_days", "min_purchases", "max_purchases",
-            "min_spent", "max_spent", "category", "lifecycle_stage", "at_risk_only", "language",
-            "consent_only", "subject_es", "text_es", "subject_en", "text_en", "offer_code",
-            "offer_discount", "offer_gift", "offer_expires_on", "holdout_percent", "window_hours",
+            "name",
+            "schedule",
+            "last_purchase_days",
+            "min_purchases",
+            "max_purchases",
+            "min_spent",
+            "max_spent",
+            "category",
+            "lifecycle_stage",
+            "at_risk_only",
+            "language",
+            "consent_only",
+            "subject_es",
+            "text_es",
+            "subject_en",
+            "text_en",
+            "offer_code",
+            "offer_discount",
+            "offer_gift",
+            "offer_expires_on",
+            "holdout_percent",
+            "window_hours",
         ]
-        widgets = {"text_es": forms.Textarea(attrs={"rows": 6}),
-                   "text_en": forms.Textarea(attrs={"rows": 6}),
-                   "offer_expires_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "text_es": forms.Textarea(attrs={"rows": 6}),
+            "text_en": forms.Textarea(attrs={"rows": 6}),
+            "offer_expires_on": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,11 +81,16 @@ class CampaignForm(forms.ModelForm):
             self.add_error("last_purchase_days", _("A win-back campaign needs its N days."))
         if schedule == Schedule.NTH_PURCHASE and not cleaned.get("min_purchases"):
             self.add_error("min_purchases", _("A gift after the Nth purchase needs its N."))
-        if schedule == Schedule.BIRTHDAY and not (cleaned.get("offer_code")
-                                                  or cleaned.get("offer_discount")
-                                                  or cleaned.get("offer_gift")):
-            self.add_error("offer_code", _("A birthday campaign carries an offer: without one, "
-                                           "the birthday note in the follow-up rules is enough."))
+        if schedule == Schedule.BIRTHDAY and not (
+            cleaned.get("offer_code") or cleaned.get("offer_discount") or cleaned.get("offer_gift")
+        ):
+            self.add_error(
+                "offer_code",
+                _(
+                    "A birthday campaign carries an offer: without one, "
+                    "the birthday note in the follow-up rules is enough."
+                ),
+            )
         for low, high in (("min_purchases", "max_purchases"), ("min_spent", "max_spent")):
             if None not in (cleaned.get(low), cleaned.get(high)) and cleaned[low] > cleaned[high]:
                 self.add_error(high, _("Must not be below the minimum."))

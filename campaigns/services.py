@@ -36,7 +36,8 @@ def campaign_launch(*, campaign: Campaign, now: dt.datetime | None = None) -> in
         raise ValidationError(_("The offer has already expired."), code="offer_expired")
     with transaction.atomic():
         changed = Campaign.objects.filter(pk=campaign.pk, status=Status.DRAFT).update(
-            status=Status.RUNNING, launched_at=now)
+            status=Status.RUNNING, launched_at=now
+        )
         if not changed:
             raise ValidationError(_("Only a draft campaign can be launched."), code="not_draft")
         campaign.status, campaign.launched_at = Status.RUNNING, now
@@ -57,8 +58,12 @@ def campaign_plan(*, campaign: Campaign, now: dt.datetime | None = None) -> int:
     if campaign.status != Status.RUNNING:
         return 0
     drawn = CampaignMember.objects.filter(campaign=campaign, customer_id=OuterRef("pk"))
-    ids = (audience(campaign, now=now).exclude(pk__in=Subquery(drawn.values("customer_id")))
-           .order_by("pk").values_list("pk", flat=True))
+    ids = (
+        audience(campaign, now=now)
+        .exclude(pk__in=Subquery(drawn.values("customer_id")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     # The ids are read once, before the inserts, so the stagger knows the total. 200,000 ids
     # are a few MB; a million would want a server-side cursor here.
     ids = list(ids)
@@ -70,29 +75,41 @@ def campaign_plan(*, campaign: Campaign, now: dt.datetime | None = None) -> int:
 
 def _chunks(ids: list[int]) -> Iterator[tuple[int, list[int]]]:
     for start in range(0, len(ids), BATCH):
-        yield start, ids[start:start + BATCH]
+        yield start, ids[start : start + BATCH]
 
 
 def _plan_batch(campaign: Campaign, ids: list[int], *, now, first: int, step) -> None:
     expires_cap = None
     if campaign.offer_expires_on:
-        end_of_day = dt.datetime.combine(campaign.offer_expires_on + dt.timedelta(days=1),
-                                         dt.time.min)
+        end_of_day = dt.datetime.combine(campaign.offer_expires_on + dt.timedelta(days=1), dt.time.min)
         expires_cap = timezone.make_aware(end_of_day)
     members, rows = [], []
     for offset, customer_id in enumerate(ids):
         holdout = campaign.in_holdout(customer_id)
-        members.append(CampaignMember(campaign=campaign, customer_id=customer_id, assigned_at=now,
-                                      group=Group.HOLDOUT if holdout else Group.SENT))
+        members.append(
+            CampaignMember(
+                campaign=campaign,
+                customer_id=customer_id,
+                assigned_at=now,
+                group=Group.HOLDOUT if holdout else Group.SENT,
+            )
+        )
         if holdout:
             continue
         planned_at = now + step * (first + offset)
         expires_at = planned_at + MAIL_WINDOW
         if expires_cap and expires_cap < expires_at:
             expires_at = max(expires_cap, planned_at + dt.timedelta(minutes=1))
-        rows.append(Message(kind=Kind.CAMPAIGN, customer_id=customer_id, planned_at=planned_at,
-                            expires_at=expires_at, dedupe_key=dedupe_key(campaign.pk, customer_id),
-                            data={"campaign": campaign.pk}))
+        rows.append(
+            Message(
+                kind=Kind.CAMPAIGN,
+                customer_id=customer_id,
+                planned_at=planned_at,
+                expires_at=expires_at,
+                dedupe_key=dedupe_key(campaign.pk, customer_id),
+                data={"campaign": campaign.pk},
+            )
+        )
     with transaction.atomic():
         CampaignMember.objects.bulk_create(members, batch_size=BATCH, ignore_conflicts=True)
         messages_plan(rows)
@@ -101,11 +118,14 @@ def _plan_batch(campaign: Campaign, ids: list[int], *, now, first: int, step) ->
 
 def _link_messages(campaign: Campaign, ids: list[int]) -> None:
     """Members point at their outbox row, found by its unique dedupe key: one UPDATE."""
-    key = Concat(Value(f"campaign:{campaign.pk}:customer:"),
-                 Cast(OuterRef("customer_id"), CharField()), output_field=CharField())
-    CampaignMember.objects.filter(campaign=campaign, customer_id__in=ids, group=Group.SENT,
-                                  message__isnull=True).update(
-        message=Subquery(Message.objects.filter(dedupe_key=key).values("pk")[:1]))
+    key = Concat(
+        Value(f"campaign:{campaign.pk}:customer:"),
+        Cast(OuterRef("customer_id"), CharField()),
+        output_field=CharField(),
+    )
+    CampaignMember.objects.filter(
+        campaign=campaign, customer_id__in=ids, group=Group.SENT, message__isnull=True
+    ).update(message=Subquery(Message.objects.filter(dedupe_key=key).values("pk")[:1]))
 
 
 def campaign_stop(*, campaign: Campaign, now: dt.datetime | None = None) -> int:
@@ -118,10 +138,12 @@ def campaign_stop(*, campaign: Campaign, now: dt.datetime | None = None) -> int:
         Campaign.objects.filter(pk=campaign.pk).update(status=Status.STOPPED, stopped_at=now)
         campaign.status, campaign.stopped_at = Status.STOPPED, now
         return Message.objects.filter(
-            kind=Kind.CAMPAIGN, state=State.PLANNED,
-            pk__in=CampaignMember.objects.filter(campaign=campaign, message__isnull=False)
-            .values("message_id")).update(state=State.CANCELLED, reason=Reason.STOPPED,
-                                          deferred_until=None)
+            kind=Kind.CAMPAIGN,
+            state=State.PLANNED,
+            pk__in=CampaignMember.objects.filter(campaign=campaign, message__isnull=False).values(
+                "message_id"
+            ),
+        ).update(state=State.CANCELLED, reason=Reason.STOPPED, deferred_until=None)
 
 
 def campaigns_sweep(*, now: dt.datetime | None = None) -> int:
@@ -133,8 +155,7 @@ def campaigns_sweep(*, now: dt.datetime | None = None) -> int:
         if campaign.is_standing:
             drawn += campaign_plan(campaign=campaign, now=now)
         elif not Message.objects.filter(
-                campaign_member__campaign=campaign,
-                state__in=[State.PLANNED, State.SENDING]).exists():
-            Campaign.objects.filter(pk=campaign.pk, status=Status.RUNNING).update(
-                status=Status.FINISHED)
+            campaign_member__campaign=campaign, state__in=[State.PLANNED, State.SENDING]
+        ).exists():
+            Campaign.objects.filter(pk=campaign.pk, status=Status.RUNNING).update(status=Status.FINISHED)
     return drawn

@@ -31,8 +31,7 @@ class CampaignCreateView(ManagerRequiredMixin, CreateView):
 
     def form_valid(self, form):
         form.instance.created_by = self.request.user
-        messages.success(self.request, _("Campaign saved as a draft. Check its audience, then "
-                                         "launch it."))
+        messages.success(self.request, _("Campaign saved as a draft. Check its audience, then launch it."))
         return super().form_valid(form)
 
     def get_success_url(self):
@@ -60,17 +59,19 @@ class CampaignDetailView(ManagerRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         campaign = self.object
         preview = selectors.audience_preview(campaign)
-        mails = [(language, self._preview(campaign, language, preview["sample"]))
-                 for language in emails.LANGUAGES]
-        groups = dict(campaign.members.order_by().values("group").annotate(n=Count("pk"))
-                      .values_list("group", "n"))
+        mails = [
+            (language, self._preview(campaign, language, preview["sample"])) for language in emails.LANGUAGES
+        ]
+        groups = dict(
+            campaign.members.order_by().values("group").annotate(n=Count("pk")).values_list("group", "n")
+        )
         return super().get_context_data(preview=preview, mails=mails, groups=groups, **kwargs)
 
     @staticmethod
     def _preview(campaign, language, sample):
         customer = next((c for c in sample if c.language == language), None) or (
-            Customer(name="Ana Pérez" if language == "es" else "Ann Parker",
-                     language=language))
+            Customer(name="Ana Pérez" if language == "es" else "Ann Parker", language=language)
+        )
         message = Message(kind=Kind.CAMPAIGN, customer=customer, data={"campaign": campaign.pk})
         try:
             return emails.preview(message, language, None), ""
@@ -86,14 +87,22 @@ class CampaignResultsView(ManagerRequiredMixin, DetailView):
         results = selectors.campaign_results(self.object)
         return super().get_context_data(
             results=results,
-            groups=[(Group.SENT, _("Sent group"), results.sent),
-                    (Group.HOLDOUT, _("Holdout"), results.holdout)],
-            uplifts=[(_("Bought again within 30 days"), results.uplift_30),
-                     (_("Bought again within 90 days"), results.uplift_90)],
-            states=[(label, results.messages.get(value, 0)) for value, label in State.choices
-                    if value in results.messages or value == State.SENT],
+            groups=[
+                (Group.SENT, _("Sent group"), results.sent),
+                (Group.HOLDOUT, _("Holdout"), results.holdout),
+            ],
+            uplifts=[
+                (_("Bought again within 30 days"), results.uplift_30),
+                (_("Bought again within 90 days"), results.uplift_90),
+            ],
+            states=[
+                (label, results.messages.get(value, 0))
+                for value, label in State.choices
+                if value in results.messages or value == State.SENT
+            ],
             events=[(EventKind(event).label, n) for event, n in results.events.items()],
-            **kwargs)
+            **kwargs,
+        )
 
 
 class CampaignActionView(ManagerRequiredMixin, View):
@@ -107,12 +116,17 @@ class CampaignActionView(ManagerRequiredMixin, View):
         try:
             if self.action == "launch":
                 drawn = services.campaign_launch(campaign=campaign)
-                messages.success(request, _("Campaign launched: %(n)d customers drawn into the "
-                                            "sent and holdout groups.") % {"n": drawn})
+                messages.success(
+                    request,
+                    _("Campaign launched: %(n)d customers drawn into the sent and holdout groups.")
+                    % {"n": drawn},
+                )
             else:
                 cancelled = services.campaign_stop(campaign=campaign)
-                messages.success(request, _("Campaign stopped: %(n)d mails not yet sent were "
-                                            "cancelled.") % {"n": cancelled})
+                messages.success(
+                    request,
+                    _("Campaign stopped: %(n)d mails not yet sent were cancelled.") % {"n": cancelled},
+                )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("campaigns:detail", pk=pk)

@@ -50,8 +50,9 @@ class DeliveryForm(forms.ModelForm):
 
 def _delivery_save(request, form, delivery: Delivery, *, sale: Sale) -> None:
     """A delivery form's changes, through the services (a new one through delivery_add)."""
-    values = {name: form.cleaned_data.get(name) for name in form.changed_data
-              if name in services.DELIVERY_FIELDS}
+    values = {
+        name: form.cleaned_data.get(name) for name in form.changed_data if name in services.DELIVERY_FIELDS
+    }
     if delivery.pk is None:
         services.delivery_add(sale=sale, author=request.user, **values)
         return
@@ -62,8 +63,16 @@ def _delivery_save(request, form, delivery: Delivery, *, sale: Sale) -> None:
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerForm
-    list_display = ("external_id", "name", "email", "language", "lifecycle_stage",
-                    "marketing_consent", "do_not_contact", "created_at")
+    list_display = (
+        "external_id",
+        "name",
+        "email",
+        "language",
+        "lifecycle_stage",
+        "marketing_consent",
+        "do_not_contact",
+        "created_at",
+    )
     list_filter = ("lifecycle_stage", "language", "marketing_consent", "do_not_contact")
     search_fields = ("external_id__exact", "email", "name")
     search_help_text = _("Exact external id, or part of the e-mail or name.")
@@ -72,25 +81,38 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
-        values = {name: form.cleaned_data.get(name) for name in services.CUSTOMER_FIELDS
-                  if name in form.cleaned_data}
+        values = {
+            name: form.cleaned_data.get(name)
+            for name in services.CUSTOMER_FIELDS
+            if name in form.cleaned_data
+        }
         customer, _created = services.customer_upsert(external_id=obj.external_id, **values)
-        cleared = [name for name in form.changed_data if name in services.CUSTOMER_FIELDS
-                   and form.cleaned_data.get(name) in (None, "")]
+        cleared = [
+            name
+            for name in form.changed_data
+            if name in services.CUSTOMER_FIELDS and form.cleaned_data.get(name) in (None, "")
+        ]
         if cleared:  # the upsert never clears a field (the shop's rule); staff may
             services.customer_fields_clear(customer=customer, fields=cleared)
         obj.pk, obj.birthday_key = customer.pk, customer.birthday_key
-        other = [name for name in form.changed_data if name not in services.CUSTOMER_FIELDS
-                 and name not in ("marketing_consent", "do_not_contact")]
+        other = [
+            name
+            for name in form.changed_data
+            if name not in services.CUSTOMER_FIELDS and name not in ("marketing_consent", "do_not_contact")
+        ]
         if other:  # low-level fields the services do not own (the lifecycle stage by hand)
             Customer.objects.filter(pk=customer.pk).update(
-                **{name: form.cleaned_data[name] for name in other})
+                **{name: form.cleaned_data[name] for name in other}
+            )
         if "marketing_consent" in form.changed_data:
-            services.consent_change(customer=customer, marketing_consent=obj.marketing_consent,
-                                    source="admin", author=request.user)
+            services.consent_change(
+                customer=customer,
+                marketing_consent=obj.marketing_consent,
+                source="admin",
+                author=request.user,
+            )
         if "do_not_contact" in form.changed_data:
-            services.do_not_contact_set(customer=customer, value=obj.do_not_contact,
-                                        author=request.user)
+            services.do_not_contact_set(customer=customer, value=obj.do_not_contact, author=request.user)
 
 
 class SaleLineInline(admin.TabularInline):
@@ -115,14 +137,20 @@ class DeliveryInline(admin.StackedInline):
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
     form = SaleForm
-    list_display = ("external_id", "customer", "ordered_at", "channel", "total", "currency",
-                    "delivery__status")
+    list_display = (
+        "external_id",
+        "customer",
+        "ordered_at",
+        "channel",
+        "total",
+        "currency",
+        "delivery__status",
+    )
     # A date filter rather than a date hierarchy: its links are ranges on the index, where the
     # hierarchy first reads the distinct years of every sale.
     list_filter = ("ordered_at", "channel", "delivery__status")
     list_select_related = ("customer", "delivery")
-    search_fields = ("external_id__exact", "customer__external_id__exact",
-                     "delivery__tracking_number__exact")
+    search_fields = ("external_id__exact", "customer__external_id__exact", "delivery__tracking_number__exact")
     search_help_text = _("Exact order id, customer external id or tracking number.")
     autocomplete_fields = ("customer",)
     readonly_fields = ("total", "created_at")
@@ -152,8 +180,17 @@ class SaleAdmin(admin.ModelAdmin):
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     form = DeliveryForm
-    list_display = ("sale", "customer", "carrier", "tracking_number", "status", "delay_reason",
-                    "promised_date", "estimated_date", "delivered_at")
+    list_display = (
+        "sale",
+        "customer",
+        "carrier",
+        "tracking_number",
+        "status",
+        "delay_reason",
+        "promised_date",
+        "estimated_date",
+        "delivered_at",
+    )
     list_filter = ("status", "delay_reason")
     list_select_related = ("sale__customer",)
     search_fields = ("tracking_number__exact", "sale__external_id__exact")
@@ -172,12 +209,26 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "customer", "sale", "severity", "status", "source", "assignee",
-                    "opened_at", "sla_due_at", "resolved_at")
+    list_display = (
+        "__str__",
+        "customer",
+        "sale",
+        "severity",
+        "status",
+        "source",
+        "assignee",
+        "opened_at",
+        "sla_due_at",
+        "resolved_at",
+    )
     list_filter = ("status", "severity", "reason", "source", "compensation_kind")
     list_select_related = ("customer", "sale", "assignee")
-    search_fields = ("customer__external_id__exact", "customer__email", "customer__name",
-                     "sale__external_id__exact")
+    search_fields = (
+        "customer__external_id__exact",
+        "customer__email",
+        "customer__name",
+        "sale__external_id__exact",
+    )
     search_help_text = _("Customer external id, e-mail or name, or exact order id.")
     date_hierarchy = "opened_at"
     autocomplete_fields = ("customer", "assignee")
@@ -189,9 +240,14 @@ class ComplaintAdmin(admin.ModelAdmin):
         data, user = form.cleaned_data, request.user
         if not change:
             opened = services.complaint_open(
-                customer=data["customer"], sale=data.get("sale"), reason=data["reason"],
-                severity=data["severity"], source=data["source"],
-                description=data.get("description", ""), author=user)
+                customer=data["customer"],
+                sale=data.get("sale"),
+                reason=data["reason"],
+                severity=data["severity"],
+                source=data["source"],
+                description=data.get("description", ""),
+                author=user,
+            )
             obj.pk = opened.pk
             return
         case = Complaint.objects.select_related("customer").get(pk=obj.pk)
@@ -199,15 +255,18 @@ class ComplaintAdmin(admin.ModelAdmin):
         if "assignee" in changed:
             case = services.complaint_assign(complaint=case, assignee=data["assignee"], author=user)
         if "severity" in changed:
-            case = services.complaint_severity_set(complaint=case, severity=data["severity"],
-                                                   author=user)
+            case = services.complaint_severity_set(complaint=case, severity=data["severity"], author=user)
         if changed & {"compensation_kind", "compensation_amount"}:
-            case = services.complaint_compensate(complaint=case, author=user,
-                                                 kind=data.get("compensation_kind", ""),
-                                                 amount=data.get("compensation_amount"))
+            case = services.complaint_compensate(
+                complaint=case,
+                author=user,
+                kind=data.get("compensation_kind", ""),
+                amount=data.get("compensation_amount"),
+            )
         if "status" in changed:
-            case = services.complaint_status_set(complaint=case, status=data["status"], author=user,
-                                                 note=data.get("resolution_note", ""))
+            case = services.complaint_status_set(
+                complaint=case, status=data["status"], author=user, note=data.get("resolution_note", "")
+            )
         plain = changed & {"reason", "description", "sale", "resolution_note", "source"}
         if plain:
             Complaint.objects.filter(pk=case.pk).update(**{name: data[name] for name in plain})
@@ -218,8 +277,7 @@ class TimelineEntryAdmin(admin.ModelAdmin):
     list_display = ("at", "customer", "kind", "summary", "author")
     list_filter = ("kind",)
     list_select_related = ("customer", "author")
-    search_fields = ("customer__external_id__exact", "customer__email__exact",
-                     "sale__external_id__exact")
+    search_fields = ("customer__external_id__exact", "customer__email__exact", "sale__external_id__exact")
     search_help_text = _("Exact customer external id, customer e-mail or order id.")
     # The model orders by time, which only the per-customer index serves; the newest rows by id
     # come straight from the primary key.

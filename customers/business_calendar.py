@@ -42,13 +42,17 @@ class ShopSla:
 
 def parse_hours(raw: dict) -> dict[int, tuple[tuple[dt.time, dt.time], ...]]:
     """{"0": [["09:00", "14:00"], ["16:00", "19:00"]]} -> weekday to (start, end) times."""
-    return {int(day): tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b))
-                            for a, b in spans) for day, spans in raw.items()}
+    return {
+        int(day): tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans)
+        for day, spans in raw.items()
+    }
 
 
 def format_hours(hours: dict[int, tuple[tuple[dt.time, dt.time], ...]]) -> dict:
-    return {str(day): [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in spans]
-            for day, spans in sorted(hours.items())}
+    return {
+        str(day): [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in spans]
+        for day, spans in sorted(hours.items())
+    }
 
 
 CACHE_KEY = "postsale:shop-sla"
@@ -59,10 +63,15 @@ CACHE_SECONDS = 60
 
 def _stored() -> dict:
     row = BusinessCalendar.objects.filter(pk=1).first() or BusinessCalendar(pk=1)
-    return {"time_zone": row.time_zone, "country": row.country, "subdivision": row.subdivision,
-            "opening_hours": row.opening_hours, "targets": row.targets,
-            "due_soon_percent": row.due_soon_percent,
-            "closed": sorted(ClosedDay.objects.values_list("date", flat=True))}
+    return {
+        "time_zone": row.time_zone,
+        "country": row.country,
+        "subdivision": row.subdivision,
+        "opening_hours": row.opening_hours,
+        "targets": row.targets,
+        "due_soon_percent": row.due_soon_percent,
+        "closed": sorted(ClosedDay.objects.values_list("date", flat=True)),
+    }
 
 
 def shop_sla_forget() -> None:
@@ -78,11 +87,16 @@ def shop_sla() -> ShopSla:
         cache.set(CACHE_KEY, row, CACHE_SECONDS)
     tz = zoneinfo.ZoneInfo(row["time_zone"] or settings.TIME_ZONE)
     closed = set(row["closed"])
-    public = (holidays.country_holidays(row["country"], subdiv=row["subdivision"] or None)
-              if row["country"] else {})
+    public = (
+        holidays.country_holidays(row["country"], subdiv=row["subdivision"] or None) if row["country"] else {}
+    )
     hours = parse_hours(row["opening_hours"]) if row["opening_hours"] else DEFAULT_HOURS
-    targets = {severity: Targets(*map(float, row["targets"].get(severity, default)))
-               for severity, default in DEFAULT_TARGETS.items()}
-    return ShopSla(calendar=Calendar(tz=tz, hours=hours,
-                                     is_closed=lambda day: day in closed or day in public),
-                   targets=targets, due_soon_ratio=row["due_soon_percent"] / 100)
+    targets = {
+        severity: Targets(*map(float, row["targets"].get(severity, default)))
+        for severity, default in DEFAULT_TARGETS.items()
+    }
+    return ShopSla(
+        calendar=Calendar(tz=tz, hours=hours, is_closed=lambda day: day in closed or day in public),
+        targets=targets,
+        due_soon_ratio=row["due_soon_percent"] / 100,
+    )

@@ -15,12 +15,57 @@ from customers.choices import Channel, DelayReason, DeliveryStatus, Reason, Seve
 from customers.lifecycle import lifecycle_refresh
 from customers.models import Customer
 
-FIRST_NAMES = ["Lucía", "Hugo", "Martina", "Mateo", "Sofía", "Leo", "Julia", "Daniel", "Paula",
-               "Alejandro", "Valeria", "Pablo", "Carmen", "Álvaro", "Elena", "Manuel", "Noa",
-               "Javier", "Irene", "Adrián", "Marta", "Diego", "Laura", "Sergio", "Ana"]
-LAST_NAMES = ["García", "Rodríguez", "González", "Fernández", "López", "Martínez", "Sánchez",
-              "Pérez", "Gómez", "Martín", "Jiménez", "Ruiz", "Hernández", "Díaz", "Moreno",
-              "Muñoz", "Álvarez", "Romero", "Alonso", "Gutiérrez", "Navarro", "Torres"]
+FIRST_NAMES = [
+    "Lucía",
+    "Hugo",
+    "Martina",
+    "Mateo",
+    "Sofía",
+    "Leo",
+    "Julia",
+    "Daniel",
+    "Paula",
+    "Alejandro",
+    "Valeria",
+    "Pablo",
+    "Carmen",
+    "Álvaro",
+    "Elena",
+    "Manuel",
+    "Noa",
+    "Javier",
+    "Irene",
+    "Adrián",
+    "Marta",
+    "Diego",
+    "Laura",
+    "Sergio",
+    "Ana",
+]
+LAST_NAMES = [
+    "García",
+    "Rodríguez",
+    "González",
+    "Fernández",
+    "López",
+    "Martínez",
+    "Sánchez",
+    "Pérez",
+    "Gómez",
+    "Martín",
+    "Jiménez",
+    "Ruiz",
+    "Hernández",
+    "Díaz",
+    "Moreno",
+    "Muñoz",
+    "Álvarez",
+    "Romero",
+    "Alonso",
+    "Gutiérrez",
+    "Navarro",
+    "Torres",
+]
 CATALOGUE = [
     ("CAF-001", "Cafetera espresso", "electrodomesticos", Decimal("129.00")),
     ("CAF-002", "Molinillo de café", "electrodomesticos", Decimal("49.90")),
@@ -48,17 +93,20 @@ def seed_demo(*, customers: int = 300, seed: int = 2026) -> dict[str, int]:
         counts["customers"] += 1
         for order in range(rng.choice([1, 1, 1, 2, 2, 3, 4])):
             ordered_at = now - dt.timedelta(days=rng.randint(0, 540), hours=rng.randint(0, 23))
-            sale = _demo_sale(rng, customer, f"{DEMO_PREFIX}{number:05d}-{order + 1}", ordered_at,
-                              now)
+            sale = _demo_sale(rng, customer, f"{DEMO_PREFIX}{number:05d}-{order + 1}", ordered_at, now)
             counts["sales"] += 1
             if rng.random() < 0.08:
-                services.complaint_open(customer=customer, sale=sale,
-                                        reason=rng.choice(Reason.values),
-                                        severity=rng.choice(Severity.values),
-                                        description="Cliente molesto; revisar el pedido.")
+                services.complaint_open(
+                    customer=customer,
+                    sale=sale,
+                    reason=rng.choice(Reason.values),
+                    severity=rng.choice(Severity.values),
+                    description="Cliente molesto; revisar el pedido.",
+                )
                 counts["complaints"] += 1
-    lifecycle_refresh(list(Customer.objects.filter(external_id__startswith=DEMO_PREFIX)
-                           .values_list("pk", flat=True)))
+    lifecycle_refresh(
+        list(Customer.objects.filter(external_id__startswith=DEMO_PREFIX).values_list("pk", flat=True))
+    )
     for name, extra in EXTRAS:  # what the apps above add (campaigns), registered at start-up
         counts[name] = extra(rng=rng, prefix=DEMO_PREFIX, now=now)
     return counts
@@ -82,32 +130,47 @@ def _demo_customer(rng: random.Random, number: int) -> Customer:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     birth = dt.date(rng.randint(1955, 2004), rng.randint(1, 12), rng.randint(1, 28))
     customer, _created = services.customer_upsert(
-        external_id=f"{DEMO_PREFIX}C{number:05d}", name=f"{first} {last}",
+        external_id=f"{DEMO_PREFIX}C{number:05d}",
+        name=f"{first} {last}",
         email=_ascii(f"{first}.{last}.{number}@example.com".lower().replace(" ", "")),
-        phone=f"+34 6{rng.randint(10000000, 99999999)}", birth_date=birth,
-        language="en" if rng.random() < 0.1 else "es")
+        phone=f"+34 6{rng.randint(10000000, 99999999)}",
+        birth_date=birth,
+        language="en" if rng.random() < 0.1 else "es",
+    )
     if rng.random() < 0.6:
         services.consent_change(customer=customer, marketing_consent=True, source="demo checkout")
     return customer
 
 
 def _demo_sale(rng, customer, external_id, ordered_at, now):
-    lines = [services.LineData(sku=sku, name=name, category=cat, unit_price=price,
-                               quantity=rng.randint(1, 2))
-             for sku, name, cat, price in rng.sample(CATALOGUE, rng.randint(1, 3))]
+    lines = [
+        services.LineData(sku=sku, name=name, category=cat, unit_price=price, quantity=rng.randint(1, 2))
+        for sku, name, cat, price in rng.sample(CATALOGUE, rng.randint(1, 3))
+    ]
     promised = (ordered_at + dt.timedelta(days=rng.randint(2, 5))).date()
-    delivery = {"carrier": rng.choice(CARRIERS), "tracking_number": f"TRK{rng.randint(10**8, 10**9)}",
-                "promised_date": promised}
+    delivery = {
+        "carrier": rng.choice(CARRIERS),
+        "tracking_number": f"TRK{rng.randint(10**8, 10**9)}",
+        "promised_date": promised,
+    }
     late_by = rng.choice([0, 0, 0, 0, 1, 3])
     arrival = ordered_at + dt.timedelta(days=(promised - ordered_at.date()).days + late_by)
     if arrival < now:
         delivery.update(status=DeliveryStatus.DELIVERED, delivered_at=arrival)
     elif late_by:
-        delivery.update(status=DeliveryStatus.DELAYED, delay_reason=rng.choice(DelayReason.values),
-                        estimated_date=promised + dt.timedelta(days=late_by))
+        delivery.update(
+            status=DeliveryStatus.DELAYED,
+            delay_reason=rng.choice(DelayReason.values),
+            estimated_date=promised + dt.timedelta(days=late_by),
+        )
     else:
         delivery.update(status=DeliveryStatus.IN_TRANSIT)
-    result = services.sale_record(external_id=external_id, customer=customer,
-                                  ordered_at=ordered_at, lines=lines,
-                                  channel=rng.choice(Channel.values), delivery=delivery)
+    result = services.sale_record(
+        external_id=external_id,
+        customer=customer,
+        ordered_at=ordered_at,
+        lines=lines,
+        channel=rng.choice(Channel.values),
+        delivery=delivery,
+    )
     return result.sale

@@ -5,16 +5,17 @@ from customers.choices import Reason, Severity
 
 
 class CustomerNoteForm(forms.Form):
-    text = forms.CharField(label=_("Note or call"), max_length=10000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Note or call"), max_length=10000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CaseOpenForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices,
-                                 initial=Severity.NORMAL)
-    description = forms.CharField(label=_("Description"), max_length=10000, required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
+    description = forms.CharField(
+        label=_("Description"), max_length=10000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ConsentForm(forms.Form):

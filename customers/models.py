@@ -38,19 +38,19 @@ class Customer(models.Model):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     # month * 100 + day, kept by the services: today's birthdays are one indexed equality.
     birthday_key = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    language = models.CharField(_("language"), max_length=5, choices=Language.choices,
-                                default=Language.ES)
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True,
-                                 help_text=_("Empty: the shop's time zone."))
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.ES)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("Empty: the shop's time zone.")
+    )
     marketing_consent = models.BooleanField(_("marketing consent"), default=False)
     consent_at = models.DateTimeField(_("consent given or withdrawn at"), null=True, blank=True)
     consent_source = models.CharField(_("consent source"), max_length=100, blank=True)
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
-    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=10,
-                                       choices=LifecycleStage.choices, default=LifecycleStage.NEW)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=10, choices=LifecycleStage.choices, default=LifecycleStage.NEW
+    )
     # The latest answer a person gave us (a survey), as the lifecycle stage reads it.
-    feeling = models.CharField(_("latest feeling"), max_length=10, choices=Feeling.choices,
-                               blank=True)
+    feeling = models.CharField(_("latest feeling"), max_length=10, choices=Feeling.choices, blank=True)
     feeling_at = models.DateTimeField(_("latest feeling at"), null=True, blank=True)
     # The purchase model's verdict (None: no model for this shop or customer yet).
     predicted_at_risk = models.BooleanField(_("predicted at risk"), null=True, blank=True)
@@ -86,11 +86,11 @@ class Customer(models.Model):
 class Sale(models.Model):
     external_id = models.CharField(_("order id"), max_length=100)
     # No index of its own: sale_customer_ordered_idx starts with it.
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="sales",
-                                 verbose_name=_("customer"), db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="sales", verbose_name=_("customer"), db_index=False
+    )
     ordered_at = models.DateTimeField(_("ordered at"))
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
-                               default=Channel.ONLINE)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal(0))
     # A campaign's offer code the customer used: the sale is attributed to that campaign.
@@ -108,8 +108,9 @@ class Sale(models.Model):
             models.Index(fields=["ordered_at"], name="sale_ordered_idx"),
             models.Index(fields=["customer", "ordered_at"], name="sale_customer_ordered_idx"),
             # Campaign attribution reads sales by offer code; most sales carry none.
-            models.Index(fields=["offer_code"], name="sale_offer_code_idx",
-                         condition=Q(offer_code__isnull=False)),
+            models.Index(
+                fields=["offer_code"], name="sale_offer_code_idx", condition=Q(offer_code__isnull=False)
+            ),
         ]
 
     def __str__(self):
@@ -149,9 +150,7 @@ class DeliveryQuerySet(models.QuerySet):
 
     def late(self, today: dt.date):
         """Open deliveries that are late today: the SQL twin of Delivery.is_late_on()."""
-        return self.open().filter(
-            Q(estimated_date__gt=F("promised_date")) | Q(promised_date__lt=today)
-        )
+        return self.open().filter(Q(estimated_date__gt=F("promised_date")) | Q(promised_date__lt=today))
 
 
 class Delivery(models.Model):
@@ -163,10 +162,10 @@ class Delivery(models.Model):
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
     estimated_date = models.DateField(_("estimated date"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=DeliveryStatus.choices,
-                              default=DeliveryStatus.PENDING)
-    delay_reason = models.CharField(_("delay reason"), max_length=20, blank=True,
-                                    choices=DelayReason.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    delay_reason = models.CharField(_("delay reason"), max_length=20, blank=True, choices=DelayReason.choices)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -183,8 +182,11 @@ class Delivery(models.Model):
         ]
         indexes = [
             # The late-delivery sweep reads only open deliveries, by promised date.
-            models.Index(fields=["promised_date"], name="delivery_open_promised_idx",
-                         condition=Q(delivered_at__isnull=True)),
+            models.Index(
+                fields=["promised_date"],
+                name="delivery_open_promised_idx",
+                condition=Q(delivered_at__isnull=True),
+            ),
             models.Index(fields=["status", "status_changed_at"], name="delivery_status_idx"),
             models.Index(fields=["delivered_at"], name="delivery_delivered_idx"),
         ]
@@ -195,7 +197,10 @@ class Delivery(models.Model):
     @property
     def is_open(self) -> bool:
         return self.delivered_at is None and self.status not in (
-            DeliveryStatus.DELIVERED, DeliveryStatus.RETURNED, DeliveryStatus.FAILED)
+            DeliveryStatus.DELIVERED,
+            DeliveryStatus.RETURNED,
+            DeliveryStatus.FAILED,
+        )
 
     def is_late_on(self, today: dt.date) -> bool:
         """Late: the estimate passes the promise, or the promised day went by undelivered."""
@@ -216,21 +221,36 @@ class ComplaintQuerySet(models.QuerySet):
 
 
 class Complaint(models.Model):
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints",
-                                 verbose_name=_("customer"))
-    sale = models.ForeignKey(Sale, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="complaints", verbose_name=_("sale"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer")
+    )
+    sale = models.ForeignKey(
+        Sale,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("sale"),
+    )
     reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
-                                default=Severity.NORMAL)
-    status = models.CharField(_("status"), max_length=20, choices=ComplaintStatus.choices,
-                              default=ComplaintStatus.OPEN)
-    source = models.CharField(_("source"), max_length=20, choices=ComplaintSource.choices,
-                              default=ComplaintSource.STAFF)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=ComplaintSource.choices, default=ComplaintSource.STAFF
+    )
     description = models.TextField(_("description"), blank=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="complaints",
-                                 verbose_name=_("assignee"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("assignee"),
+    )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -238,23 +258,24 @@ class Complaint(models.Model):
     # The SLA clocks (customers/sla.py), stored by the services whenever a fact they read moves:
     # None while a clock is stopped or paused. next_due_at is the earliest running one, the
     # queue's order; next_due_soon_at when that clock turns "due soon".
-    first_response_due_at = models.DateTimeField(_("first response due at"), null=True,
-                                                 blank=True)
+    first_response_due_at = models.DateTimeField(_("first response due at"), null=True, blank=True)
     next_response_due_at = models.DateTimeField(_("next response due at"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due at"), null=True, blank=True)
     next_due_at = models.DateTimeField(_("next due at"), null=True, blank=True)
     next_due_soon_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_due_clock = models.CharField(max_length=20, blank=True, editable=False)
     # A resolution target of its own (business hours), instead of the severity's.
-    sla_target_hours = models.DecimalField(_("own resolution target (business hours)"),
-                                           max_digits=6, decimal_places=2, null=True, blank=True)
+    sla_target_hours = models.DecimalField(
+        _("own resolution target (business hours)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     # The oldest customer message nobody has answered yet (the next-response clock's start).
-    awaiting_reply_since = models.DateTimeField(_("customer waiting since"), null=True,
-                                                blank=True)
-    compensation_kind = models.CharField(_("compensation"), max_length=20, blank=True,
-                                         choices=CompensationKind.choices)
-    compensation_amount = models.DecimalField(_("compensation amount"), max_digits=12,
-                                              decimal_places=2, null=True, blank=True)
+    awaiting_reply_since = models.DateTimeField(_("customer waiting since"), null=True, blank=True)
+    compensation_kind = models.CharField(
+        _("compensation"), max_length=20, blank=True, choices=CompensationKind.choices
+    )
+    compensation_amount = models.DecimalField(
+        _("compensation amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     resolution_note = models.TextField(_("resolution note"), blank=True)
 
     objects = ComplaintQuerySet.as_manager()
@@ -273,10 +294,16 @@ class Complaint(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["sla_due_at"], name="complaint_open_sla_idx",
-                         condition=Q(status__in=UNRESOLVED_STATUSES)),
-            models.Index(fields=["next_due_at", "id"], name="complaint_open_next_due_idx",
-                         condition=Q(status__in=UNRESOLVED_STATUSES)),
+            models.Index(
+                fields=["sla_due_at"],
+                name="complaint_open_sla_idx",
+                condition=Q(status__in=UNRESOLVED_STATUSES),
+            ),
+            models.Index(
+                fields=["next_due_at", "id"],
+                name="complaint_open_next_due_idx",
+                condition=Q(status__in=UNRESOLVED_STATUSES),
+            ),
             models.Index(fields=["customer", "status"], name="complaint_customer_status_idx"),
             models.Index(fields=["opened_at"], name="complaint_opened_idx"),
         ]
@@ -308,8 +335,7 @@ class Complaint(models.Model):
 class ComplaintStatusChange(models.Model):
     """Each status a case took and when: the SLA pauses are derived from it, never counted."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE,
-                                  related_name="status_changes")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="status_changes")
     status = models.CharField(_("status"), max_length=20, choices=ComplaintStatus.choices)
     at = models.DateTimeField(_("when"), default=timezone.now)
 
@@ -334,8 +360,7 @@ class SlaLedgerEntry(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="sla_ledger")
     clock = models.CharField(_("clock"), max_length=20, choices=SlaClock.choices)
     started_at = models.DateTimeField(_("started at"))
-    target_hours = models.DecimalField(_("target (business hours)"), max_digits=6,
-                                       decimal_places=2)
+    target_hours = models.DecimalField(_("target (business hours)"), max_digits=6, decimal_places=2)
     due_at = models.DateTimeField(_("due at"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     met = models.BooleanField(_("met"), null=True)
@@ -345,8 +370,11 @@ class SlaLedgerEntry(models.Model):
         verbose_name = _("SLA ledger entry")
         verbose_name_plural = _("SLA ledger entries")
         ordering = ["started_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["complaint", "clock", "started_at"],
-                                               name="sla_ledger_once_per_clock_run")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint", "clock", "started_at"], name="sla_ledger_once_per_clock_run"
+            )
+        ]
 
     def __str__(self):
         return f"#{self.complaint_id} {self.clock}"
@@ -360,19 +388,25 @@ class SlaLedgerEntry(models.Model):
 class BusinessCalendar(models.Model):
     """The shop's opening hours, holidays and SLA targets: one row (pk=1), edited by managers."""
 
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True,
-                                 help_text=_("Empty: the shop's time zone setting."))
-    country = models.CharField(_("country (for public holidays)"), max_length=2, default="ES",
-                               blank=True)
-    subdivision = models.CharField(_("region (for regional holidays)"), max_length=10,
-                                   blank=True, help_text=_("For example MD for Madrid."))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("Empty: the shop's time zone setting.")
+    )
+    country = models.CharField(_("country (for public holidays)"), max_length=2, default="ES", blank=True)
+    subdivision = models.CharField(
+        _("region (for regional holidays)"),
+        max_length=10,
+        blank=True,
+        help_text=_("For example MD for Madrid."),
+    )
     # {"0": [["09:00", "18:00"]], ...}: weekday (0 = Monday) to local opening intervals.
     opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
     # {"critical": [1, 2, 4], ...}: business hours to first response, next response, resolution.
     targets = models.JSONField(_("SLA targets (business hours)"), default=dict, blank=True)
     due_soon_percent = models.PositiveSmallIntegerField(
-        _("due soon at (% of the target)"), default=75,
-        validators=[MinValueValidator(1), MaxValueValidator(99)])
+        _("due soon at (% of the target)"),
+        default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -400,19 +434,24 @@ class ClosedDay(models.Model):
 
 class TimelineEntry(models.Model):
     # No index of its own: timeline_customer_at_idx starts with it.
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline",
-                                 db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
     summary = models.CharField(_("summary"), max_length=300)
     body = models.TextField(_("details"), blank=True)
     # Never looked up by author: no index to maintain on every insert.
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="+", db_index=False)
-    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="+")
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True,
-                                  related_name="timeline")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    sale = models.ForeignKey(Sale, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+    )
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

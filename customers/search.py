@@ -28,8 +28,7 @@ def customer_search(queryset, query: str):
     query = query.strip()[:100]
     if not query:
         return queryset
-    match = Q(search_name__contains=fold(query)) | Q(email__icontains=query) | Q(
-        external_id=query)
+    match = Q(search_name__contains=fold(query)) | Q(email__icontains=query) | Q(external_id=query)
     number = digits(query)
     looks_like_phone = not query.strip("+ ()-.0123456789")
     if looks_like_phone and len(number) >= 6:
@@ -54,10 +53,16 @@ class CustomerSearchFilter:
         return customer_search(queryset, request.query_params.get(self.search_param, ""))
 
     def get_schema_operation_parameters(self, view):
-        return [{"name": self.search_param, "required": False, "in": "query",
-                 "description": "Part of the name (accents and case aside), part of the "
-                                "e-mail, the phone or an order id.",
-                 "schema": {"type": "string"}}]
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": "Part of the name (accents and case aside), part of the "
+                "e-mail, the phone or an order id.",
+                "schema": {"type": "string"},
+            }
+        ]
 
 
 def customers_search_refresh(customer_ids) -> int:
@@ -67,7 +72,8 @@ def customers_search_refresh(customer_ids) -> int:
 
     stale = []
     for row in Customer.objects.filter(pk__in=list(customer_ids)).only(
-            "pk", "name", "phone", "search_name", "search_phone"):
+        "pk", "name", "phone", "search_name", "search_phone"
+    ):
         name, phone = fold(row.name)[:200], digits(row.phone)[:40]
         if (row.search_name, row.search_phone) != (name, phone):
             row.search_name, row.search_phone = name, phone
@@ -81,7 +87,7 @@ def on_sales(*, sale_ids: list[int]) -> None:
 
     ids = list(Sale.objects.filter(pk__in=sale_ids).values_list("customer_id", flat=True))
     for start in range(0, len(ids), 1000):
-        customers_search_refresh(ids[start:start + 1000])
+        customers_search_refresh(ids[start : start + 1000])
 
 
 def subscribe() -> None:

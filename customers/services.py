@@ -42,11 +42,19 @@ from postsale.lib.money import money
 
 # Business hours to first response and to resolution per severity, when the managers set none
 # (customers/business_calendar.py holds all three targets).
-SLA_HOURS = {severity: (first, resolution)
-             for severity, (first, _next, resolution) in DEFAULT_TARGETS.items()}
+SLA_HOURS = {
+    severity: (first, resolution) for severity, (first, _next, resolution) in DEFAULT_TARGETS.items()
+}
 CUSTOMER_FIELDS = ("name", "email", "phone", "birth_date", "language", "time_zone")
-DELIVERY_FIELDS = ("carrier", "tracking_number", "promised_date", "estimated_date",
-                   "delivered_at", "status", "delay_reason")
+DELIVERY_FIELDS = (
+    "carrier",
+    "tracking_number",
+    "promised_date",
+    "estimated_date",
+    "delivered_at",
+    "status",
+    "delay_reason",
+)
 # News of a parcel delivered, without a time, is taken as "delivered now" while it is live: no
 # later than this after the parcel was due. Later than that (an old order marked delivered in a
 # clean-up) the time stays unknown, and the follow-ups count from the order (history, not news).
@@ -73,10 +81,12 @@ class SaleResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def timeline_add(*, customer: Customer, kind: str, summary: str, at: dt.datetime | None = None,
-                 **extra) -> TimelineEntry:
-    return TimelineEntry.objects.create(customer=customer, kind=kind, summary=summary[:300],
-                                        at=at or timezone.now(), **extra)
+def timeline_add(
+    *, customer: Customer, kind: str, summary: str, at: dt.datetime | None = None, **extra
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        customer=customer, kind=kind, summary=summary[:300], at=at or timezone.now(), **extra
+    )
 
 
 def customer_upsert(*, external_id: str, **values) -> tuple[Customer, bool]:
@@ -127,19 +137,17 @@ def customer_update(*, customer: Customer, **values) -> Customer:
     return customer
 
 
-def consent_change(*, customer: Customer, marketing_consent: bool, source: str,
-                   author=None) -> Customer:
+def consent_change(*, customer: Customer, marketing_consent: bool, source: str, author=None) -> Customer:
     """Record marketing consent given or withdrawn, with when and how."""
     with transaction.atomic():
         customer.marketing_consent = marketing_consent
         customer.consent_at = timezone.now()
         customer.consent_source = source[:100]
-        customer.save(update_fields=["marketing_consent", "consent_at", "consent_source",
-                                     "updated_at"])
-        summary = _("Marketing consent given") if marketing_consent else _(
-            "Marketing consent withdrawn")
-        timeline_add(customer=customer, kind=TimelineKind.CONSENT, author=author,
-                     summary=f"{summary} ({source})")
+        customer.save(update_fields=["marketing_consent", "consent_at", "consent_source", "updated_at"])
+        summary = _("Marketing consent given") if marketing_consent else _("Marketing consent withdrawn")
+        timeline_add(
+            customer=customer, kind=TimelineKind.CONSENT, author=author, summary=f"{summary} ({source})"
+        )
     return customer
 
 
@@ -147,9 +155,11 @@ def customer_feeling_record(*, customer_id: int, feeling: str, at: dt.datetime) 
     """How the customer felt in their latest answer to us (a survey, say). An older answer than
     the one stored changes nothing. Publishes FEELING_RECORDED; returns whether it was stored."""
     with transaction.atomic():
-        stored = (Customer.objects.filter(pk=customer_id)
-                  .filter(Q(feeling_at__isnull=True) | Q(feeling_at__lte=at))
-                  .update(feeling=feeling, feeling_at=at))
+        stored = (
+            Customer.objects.filter(pk=customer_id)
+            .filter(Q(feeling_at__isnull=True) | Q(feeling_at__lte=at))
+            .update(feeling=feeling, feeling_at=at)
+        )
         if stored:
             events.publish(events.FEELING_RECORDED, customer_ids=[customer_id])
     return bool(stored)
@@ -163,15 +173,17 @@ def customers_prediction_apply(*, at_risk_ids, scored_ids, batch: int = 10000) -
     customers, changed = Customer.objects, []
     moves = (
         (True, customers.filter(pk__in=at_risk_ids).exclude(predicted_at_risk=True)),
-        (False, customers.filter(pk__in=scored_ids).exclude(pk__in=at_risk_ids)
-         .exclude(predicted_at_risk=False)),
+        (
+            False,
+            customers.filter(pk__in=scored_ids).exclude(pk__in=at_risk_ids).exclude(predicted_at_risk=False),
+        ),
         (None, customers.filter(predicted_at_risk__isnull=False).exclude(pk__in=scored_ids)),
     )
     with transaction.atomic():
         for verdict, moving in moves:
             ids = list(moving.values_list("pk", flat=True))
             for start in range(0, len(ids), batch):
-                customers.filter(pk__in=ids[start:start + batch]).update(predicted_at_risk=verdict)
+                customers.filter(pk__in=ids[start : start + batch]).update(predicted_at_risk=verdict)
             changed += ids
         if changed:
             events.publish(events.PREDICTION_CHANGED, customer_ids=changed)
@@ -182,8 +194,12 @@ def do_not_contact_set(*, customer: Customer, value: bool, author=None) -> Custo
     with transaction.atomic():
         customer.do_not_contact = value
         customer.save(update_fields=["do_not_contact", "updated_at"])
-        timeline_add(customer=customer, kind=TimelineKind.CONSENT, author=author,
-                     summary=_("Do not contact: on") if value else _("Do not contact: off"))
+        timeline_add(
+            customer=customer,
+            kind=TimelineKind.CONSENT,
+            author=author,
+            summary=_("Do not contact: on") if value else _("Do not contact: off"),
+        )
     return customer
 
 
@@ -218,9 +234,17 @@ def sale_lines_changed(*, sale: Sale) -> Sale:
     return sale
 
 
-def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime,
-                lines: list[LineData], channel: str = "online", currency: str = "EUR",
-                delivery: dict | None = None, offer_code: str | None = None) -> SaleResult:
+def sale_record(
+    *,
+    external_id: str,
+    customer: Customer,
+    ordered_at: dt.datetime,
+    lines: list[LineData],
+    channel: str = "online",
+    currency: str = "EUR",
+    delivery: dict | None = None,
+    offer_code: str | None = None,
+) -> SaleResult:
     """Create or update a sale by its external id, with its lines and delivery.
 
     Idempotent: the same payload twice leaves one sale and reports changed=False. Publishes
@@ -234,22 +258,39 @@ def sale_record(*, external_id: str, customer: Customer, ordered_at: dt.datetime
         sale = Sale.objects.select_for_update().filter(external_id=external_id).first()
         created = False
         if sale is None:
-            sale, created = _sale_insert(external_id=external_id, customer=customer,
-                                         ordered_at=ordered_at, channel=channel,
-                                         currency=currency.upper(), total=total,
-                                         offer_code=offer_code)
+            sale, created = _sale_insert(
+                external_id=external_id,
+                customer=customer,
+                ordered_at=ordered_at,
+                channel=channel,
+                currency=currency.upper(),
+                total=total,
+                offer_code=offer_code,
+            )
         moved = not created and sale.ordered_at != ordered_at
         if created:
             SaleLine.objects.bulk_create(SaleLine(sale=sale, **vars(line)) for line in lines)
-            timeline_add(customer=customer, kind=TimelineKind.SALE, at=ordered_at, sale=sale,
-                         summary=_("Order %(order)s: %(total)s") % {
-                             "order": external_id, "total": money(total, sale.currency)})
+            timeline_add(
+                customer=customer,
+                kind=TimelineKind.SALE,
+                at=ordered_at,
+                sale=sale,
+                summary=_("Order %(order)s: %(total)s")
+                % {"order": external_id, "total": money(total, sale.currency)},
+            )
             events.publish(events.SALE_RECORDED, sale_ids=[sale.pk])
             changed = True
         else:
-            changed = _sale_update(sale, customer=customer, ordered_at=ordered_at, lines=lines,
-                                   channel=channel, currency=currency.upper(), total=total,
-                                   offer_code=offer_code or sale.offer_code)
+            changed = _sale_update(
+                sale,
+                customer=customer,
+                ordered_at=ordered_at,
+                lines=lines,
+                channel=channel,
+                currency=currency.upper(),
+                total=total,
+                offer_code=offer_code or sale.offer_code,
+            )
         if moved:
             _delivery_follow_order(sale, delivery)
         if delivery is not None:
@@ -264,8 +305,7 @@ def _delivery_follow_order(sale: Sale, values: dict | None) -> None:
         return
     delivered_at = (values or {}).get("delivered_at") or stored.delivered_at
     if delivered_at and delivered_at < sale.ordered_at:
-        raise ValidationError(
-            {"ordered_at": _("A delivery cannot arrive before the order was placed.")})
+        raise ValidationError({"ordered_at": _("A delivery cannot arrive before the order was placed.")})
     if stored.delivered_at is None or stored.delivered_at >= sale.ordered_at:
         Delivery.objects.filter(pk=stored.pk).update(ordered_at=sale.ordered_at)
     # else the delivery update that follows saves the new delivered and ordered times together
@@ -284,17 +324,28 @@ def _sale_insert(**fields) -> tuple[Sale, bool]:
         return Sale.objects.select_for_update().get(external_id=fields["external_id"]), False
 
 
-def _sale_update(sale: Sale, *, customer, ordered_at, lines, channel, currency, total,
-                 offer_code=None) -> bool:
-    fields = {"customer_id": customer.pk, "ordered_at": ordered_at, "channel": channel,
-              "currency": currency, "total": total, "offer_code": offer_code}
+def _sale_update(
+    sale: Sale, *, customer, ordered_at, lines, channel, currency, total, offer_code=None
+) -> bool:
+    fields = {
+        "customer_id": customer.pk,
+        "ordered_at": ordered_at,
+        "channel": channel,
+        "currency": currency,
+        "total": total,
+        "offer_code": offer_code,
+    }
     changed = [k for k, v in fields.items() if getattr(sale, k) != v]
     for key in changed:
         setattr(sale, key, fields[key])
     if changed:
         sale.save(update_fields=changed)
-    old_lines = sorted(LineData(sku=x.sku, name=x.name, category=x.category, quantity=x.quantity,
-                                unit_price=x.unit_price).key() for x in sale.lines.all())
+    old_lines = sorted(
+        LineData(
+            sku=x.sku, name=x.name, category=x.category, quantity=x.quantity, unit_price=x.unit_price
+        ).key()
+        for x in sale.lines.all()
+    )
     if old_lines != sorted(line.key() for line in lines):
         sale.lines.all().delete()
         SaleLine.objects.bulk_create(SaleLine(sale=sale, **vars(line)) for line in lines)
@@ -341,20 +392,26 @@ def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | 
         if "status" in changed:
             delivery.status_changed_at = timezone.now()
         delivery.save()
-        timeline_add(customer=delivery.sale.customer, kind=TimelineKind.DELIVERY,
-                     sale=delivery.sale, author=author,
-                     summary=_("Delivery of %(order)s: %(status)s") % {
-                         "order": delivery.sale.external_id,
-                         "status": delivery.get_status_display()},
-                     data={"changed": {k: _jsonable(values[k]) for k in changed}})
+        timeline_add(
+            customer=delivery.sale.customer,
+            kind=TimelineKind.DELIVERY,
+            sale=delivery.sale,
+            author=author,
+            summary=_("Delivery of %(order)s: %(status)s")
+            % {"order": delivery.sale.external_id, "status": delivery.get_status_display()},
+            data={"changed": {k: _jsonable(values[k]) for k in changed}},
+        )
         events.publish(events.DELIVERY_CHANGED, delivery_ids=[delivery.pk])
     return delivery
 
 
 def _delivered_now_if_live(delivery: Delivery) -> dt.datetime | None:
     now = timezone.now()
-    due = max(day for day in (delivery.estimated_date, delivery.promised_date,
-                              timezone.localdate(delivery.ordered_at)) if day)
+    due = max(
+        day
+        for day in (delivery.estimated_date, delivery.promised_date, timezone.localdate(delivery.ordered_at))
+        if day
+    )
     return now if timezone.localdate(now) - due <= LIVE_DELIVERY_NEWS else None
 
 
@@ -377,9 +434,14 @@ def delivery_add(*, sale: Sale, author=None, **values) -> Delivery:
             return delivery_update(delivery=existing, author=author, **values) or existing
         _delivery_upsert(sale, values, created=True)
         delivery = Delivery.objects.get(sale=sale)
-        timeline_add(customer=sale.customer, kind=TimelineKind.DELIVERY, sale=sale, author=author,
-                     summary=_("Delivery of %(order)s: %(status)s") % {
-                         "order": sale.external_id, "status": delivery.get_status_display()})
+        timeline_add(
+            customer=sale.customer,
+            kind=TimelineKind.DELIVERY,
+            sale=sale,
+            author=author,
+            summary=_("Delivery of %(order)s: %(status)s")
+            % {"order": sale.external_id, "status": delivery.get_status_display()},
+        )
     return delivery
 
 
@@ -388,27 +450,44 @@ def delivery_add(*, sale: Sale, author=None, **values) -> Delivery:
 # unanswered message, severity, resolution) records the status in the case's history and stores
 # the recomputed due times, so the queue orders by one indexed column.
 
-SLA_FIELDS = ["first_response_due_at", "next_response_due_at", "resolution_due_at",
-              "next_due_at", "next_due_soon_at", "next_due_clock", "sla_due_at"]
+SLA_FIELDS = [
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "next_due_at",
+    "next_due_soon_at",
+    "next_due_clock",
+    "sla_due_at",
+]
 
 
 def _history(complaint: Complaint) -> list[tuple[dt.datetime, str]]:
-    return list(ComplaintStatusChange.objects.filter(complaint=complaint)
-                .order_by("at", "pk").values_list("at", "status"))
+    return list(
+        ComplaintStatusChange.objects.filter(complaint=complaint)
+        .order_by("at", "pk")
+        .values_list("at", "status")
+    )
 
 
-def complaint_clocks(*, complaint: Complaint, setup: ShopSla | None = None,
-                     history: list | None = None) -> sla.Clocks:
+def complaint_clocks(
+    *, complaint: Complaint, setup: ShopSla | None = None, history: list | None = None
+) -> sla.Clocks:
     """The case's three clocks as its facts stand (a read: nothing is stored)."""
     setup = setup or shop_sla()
     facts = sla.CaseFacts(
         opened_at=complaint.opened_at,
         history=tuple(history if history is not None else _history(complaint)),
         first_response_at=complaint.first_response_at,
-        awaiting_since=complaint.awaiting_reply_since, resolved_at=complaint.resolved_at,
-        status=complaint.status)
-    return sla.clocks_for(facts, setup.targets_for(complaint.severity, complaint.sla_target_hours),
-                          setup.calendar, due_soon_ratio=setup.due_soon_ratio)
+        awaiting_since=complaint.awaiting_reply_since,
+        resolved_at=complaint.resolved_at,
+        status=complaint.status,
+    )
+    return sla.clocks_for(
+        facts,
+        setup.targets_for(complaint.severity, complaint.sla_target_hours),
+        setup.calendar,
+        due_soon_ratio=setup.due_soon_ratio,
+    )
 
 
 def _apply_clocks(complaint: Complaint, clocks: sla.Clocks) -> None:
@@ -429,9 +508,16 @@ def _ledger_close(complaint: Complaint, clock: sla.Clock | None, done_at: dt.dat
     if clock is None or clock.due_at is None:
         return
     SlaLedgerEntry.objects.update_or_create(
-        complaint=complaint, clock=clock.name, started_at=clock.started_at,
-        defaults={"target_hours": Decimal(str(clock.target_hours)), "due_at": clock.due_at,
-                  "done_at": done_at, "met": done_at <= clock.due_at})
+        complaint=complaint,
+        clock=clock.name,
+        started_at=clock.started_at,
+        defaults={
+            "target_hours": Decimal(str(clock.target_hours)),
+            "due_at": clock.due_at,
+            "done_at": done_at,
+            "met": done_at <= clock.due_at,
+        },
+    )
 
 
 def complaint_sla_refresh(*, complaint: Complaint, setup: ShopSla | None = None) -> sla.Clocks:
@@ -452,13 +538,16 @@ def complaints_sla_recompute(*, batch: int = 500) -> int:
             if not cases:
                 return done
             histories: dict[int, list] = {}
-            for cid, at, status in (ComplaintStatusChange.objects
-                                    .filter(complaint__in=cases).order_by("at", "pk")
-                                    .values_list("complaint_id", "at", "status")):
+            for cid, at, status in (
+                ComplaintStatusChange.objects.filter(complaint__in=cases)
+                .order_by("at", "pk")
+                .values_list("complaint_id", "at", "status")
+            ):
                 histories.setdefault(cid, []).append((at, status))
             for case in cases:
-                _apply_clocks(case, complaint_clocks(complaint=case, setup=setup,
-                                                     history=histories.get(case.pk, [])))
+                _apply_clocks(
+                    case, complaint_clocks(complaint=case, setup=setup, history=histories.get(case.pk, []))
+                )
             Complaint.objects.bulk_update(cases, SLA_FIELDS)
         done, last = done + len(cases), cases[-1].pk
 
@@ -477,22 +566,43 @@ def _new_case(*, now: dt.datetime, setup: ShopSla, **fields) -> Complaint:
     return complaint
 
 
-def complaint_open(*, customer: Customer, reason: str, sale: Sale | None = None,
-                   severity: str = Severity.NORMAL, description: str = "",
-                   source: str = ComplaintSource.STAFF, author=None,
-                   sla_hours: int | None = None) -> Complaint:
+def complaint_open(
+    *,
+    customer: Customer,
+    reason: str,
+    sale: Sale | None = None,
+    severity: str = Severity.NORMAL,
+    description: str = "",
+    source: str = ComplaintSource.STAFF,
+    author=None,
+    sla_hours: int | None = None,
+) -> Complaint:
     """Open a case; its clocks count business hours of the shop's calendar from now, with the
     severity's targets (sla_hours: a resolution target of its own)."""
     now = timezone.now()
-    complaint = _new_case(now=now, setup=shop_sla(), customer=customer, sale=sale, reason=reason,
-                          severity=severity, source=source, description=description,
-                          sla_target_hours=sla_hours)
+    complaint = _new_case(
+        now=now,
+        setup=shop_sla(),
+        customer=customer,
+        sale=sale,
+        reason=reason,
+        severity=severity,
+        source=source,
+        description=description,
+        sla_target_hours=sla_hours,
+    )
     with transaction.atomic():
         complaint.save(force_insert=True)
-        timeline_add(customer=customer, kind=TimelineKind.COMPLAINT, complaint=complaint,
-                     sale=sale, author=author, body=description,
-                     summary=_("Case #%(id)s opened: %(reason)s") % {
-                         "id": complaint.pk, "reason": complaint.get_reason_display()})
+        timeline_add(
+            customer=customer,
+            kind=TimelineKind.COMPLAINT,
+            complaint=complaint,
+            sale=sale,
+            author=author,
+            body=description,
+            summary=_("Case #%(id)s opened: %(reason)s")
+            % {"id": complaint.pk, "reason": complaint.get_reason_display()},
+        )
         events.publish(events.COMPLAINT_OPENED, complaint_ids=[complaint.pk])
     return complaint
 
@@ -516,18 +626,36 @@ def complaints_open_many(*, cases: list[CaseData], source: str) -> list[Complain
         return []
     now, setup = timezone.now(), shop_sla()
     complaints = [
-        _new_case(now=now, setup=setup, customer_id=case.customer_id, sale_id=case.sale_id,
-                  reason=case.reason, severity=case.severity, source=source,
-                  description=case.description)
-        for case in cases]
+        _new_case(
+            now=now,
+            setup=setup,
+            customer_id=case.customer_id,
+            sale_id=case.sale_id,
+            reason=case.reason,
+            severity=case.severity,
+            source=source,
+            description=case.description,
+        )
+        for case in cases
+    ]
     with transaction.atomic():
         Complaint.objects.bulk_create(complaints)  # pks come back (RETURNING) on both databases
-        TimelineEntry.objects.bulk_create([
-            TimelineEntry(customer_id=c.customer_id, kind=TimelineKind.COMPLAINT, at=now,
-                          complaint=c, sale_id=c.sale_id, body=c.description,
-                          summary=(_("Case #%(id)s opened: %(reason)s") % {
-                              "id": c.pk, "reason": c.get_reason_display()})[:300])
-            for c in complaints])
+        TimelineEntry.objects.bulk_create(
+            [
+                TimelineEntry(
+                    customer_id=c.customer_id,
+                    kind=TimelineKind.COMPLAINT,
+                    at=now,
+                    complaint=c,
+                    sale_id=c.sale_id,
+                    body=c.description,
+                    summary=(
+                        _("Case #%(id)s opened: %(reason)s") % {"id": c.pk, "reason": c.get_reason_display()}
+                    )[:300],
+                )
+                for c in complaints
+            ]
+        )
         events.publish(events.COMPLAINT_OPENED, complaint_ids=[c.pk for c in complaints])
     return complaints
 
@@ -540,17 +668,24 @@ def complaint_assign(*, complaint: Complaint, assignee, author=None) -> Complain
         if complaint.status == ComplaintStatus.OPEN and assignee is not None:
             _status_move(complaint, ComplaintStatus.IN_PROGRESS, timezone.now())
         complaint.save(update_fields=["assignee", "status"])
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint,
-                     data={"before": before.get_username() if before else None,
-                           "after": assignee.get_username() if assignee else None},
-                     summary=_("Case #%(id)s assigned to %(user)s") % {
-                         "id": complaint.pk, "user": assignee.get_username() if assignee else "-"})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            data={
+                "before": before.get_username() if before else None,
+                "after": assignee.get_username() if assignee else None,
+            },
+            summary=_("Case #%(id)s assigned to %(user)s")
+            % {"id": complaint.pk, "user": assignee.get_username() if assignee else "-"},
+        )
     return complaint
 
 
-def complaint_respond(*, complaint: Complaint, message: str, author=None,
-                      waiting_customer: bool = False) -> Complaint:
+def complaint_respond(
+    *, complaint: Complaint, message: str, author=None, waiting_customer: bool = False
+) -> Complaint:
     """Answer the customer: stops the first-response clock the first time and the
     next-response clock each time (both go in the SLA ledger); waiting_customer pauses the case
     until they answer."""
@@ -564,13 +699,21 @@ def complaint_respond(*, complaint: Complaint, message: str, author=None,
             _ledger_close(complaint, before.next_response, now)
         complaint.awaiting_reply_since = None
         if complaint.is_unresolved:
-            _status_move(complaint, ComplaintStatus.WAITING_CUSTOMER if waiting_customer
-                         else ComplaintStatus.IN_PROGRESS, now)
+            _status_move(
+                complaint,
+                ComplaintStatus.WAITING_CUSTOMER if waiting_customer else ComplaintStatus.IN_PROGRESS,
+                now,
+            )
         complaint.save(update_fields=["first_response_at", "status", "awaiting_reply_since"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint, body=message,
-                     summary=_("Case #%(id)s answered") % {"id": complaint.pk})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            body=message,
+            summary=_("Case #%(id)s answered") % {"id": complaint.pk},
+        )
     return complaint
 
 
@@ -582,22 +725,25 @@ def complaint_customer_replied(*, complaint: Complaint, at: dt.datetime | None =
         Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
         complaint.refresh_from_db()  # as it stands under the lock
         if not complaint.is_unresolved:
-            return complaint_reopen(complaint=complaint, why=_("the customer replied"),
-                                    awaiting_since=at)
+            return complaint_reopen(complaint=complaint, why=_("the customer replied"), awaiting_since=at)
         complaint.awaiting_reply_since = complaint.awaiting_reply_since or at
         if complaint.status == ComplaintStatus.WAITING_CUSTOMER:
             _status_move(complaint, ComplaintStatus.IN_PROGRESS, at)
-            timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT,
-                         complaint=complaint, at=at,
-                         summary=_("Case #%(id)s back to support: the customer replied") % {
-                             "id": complaint.pk})
+            timeline_add(
+                customer=complaint.customer,
+                kind=TimelineKind.COMPLAINT,
+                complaint=complaint,
+                at=at,
+                summary=_("Case #%(id)s back to support: the customer replied") % {"id": complaint.pk},
+            )
         complaint.save(update_fields=["status", "awaiting_reply_since"])
         complaint_sla_refresh(complaint=complaint)
     return complaint
 
 
-def complaint_reopen(*, complaint: Complaint, why: str, author=None,
-                     awaiting_since: dt.datetime | None = None) -> Complaint:
+def complaint_reopen(
+    *, complaint: Complaint, why: str, author=None, awaiting_since: dt.datetime | None = None
+) -> Complaint:
     """Back to support with new due times (the resolution clock counts from now); publishes
     COMPLAINT_REOPENED (the customer is at risk again)."""
     now = timezone.now()
@@ -607,9 +753,13 @@ def complaint_reopen(*, complaint: Complaint, why: str, author=None,
         complaint.awaiting_reply_since = awaiting_since
         complaint.save(update_fields=["status", "resolved_at", "awaiting_reply_since"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint,
-                     summary=_("Case #%(id)s reopened: %(why)s") % {"id": complaint.pk, "why": why})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            summary=_("Case #%(id)s reopened: %(why)s") % {"id": complaint.pk, "why": why},
+        )
         events.publish(events.COMPLAINT_REOPENED, complaint_ids=[complaint.pk])
     return complaint
 
@@ -623,14 +773,20 @@ def complaint_withdraw(*, complaint: Complaint, note: str, author=None) -> Compl
         complaint.resolved_at = timezone.now()
         complaint.resolution_note = note
         complaint.save(update_fields=["status", "resolved_at", "resolution_note"])
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint, body=note,
-                     summary=_("Case #%(id)s withdrawn by the customer") % {"id": complaint.pk})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            body=note,
+            summary=_("Case #%(id)s withdrawn by the customer") % {"id": complaint.pk},
+        )
     return complaint
 
 
-def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | None,
-                         author=None) -> Complaint:
+def complaint_compensate(
+    *, complaint: Complaint, kind: str, amount: Decimal | None, author=None
+) -> Complaint:
     """Record what the customer gets (DESIGN section 2: kind and amount)."""
     if amount is not None and amount < 0:
         raise ValidationError({"compensation_amount": _("Compensation cannot be negative.")})
@@ -639,17 +795,25 @@ def complaint_compensate(*, complaint: Complaint, kind: str, amount: Decimal | N
         complaint.compensation_kind = kind
         complaint.compensation_amount = amount
         complaint.save(update_fields=["compensation_kind", "compensation_amount"])
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint,
-                     data={"before": before, "after": [kind, str(amount or "")]},
-                     summary=_("Compensation on case #%(id)s: %(kind)s %(amount)s") % {
-                         "id": complaint.pk, "kind": complaint.get_compensation_kind_display(),
-                         "amount": money(amount, complaint.sale.currency if complaint.sale_id else "EUR")})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            data={"before": before, "after": [kind, str(amount or "")]},
+            summary=_("Compensation on case #%(id)s: %(kind)s %(amount)s")
+            % {
+                "id": complaint.pk,
+                "kind": complaint.get_compensation_kind_display(),
+                "amount": money(amount, complaint.sale.currency if complaint.sale_id else "EUR"),
+            },
+        )
     return complaint
 
 
-def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
-                      author=None, reason: str = "") -> Complaint:
+def complaint_resolve(
+    *, complaint: Complaint, resolution_note: str = "", author=None, reason: str = ""
+) -> Complaint:
     """Resolve a case (reason: what it turned out to be about, if not what it was opened as):
     every clock stops and goes in the SLA ledger; publishes COMPLAINT_RESOLVED, from which a
     case survey is planned."""
@@ -667,12 +831,25 @@ def complaint_resolve(*, complaint: Complaint, resolution_note: str = "",
         complaint.awaiting_reply_since = None
         complaint.resolution_note = resolution_note
         complaint.reason = reason or complaint.reason
-        complaint.save(update_fields=["status", "resolved_at", "first_response_at",
-                                      "resolution_note", "awaiting_reply_since", "reason"])
+        complaint.save(
+            update_fields=[
+                "status",
+                "resolved_at",
+                "first_response_at",
+                "resolution_note",
+                "awaiting_reply_since",
+                "reason",
+            ]
+        )
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint, body=resolution_note,
-                     summary=_("Case #%(id)s resolved") % {"id": complaint.pk})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            body=resolution_note,
+            summary=_("Case #%(id)s resolved") % {"id": complaint.pk},
+        )
         events.publish(events.COMPLAINT_RESOLVED, complaint_ids=[complaint.pk])
     return complaint
 
@@ -686,11 +863,15 @@ def complaint_severity_set(*, complaint: Complaint, severity: str, author=None) 
         complaint.severity = severity
         complaint.save(update_fields=["severity"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint, data={"before": str(before),
-                                                "after": str(complaint.get_severity_display())},
-                     summary=_("Case #%(id)s severity: %(severity)s") % {
-                         "id": complaint.pk, "severity": complaint.get_severity_display()})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            data={"before": str(before), "after": str(complaint.get_severity_display())},
+            summary=_("Case #%(id)s severity: %(severity)s")
+            % {"id": complaint.pk, "severity": complaint.get_severity_display()},
+        )
     return complaint
 
 
@@ -702,8 +883,7 @@ STATUS_MOVES = {
 }
 
 
-def complaint_status_set(*, complaint: Complaint, status: str, note: str = "",
-                         author=None) -> Complaint:
+def complaint_status_set(*, complaint: Complaint, status: str, note: str = "", author=None) -> Complaint:
     """Move a case: work on it, wait for the customer (its clocks pause), resolve (note: the
     resolution), close a resolved case, or reopen one (note: why). A move that makes no sense is
     a ValidationError.
@@ -715,18 +895,27 @@ def complaint_status_set(*, complaint: Complaint, status: str, note: str = "",
     if status == ComplaintStatus.OPEN and not complaint.is_unresolved:
         return complaint_reopen(complaint=complaint, why=note or _("no reason given"), author=author)
     if complaint.status not in STATUS_MOVES.get(status, ()):
-        raise ValidationError({"status": _("A case cannot go from %(old)s to %(new)s.") % {
-            "old": complaint.get_status_display(), "new": ComplaintStatus(status).label}})
+        raise ValidationError(
+            {
+                "status": _("A case cannot go from %(old)s to %(new)s.")
+                % {"old": complaint.get_status_display(), "new": ComplaintStatus(status).label}
+            }
+        )
     with transaction.atomic():
         before = complaint.get_status_display()
         _status_move(complaint, status, timezone.now())
         complaint.save(update_fields=["status"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT, author=author,
-                     complaint=complaint, body=note,
-                     data={"before": str(before), "after": str(complaint.get_status_display())},
-                     summary=_("Case #%(id)s: %(status)s") % {
-                         "id": complaint.pk, "status": complaint.get_status_display()})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            author=author,
+            complaint=complaint,
+            body=note,
+            data={"before": str(before), "after": str(complaint.get_status_display())},
+            summary=_("Case #%(id)s: %(status)s")
+            % {"id": complaint.pk, "status": complaint.get_status_display()},
+        )
     return complaint
 
 
@@ -739,27 +928,39 @@ def complaint_breach_record(*, complaint: Complaint, at: dt.datetime) -> SlaLedg
         return None
     with transaction.atomic():
         entry, created = SlaLedgerEntry.objects.get_or_create(
-            complaint=complaint, clock=clock.name, started_at=clock.started_at,
-            defaults={"target_hours": Decimal(str(clock.target_hours)), "due_at": clock.due_at,
-                      "breached_at": at})
+            complaint=complaint,
+            clock=clock.name,
+            started_at=clock.started_at,
+            defaults={
+                "target_hours": Decimal(str(clock.target_hours)),
+                "due_at": clock.due_at,
+                "breached_at": at,
+            },
+        )
         if not created:
             if entry.breached_at is not None:
                 return None
             entry.breached_at = at
             entry.save(update_fields=["breached_at"])
-        timeline_add(customer=complaint.customer, kind=TimelineKind.COMPLAINT,
-                     complaint=complaint, at=at,
-                     summary=_("Case #%(id)s breached its %(clock)s target") % {
-                         "id": complaint.pk, "clock": SlaClock(clock.name).label})
+        timeline_add(
+            customer=complaint.customer,
+            kind=TimelineKind.COMPLAINT,
+            complaint=complaint,
+            at=at,
+            summary=_("Case #%(id)s breached its %(clock)s target")
+            % {"id": complaint.pk, "clock": SlaClock(clock.name).label},
+        )
     return entry
 
 
-def note_add(*, customer: Customer, text: str, author=None, call: bool = False,
-             complaint: Complaint | None = None) -> TimelineEntry:
+def note_add(
+    *, customer: Customer, text: str, author=None, call: bool = False, complaint: Complaint | None = None
+) -> TimelineEntry:
     if not text.strip():
         raise ValidationError({"text": _("Write something first.")})
     kind = TimelineKind.CALL if call else TimelineKind.NOTE
     summary = _("Call logged") if call else _("Note")
     with transaction.atomic():
-        return timeline_add(customer=customer, kind=kind, summary=summary, body=text,
-                            author=author, complaint=complaint)
+        return timeline_add(
+            customer=customer, kind=kind, summary=summary, body=text, author=author, complaint=complaint
+        )

@@ -34,8 +34,10 @@ class Calendar:
     def day_intervals(self, day: dt.date) -> list[Interval]:
         if self.is_closed(day):
             return []
-        return [(_utc(day, start, self.tz), _utc(day, end, self.tz))
-                for start, end in self.hours.get(day.weekday(), ())]
+        return [
+            (_utc(day, start, self.tz), _utc(day, end, self.tz))
+            for start, end in self.hours.get(day.weekday(), ())
+        ]
 
     def periods_from(self, start: dt.datetime) -> Iterator[Interval]:
         """The open business intervals from `start` on, clipped to it, in UTC."""
@@ -71,8 +73,9 @@ def _minus(period: Interval, pauses: list[Pause]) -> Iterator[Interval]:
         yield a, b
 
 
-def add_business_hours(start: dt.datetime, hours: float, calendar: Calendar,
-                       pauses: Iterable[Pause] = ()) -> dt.datetime | None:
+def add_business_hours(
+    start: dt.datetime, hours: float, calendar: Calendar, pauses: Iterable[Pause] = ()
+) -> dt.datetime | None:
     """The moment `hours` of open, unpaused business time after `start`; None while a pause
     that has not ended stops the clock (or the calendar never opens)."""
     pauses = sorted(pauses, key=lambda pause: pause[0])
@@ -177,26 +180,43 @@ def _clock(name, start, hours, calendar, pauses, done_at, due_soon_ratio) -> Clo
     relevant = [(p, q) for p, q in pauses if done_at is None or p < done_at]
     if done_at is not None:
         relevant = [(p, q if q is not None else done_at) for p, q in relevant]
-    return Clock(name=name, started_at=start, target_hours=hours,
-                 due_at=add_business_hours(start, hours, calendar, relevant),
-                 due_soon_at=add_business_hours(start, hours * due_soon_ratio, calendar, relevant),
-                 done_at=done_at)
+    return Clock(
+        name=name,
+        started_at=start,
+        target_hours=hours,
+        due_at=add_business_hours(start, hours, calendar, relevant),
+        due_soon_at=add_business_hours(start, hours * due_soon_ratio, calendar, relevant),
+        done_at=done_at,
+    )
 
 
-def clocks_for(facts: CaseFacts, targets: Targets, calendar: Calendar, *,
-               due_soon_ratio: float = 0.75) -> Clocks:
+def clocks_for(
+    facts: CaseFacts, targets: Targets, calendar: Calendar, *, due_soon_ratio: float = 0.75
+) -> Clocks:
     """The three clocks of a case as its facts stand."""
     pauses = pauses_of(facts)
     start = cycle_start(facts)
     resolved = facts.resolved_at if facts.status in DONE_STATUSES else None
-    first = _clock("first_response", facts.opened_at, targets.first_response, calendar, pauses,
-                   facts.first_response_at or resolved, due_soon_ratio)
-    resolution = _clock("resolution", start, targets.resolution, calendar, pauses, resolved,
-                        due_soon_ratio)
+    first = _clock(
+        "first_response",
+        facts.opened_at,
+        targets.first_response,
+        calendar,
+        pauses,
+        facts.first_response_at or resolved,
+        due_soon_ratio,
+    )
+    resolution = _clock("resolution", start, targets.resolution, calendar, pauses, resolved, due_soon_ratio)
     following = None
     if facts.awaiting_since is not None and facts.first_response_at is not None and not resolved:
-        following = _clock("next_response", facts.awaiting_since, targets.next_response,
-                           calendar, pauses, None, due_soon_ratio)
+        following = _clock(
+            "next_response",
+            facts.awaiting_since,
+            targets.next_response,
+            calendar,
+            pauses,
+            None,
+            due_soon_ratio,
+        )
     every = tuple(c for c in (first, following, resolution) if c is not None)
-    return Clocks(first_response=first, next_response=following, resolution=resolution,
-                  all=every)
+    return Clocks(first_response=first, next_response=following, resolution=resolution, all=every)

@@ -17,8 +17,9 @@ def lifecycle_sweep_task() -> int:
 
     last_id, batches = 0, 0
     while True:
-        ids = list(Customer.objects.filter(pk__gt=last_id).order_by("pk")
-                   .values_list("pk", flat=True)[:BATCH_SIZE])
+        ids = list(
+            Customer.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE]
+        )
         if not ids:
             return batches
         customer_lifecycle_refresh_task.delay(ids)

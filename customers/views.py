@@ -20,8 +20,7 @@ class CustomerListView(PermissionRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return customer_search(Customer.objects.order_by("name", "pk"),
-                               self.request.GET.get("q", ""))
+        return customer_search(Customer.objects.order_by("name", "pk"), self.request.GET.get("q", ""))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.request.GET.get("q", ""), **kwargs)
@@ -50,8 +49,9 @@ def _run(action: str, customer: Customer, request) -> None:
         form = forms.CustomerNoteForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Write something first."))
-        services.note_add(customer=customer, text=form.cleaned_data["text"], author=user,
-                          call=action == "call")
+        services.note_add(
+            customer=customer, text=form.cleaned_data["text"], author=user, call=action == "call"
+        )
         messages.success(request, _("Call logged.") if action == "call" else _("Note added."))
     elif action == "case":
         form = forms.CaseOpenForm(request.POST)
@@ -63,14 +63,17 @@ def _run(action: str, customer: Customer, request) -> None:
         form = forms.ConsentForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Say why consent changes."))
-        services.consent_change(customer=customer, author=user,
-                                marketing_consent=form.cleaned_data["marketing_consent"],
-                                source=_("staff: %(why)s") % {"why": form.cleaned_data["why"]})
+        services.consent_change(
+            customer=customer,
+            author=user,
+            marketing_consent=form.cleaned_data["marketing_consent"],
+            source=_("staff: %(why)s") % {"why": form.cleaned_data["why"]},
+        )
         messages.success(request, _("Consent recorded."))
     elif action == "pause":
-        services.do_not_contact_set(customer=customer, author=user,
-                                    value=not customer.do_not_contact)
-        messages.success(request, _("Follow-ups paused.") if not customer.do_not_contact
-                         else _("Follow-ups resumed."))
+        services.do_not_contact_set(customer=customer, author=user, value=not customer.do_not_contact)
+        messages.success(
+            request, _("Follow-ups paused.") if not customer.do_not_contact else _("Follow-ups resumed.")
+        )
     else:
         raise ValidationError(_("Unknown action."))

@@ -43,26 +43,39 @@ class SalesImportView(ManagerRequiredMixin, View):
         tokens = request.session.get(SESSION_KEY, [])
         path = upload_path(token) if token in tokens else None
         if path is None:
-            messages.error(request, _("That upload has expired or was already imported. Upload "
-                                      "the file again."))
+            messages.error(
+                request, _("That upload has expired or was already imported. Upload the file again.")
+            )
             return self._render(request, form=UploadForm())
         report = sales_import(path)
         if not report.ok:
-            return self._render(request, form=UploadForm(), report=report,
-                                problem=_file_problem(report))
+            return self._render(request, form=UploadForm(), report=report, problem=_file_problem(report))
         upload_discard(token)
         request.session[SESSION_KEY] = [t for t in tokens if t != token]
-        messages.success(request, _("Import complete: %(sales)d sales created, %(updated)d "
-                                    "updated, %(unchanged)d unchanged.") % {
-            "sales": report.sales_created, "updated": report.sales_updated,
-            "unchanged": report.sales_unchanged})
+        messages.success(
+            request,
+            _("Import complete: %(sales)d sales created, %(updated)d updated, %(unchanged)d unchanged.")
+            % {
+                "sales": report.sales_created,
+                "updated": report.sales_updated,
+                "unchanged": report.sales_unchanged,
+            },
+        )
         return self._render(request, form=UploadForm(), report=report, done=True)
 
     def _render(self, request, *, form, report: ImportReport | None = None, **context):
-        return render(request, self.template_name, {
-            "form": form, "report": report, "columns": CANONICAL_COLUMNS,
-            "errors": report.errors[:ERRORS_SHOWN] if report else [],
-            "errors_hidden": report.error_count - ERRORS_SHOWN if report else 0, **context})
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "report": report,
+                "columns": CANONICAL_COLUMNS,
+                "errors": report.errors[:ERRORS_SHOWN] if report else [],
+                "errors_hidden": report.error_count - ERRORS_SHOWN if report else 0,
+                **context,
+            },
+        )
 
 
 def _file_problem(report: ImportReport) -> str | None:

@@ -23,8 +23,15 @@ class KeptMailAdmin(admin.ModelAdmin):
 class FollowupRulesAdmin(admin.ModelAdmin):
     """One row of rules (pk=1), as FollowupRules.current() reads it."""
 
-    list_display = ("__str__", "thank_you_enabled", "delay_notice_enabled", "survey_enabled",
-                    "frequency_cap", "quiet_hours_start", "quiet_hours_end")
+    list_display = (
+        "__str__",
+        "thank_you_enabled",
+        "delay_notice_enabled",
+        "survey_enabled",
+        "frequency_cap",
+        "quiet_hours_start",
+        "quiet_hours_end",
+    )
 
     def has_add_permission(self, request):
         return not FollowupRules.objects.exists()

@@ -87,8 +87,7 @@ def quick_commits():
 def message_token(message: Message) -> str:
     """The token in this message's links: derived from the row with the secret key, so a retried
     send carries the same links, and only its hash is stored."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"message:{message.pk}".encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"message:{message.pk}".encode(), hashlib.sha256).digest()
     return urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
@@ -111,14 +110,19 @@ def claim(*, now: dt.datetime, size: int = BATCH) -> list[int]:
         if connection.vendor == "postgresql":  # SQLite's IMMEDIATE transactions already take turns
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
-        busy = Message.objects.filter(state=State.SENDING, customer_id=OuterRef("customer_id"),
-                                      category__in=BUDGETED)
-        ids = list(Message.objects.select_for_update(skip_locked=True)
-                   .filter(state=State.PLANNED, planned_at__lte=now)
-                   .exclude(Q(category__in=BUDGETED) & Exists(busy))
-                   .order_by("planned_at").values_list("pk", flat=True)[:size])
+        busy = Message.objects.filter(
+            state=State.SENDING, customer_id=OuterRef("customer_id"), category__in=BUDGETED
+        )
+        ids = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(state=State.PLANNED, planned_at__lte=now)
+            .exclude(Q(category__in=BUDGETED) & Exists(busy))
+            .order_by("planned_at")
+            .values_list("pk", flat=True)[:size]
+        )
         Message.objects.filter(pk__in=ids, state=State.PLANNED).update(
-            state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+            state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
     return ids
 
 
@@ -141,9 +145,11 @@ def dispatch_due(*, now: dt.datetime | None = None) -> int:
 
 def process(ids: list[int], *, now: dt.datetime) -> None:
     rules = FollowupRules.current()
-    messages = list(Message.objects.filter(pk__in=ids, state=State.SENDING)
-                    .select_related("customer", "sale", "sale__delivery", "complaint")
-                    .order_by("planned_at", "pk"))
+    messages = list(
+        Message.objects.filter(pk__in=ids, state=State.SENDING)
+        .select_related("customer", "sale", "sale__delivery", "complaint")
+        .order_by("planned_at", "pk")
+    )
     # Transactional first: the gap rule (policies.min_gap) then holds back the optional mail of
     # a customer who gets an order update in the same batch, never the update.
     messages.sort(key=lambda m: m.category != Category.TRANSACTIONAL)
@@ -165,20 +171,29 @@ def settle(message: Message, decision: policies.Decision, *, now: dt.datetime) -
     with transaction.atomic():
         if decision.action == "defer":
             changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-                state=State.PLANNED, planned_at=decision.until, deferred_until=decision.until,
-                reason=decision.reason, attempts=F("attempts") - 1)
+                state=State.PLANNED,
+                planned_at=decision.until,
+                deferred_until=decision.until,
+                reason=decision.reason,
+                attempts=F("attempts") - 1,
+            )
         else:
             state = State.SUPPRESSED if decision.action == "suppress" else State.CANCELLED
             changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-                state=state, reason=decision.reason, held_by=decision.held_by, deferred_until=None)
+                state=state, reason=decision.reason, held_by=decision.held_by, deferred_until=None
+            )
         if changed:
-            MessageEvent.objects.create(message=message, event=decision.action, at=now,
-                                        reason=decision.reason, until=decision.until,
-                                        detail=decision.held_by)
+            MessageEvent.objects.create(
+                message=message,
+                event=decision.action,
+                at=now,
+                reason=decision.reason,
+                until=decision.until,
+                detail=decision.held_by,
+            )
 
 
-def send(message: Message, *, connection, now: dt.datetime, overrides=None
-         ) -> dt.datetime | None:
+def send(message: Message, *, connection, now: dt.datetime, overrides=None) -> dt.datetime | None:
     """Render and hand one mail to the ESP; returns when it was handed over (None: not sent).
 
     `now` is the batch's claim time, seconds before a late mail of a large batch leaves: the
@@ -215,27 +230,38 @@ def _render(message: Message, token: str, overrides) -> emails.Rendered:
     return rendered
 
 
-def mark_sent(message: Message, mail, rendered: emails.Rendered, token: str, *,
-              now: dt.datetime) -> None:
+def mark_sent(message: Message, mail, rendered: emails.Rendered, token: str, *, now: dt.datetime) -> None:
     """The row becomes `sent` with the mail as sent (link tokens blanked), its event and its
     timeline entry, in one transaction."""
     status = getattr(mail, "anymail_status", None)
     esp_id = str(status.message_id) if status and status.message_id is not None else ""
     with transaction.atomic():
         changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-            state=State.SENT, sent_at=now, esp_message_id=esp_id[:200], reason="", last_error="",
+            state=State.SENT,
+            sent_at=now,
+            esp_message_id=esp_id[:200],
+            reason="",
+            last_error="",
             deferred_until=None,
-            subject=rendered.subject[:300], text_body=redact(rendered.text),
-            html_body=redact(rendered.html), to_email=message.customer.email,
-            language=emails.language_of(message), token_hash=token_hash(token))
+            subject=rendered.subject[:300],
+            text_body=redact(rendered.text),
+            html_body=redact(rendered.html),
+            to_email=message.customer.email,
+            language=emails.language_of(message),
+            token_hash=token_hash(token),
+        )
         if not changed:
             return
-        MessageEvent.objects.create(message=message, event=EventKind.SENT, at=now,
-                                    detail=esp_id[:300])
-        timeline_add(customer=message.customer, kind=TimelineKind.MESSAGE, at=now,
-                     sale=message.sale, complaint=message.complaint,
-                     summary=f"{message.get_kind_display()}: {rendered.subject}",
-                     data={"message_id": message.pk})
+        MessageEvent.objects.create(message=message, event=EventKind.SENT, at=now, detail=esp_id[:300])
+        timeline_add(
+            customer=message.customer,
+            kind=TimelineKind.MESSAGE,
+            at=now,
+            sale=message.sale,
+            complaint=message.complaint,
+            summary=f"{message.get_kind_display()}: {rendered.subject}",
+            data={"message_id": message.pk},
+        )
 
 
 def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None:
@@ -243,22 +269,30 @@ def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None
     again = retry and attempts < MAX_ATTEMPTS
     with transaction.atomic():
         Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-            state=State.PLANNED if again else State.FAILED, last_error=error[:2000],
-            reason=Reason.RETRY if again else Reason.FAILED, deferred_until=None,
-            planned_at=now + dt.timedelta(minutes=2 ** attempts) if again else F("planned_at"))
-        MessageEvent.objects.create(message=message, at=now, detail=error[:300],
-                                    event=EventKind.RETRY if again else EventKind.FAILED)
+            state=State.PLANNED if again else State.FAILED,
+            last_error=error[:2000],
+            reason=Reason.RETRY if again else Reason.FAILED,
+            deferred_until=None,
+            planned_at=now + dt.timedelta(minutes=2**attempts) if again else F("planned_at"),
+        )
+        MessageEvent.objects.create(
+            message=message, at=now, detail=error[:300], event=EventKind.RETRY if again else EventKind.FAILED
+        )
 
 
 def recover_stuck(*, now: dt.datetime | None = None) -> int:
     """Rows left `sending` by a worker that died: back to planned, to be sent once more."""
     now = now or timezone.now()
     with transaction.atomic():
-        stuck = list(Message.objects.select_for_update(skip_locked=True)
-                     .filter(state=State.SENDING, claimed_at__lt=now - SENDING_LEASE)
-                     .values_list("pk", flat=True)[:1000])
+        stuck = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(state=State.SENDING, claimed_at__lt=now - SENDING_LEASE)
+            .values_list("pk", flat=True)[:1000]
+        )
         Message.objects.filter(pk__in=stuck, state=State.SENDING).update(
-            state=State.PLANNED, planned_at=now, reason=Reason.RECOVERED)
+            state=State.PLANNED, planned_at=now, reason=Reason.RECOVERED
+        )
         MessageEvent.objects.bulk_create(
-            MessageEvent(message_id=pk, event=EventKind.RECOVERED, at=now) for pk in stuck)
+            MessageEvent(message_id=pk, event=EventKind.RECOVERED, at=now) for pk in stuck
+        )
     return len(stuck)

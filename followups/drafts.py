@@ -58,22 +58,27 @@ def engine() -> Engine:
 
 # Samples ------------------------------------------------------------------------------------
 
-def sample_message(kind: str, customer: Customer, *, sale: Sale | None = None,
-                   complaint: Complaint | None = None) -> Message:
+
+def sample_message(
+    kind: str, customer: Customer, *, sale: Sale | None = None, complaint: Complaint | None = None
+) -> Message:
     """The message a customer would get, never saved (pk 0, so its links can be built)."""
-    return Message(pk=0, kind=kind, customer=customer, sale=sale, complaint=complaint,
-                   data=sample_data(sale))
+    return Message(pk=0, kind=kind, customer=customer, sale=sale, complaint=complaint, data=sample_data(sale))
 
 
 def sample_data(sale: Sale | None) -> dict:
     delivery = getattr(sale, "delivery", None) if sale else None
     new_date = delivery.estimated_date if delivery and delivery.estimated_date else None
-    return {"new_date": new_date.isoformat() if new_date else None, "offer": "",
-            "promised_date": delivery.promised_date.isoformat()
-            if delivery and delivery.promised_date else None,
-            "reason": delivery.delay_reason if delivery else "", "category": "",
-            # a case reply carries the agent's words (support.services)
-            "body": _("(The agent's reply goes here.)"), "signature": ""}
+    return {
+        "new_date": new_date.isoformat() if new_date else None,
+        "offer": "",
+        "promised_date": delivery.promised_date.isoformat() if delivery and delivery.promised_date else None,
+        "reason": delivery.delay_reason if delivery else "",
+        "category": "",
+        # a case reply carries the agent's words (support.services)
+        "body": _("(The agent's reply goes here.)"),
+        "signature": "",
+    }
 
 
 def for_customer(kind: str, customer: Customer) -> Message:
@@ -85,19 +90,33 @@ def for_customer(kind: str, customer: Customer) -> Message:
 
 def made_up(kind: str, language: str, *, bare: bool = False) -> Message:
     """A customer who is not in the database: with an order delayed and a case, or with nothing."""
-    customer = Customer(pk=0, external_id="sample", name="Ana Pérez", language=language,
-                        email="ana@example.com")
+    customer = Customer(
+        pk=0, external_id="sample", name="Ana Pérez", language=language, email="ana@example.com"
+    )
     if bare:
         return sample_message(kind, customer)
     today, now = timezone.localdate(), timezone.now()
-    sale = Sale(pk=0, external_id="PED-1042", customer=customer, total=Decimal("89.90"),
-                ordered_at=now - dt.timedelta(days=3))
-    sale.delivery = Delivery(pk=0, sale=sale, ordered_at=sale.ordered_at, carrier="Correos",
-                             tracking_number="PK123456789ES", status="delayed",
-                             promised_date=today, estimated_date=today + dt.timedelta(days=3),
-                             delay_reason="weather")
-    complaint = Complaint(pk=0, customer=customer, sale=sale, reason="delivery_late",
-                          opened_at=now - dt.timedelta(days=1))
+    sale = Sale(
+        pk=0,
+        external_id="PED-1042",
+        customer=customer,
+        total=Decimal("89.90"),
+        ordered_at=now - dt.timedelta(days=3),
+    )
+    sale.delivery = Delivery(
+        pk=0,
+        sale=sale,
+        ordered_at=sale.ordered_at,
+        carrier="Correos",
+        tracking_number="PK123456789ES",
+        status="delayed",
+        promised_date=today,
+        estimated_date=today + dt.timedelta(days=3),
+        delay_reason="weather",
+    )
+    complaint = Complaint(
+        pk=0, customer=customer, sale=sale, reason="delivery_late", opened_at=now - dt.timedelta(days=1)
+    )
     return sample_message(kind, customer, sale=sale, complaint=complaint)
 
 
@@ -112,27 +131,37 @@ def samples(kind: str, language: str) -> list[Sample]:
 
 def _samples(kind: str, language: str) -> list[Sample]:
     found: list[Sample] = []
-    sale = Sale.objects.filter(delivery__isnull=False).select_related(
-        "customer", "delivery").order_by("-pk").first()
+    sale = (
+        Sale.objects.filter(delivery__isnull=False)
+        .select_related("customer", "delivery")
+        .order_by("-pk")
+        .first()
+    )
     if sale:
-        found.append(Sample(_("a customer with a delivery"),
-                            sample_message(kind, sale.customer, sale=sale)))
-    sale = Sale.objects.filter(delivery__isnull=True).select_related("customer").order_by(
-        "-pk").first()
+        found.append(Sample(_("a customer with a delivery"), sample_message(kind, sale.customer, sale=sale)))
+    sale = Sale.objects.filter(delivery__isnull=True).select_related("customer").order_by("-pk").first()
     if sale:
-        found.append(Sample(_("a customer with a sale and no delivery"),
-                            sample_message(kind, sale.customer, sale=sale)))
-    complaint = Complaint.objects.select_related("customer", "sale", "sale__delivery").order_by(
-        "-pk").first()
+        found.append(
+            Sample(
+                _("a customer with a sale and no delivery"), sample_message(kind, sale.customer, sale=sale)
+            )
+        )
+    complaint = Complaint.objects.select_related("customer", "sale", "sale__delivery").order_by("-pk").first()
     if complaint:
-        found.append(Sample(_("a customer with a case"), sample_message(
-            kind, complaint.customer, sale=complaint.sale, complaint=complaint)))
+        found.append(
+            Sample(
+                _("a customer with a case"),
+                sample_message(kind, complaint.customer, sale=complaint.sale, complaint=complaint),
+            )
+        )
     customer = Customer.objects.filter(sales__isnull=True).order_by("-pk").first()
     if customer:
         found.append(Sample(_("a customer without sales"), sample_message(kind, customer)))
-    return [*found, Sample(_("a sample customer with a late order and a case"),
-                           made_up(kind, language)),
-            Sample(_("a sample customer without sales"), made_up(kind, language, bare=True))]
+    return [
+        *found,
+        Sample(_("a sample customer with a late order and a case"), made_up(kind, language)),
+        Sample(_("a sample customer without sales"), made_up(kind, language, bare=True)),
+    ]
 
 
 def context_of(message: Message) -> dict:
@@ -145,6 +174,7 @@ def variables(kind: str) -> list[str]:
 
 
 # Checks -------------------------------------------------------------------------------------
+
 
 def check(template: MessageTemplate) -> Check:
     """What stops a draft from going live (errors, by field) and what looks wrong (warnings)."""
@@ -174,9 +204,11 @@ def _check_rendering(template: MessageTemplate, contexts: list, result: Check) -
         except Exception as exc:  # anything a tag or filter raises would fail the real send
             with translation.override(template.language):
                 failing = _failing_field(template, context)
-            result.error(failing, _(
-                "This template cannot be rendered for %(sample)s: %(error)s") % {
-                    "sample": label, "error": describe(exc)})
+            result.error(
+                failing,
+                _("This template cannot be rendered for %(sample)s: %(error)s")
+                % {"sample": label, "error": describe(exc)},
+            )
             return
         if not rendered.subject:
             result.error("subject", _("The subject is empty for %(sample)s.") % {"sample": label})
@@ -187,18 +219,27 @@ def _check_rendering(template: MessageTemplate, contexts: list, result: Check) -
 
 def _has_delay_link(template, rendered, context) -> bool:
     return context["delay_url"] in rendered.text and (
-        not template.html_body or context["delay_url"] in rendered.html)
+        not template.html_body or context["delay_url"] in rendered.html
+    )
 
 
 def _missing_delay_link(template, rendered, context, result: Check) -> None:
     if context["delay_url"] not in rendered.text:
-        result.error("text_body", _(
-            "A delay notice must give the customer the link to choose what happens next: "
-            "put {{ delay_url }} in the text body."))
+        result.error(
+            "text_body",
+            _(
+                "A delay notice must give the customer the link to choose what happens next: "
+                "put {{ delay_url }} in the text body."
+            ),
+        )
     if template.html_body and context["delay_url"] not in rendered.html:
-        result.error("html_body", _(
-            "A delay notice must give the customer the link to choose what happens next: "
-            "put {{ delay_url }} in the HTML body (or leave it empty)."))
+        result.error(
+            "html_body",
+            _(
+                "A delay notice must give the customer the link to choose what happens next: "
+                "put {{ delay_url }} in the HTML body (or leave it empty)."
+            ),
+        )
 
 
 def _failing_field(template: MessageTemplate, context: dict) -> str:
@@ -206,7 +247,8 @@ def _failing_field(template: MessageTemplate, context: dict) -> str:
     for name in FIELDS:
         try:
             Template(getattr(template, name) or "", engine=engine()).render(
-                Context(context, autoescape=name == "html_body"))
+                Context(context, autoescape=name == "html_body")
+            )
         except Exception:  # the part that raises is the one to report
             return name
     return "__all__"
@@ -232,18 +274,23 @@ def _check_variables(parsed: dict, contexts: list, result: Check) -> None:
             if root not in known:
                 result.error(name, _unknown(root, known))
             elif len(path) > 1 and not any(_resolves(path, c) for _label, c in contexts):
-                result.warnings.append(_(
-                    "{{ %(name)s }} is empty for every sample customer: is it spelt right?")
-                    % {"name": ".".join(path)})
+                result.warnings.append(
+                    _("{{ %(name)s }} is empty for every sample customer: is it spelt right?")
+                    % {"name": ".".join(path)}
+                )
 
 
 def _unknown(root: str, known: set[str]) -> str:
     close = difflib.get_close_matches(root, sorted(known - BUILTINS - INTERNAL), n=1)
     if close:
         return _("Unknown variable {{ %(name)s }}: did you mean {{ %(close)s }}?") % {
-            "name": root, "close": close[0]}
+            "name": root,
+            "close": close[0],
+        }
     return _("Unknown variable {{ %(name)s }}. This kind of mail has: %(names)s.") % {
-        "name": root, "names": ", ".join(sorted(known - BUILTINS - INTERNAL))}
+        "name": root,
+        "names": ", ".join(sorted(known - BUILTINS - INTERNAL)),
+    }
 
 
 def _resolves(path: tuple[str, ...], context: dict) -> bool:
@@ -265,8 +312,9 @@ def _names(template: Template) -> tuple[set[str], set[tuple[str, ...]]]:
             bound.update(node.loopvars)
         if isinstance(node, WithNode) or hasattr(node, "extra_context"):
             bound.update(getattr(node, "extra_context", {}) or {})
-        bound.update(value for attr in BINDING_ATTRIBUTES
-                     if isinstance(value := getattr(node, attr, None), str))
+        bound.update(
+            value for attr in BINDING_ATTRIBUTES if isinstance(value := getattr(node, attr, None), str)
+        )
         for token in [*getattr(node, "singular", []), *(getattr(node, "plural", None) or [])]:
             if getattr(token, "token_type", None) == TokenType.VAR:  # {% blocktranslate %}
                 lookups.add(tuple(token.contents.split(".")))

@@ -35,7 +35,6 @@ def language_of(message: Message) -> str:
     return Language.of(message.customer.language)
 
 
-
 def absolute(name: str, token: str) -> str:
     return settings.SITE_URL + reverse(name, args=[token])
 
@@ -43,13 +42,18 @@ def absolute(name: str, token: str) -> str:
 def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
     customer, sale = message.customer, message.sale
     context = {
-        "message": message, "kind": message.kind, "customer": customer,
-        "first_name": customer.first_name, "sale": sale,
+        "message": message,
+        "kind": message.kind,
+        "customer": customer,
+        "first_name": customer.first_name,
+        "sale": sale,
         "delivery": getattr(sale, "delivery", None) if sale else None,
-        "complaint": message.complaint, "data": message.data,
+        "complaint": message.complaint,
+        "data": message.data,
         "unsubscribe_url": absolute("mail:unsubscribe", token),
         "preferences_url": absolute("mail:preferences", token),
-        "site_url": settings.SITE_URL, "LANGUAGE_CODE": translation.get_language(),
+        "site_url": settings.SITE_URL,
+        "LANGUAGE_CODE": translation.get_language(),
     }
     if sale is not None:
         context["order_url"] = absolute("survey:order", token)
@@ -64,18 +68,20 @@ def context_for(message: Message, token: str, *, preview: bool = False) -> dict:
 def shipped_template(kind: str, language: str) -> dict:
     """The shipped files' source, as the starting point of a manager's override."""
     prefix = f"emails/{language}/{kind}"
-    return {"subject": get_template(f"{prefix}.subject.txt").template.source.strip(),
-            "text_body": get_template(f"{prefix}.txt").template.source.replace(
-                '{% include "emails/footer.txt" %}', "").strip(),
-            "html_body": ""}
+    return {
+        "subject": get_template(f"{prefix}.subject.txt").template.source.strip(),
+        "text_body": get_template(f"{prefix}.txt")
+        .template.source.replace('{% include "emails/footer.txt" %}', "")
+        .strip(),
+        "html_body": "",
+    }
 
 
 def preview(message: Message, language: str, override: MessageTemplate | None) -> Rendered:
     """The mail `message` would be sent as, in `language`, with this override (None: the shipped
     files): the sending path with sample links and survey. Nothing is stored or sent."""
     with translation.override(language):
-        return render_kind(message.kind, language, context_for(message, "preview", preview=True),
-                           override)
+        return render_kind(message.kind, language, context_for(message, "preview", preview=True), override)
 
 
 def load_overrides() -> dict[tuple[str, str], MessageTemplate]:
@@ -88,21 +94,23 @@ def render(message: Message, token: str, *, overrides: dict | None = None) -> Re
     if overrides is None:
         overrides = load_overrides()
     with translation.override(language):
-        return render_kind(message.kind, language, context_for(message, token),
-                           overrides.get((message.kind, language)))
+        return render_kind(
+            message.kind, language, context_for(message, token), overrides.get((message.kind, language))
+        )
 
 
-def render_kind(kind: str, language: str, context: dict,
-                override: MessageTemplate | None) -> Rendered:
+def render_kind(kind: str, language: str, context: dict, override: MessageTemplate | None) -> Rendered:
     """The one render path, for sending and for every preview: a manager's override when there
     is one, else the shipped files."""
     if override is not None:
         return render_override(override, context)
     prefix = f"emails/{language}/{kind}"
     subject = plain(get_template(f"{prefix}.subject.txt").template, context)
-    return Rendered(subject=" ".join(subject.split()),
-                    text=plain(get_template(f"{prefix}.txt").template, context).strip() + "\n",
-                    html=render_to_string(f"{prefix}.html", context))
+    return Rendered(
+        subject=" ".join(subject.split()),
+        text=plain(get_template(f"{prefix}.txt").template, context).strip() + "\n",
+        html=render_to_string(f"{prefix}.html", context),
+    )
 
 
 def plain(template: Template, context: dict) -> str:
@@ -130,7 +138,9 @@ def build(message: Message, rendered: Rendered, token: str) -> EmailMultiAlterna
     unsubscribe = absolute("mail:unsubscribe", token)
     domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
     mail = EmailMultiAlternatives(
-        subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
         # A reply on a case says which case in its Reply-To (followups/threading.py).
         to=[message.customer.email],
         reply_to=[message.data.get("reply_to") or settings.SUPPORT_REPLY_TO],
@@ -138,7 +148,8 @@ def build(message: Message, rendered: Rendered, token: str) -> EmailMultiAlterna
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Message-ID": f"<postsale-{message.pk}@{domain or 'postsale.local'}>",
-        })
+        },
+    )
     mail.attach_alternative(rendered.html, "text/html")
     mail.tags = [message.kind]
     mail.metadata = {"postsale_message": str(message.pk)}

@@ -25,8 +25,9 @@ class KindHooks:
 _hooks: dict[str, KindHooks] = {}
 
 
-def register(kind: str, *, context: ContextBuilder | None = None,
-             unwanted: UnwantedCheck | None = None) -> None:
+def register(
+    kind: str, *, context: ContextBuilder | None = None, unwanted: UnwantedCheck | None = None
+) -> None:
     _hooks[kind] = KindHooks(context=context, unwanted=unwanted)
 
 

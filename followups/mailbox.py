@@ -24,17 +24,23 @@ class KeptMailBackend(AnymailBaseBackend):
 
         if settings.KEPT_MAIL_LATENCY_MS:  # stand-in for an ESP's round trip in fault tests
             time.sleep(settings.KEPT_MAIL_LATENCY_MS / 1000)
-        html = next((body for body, mime in getattr(message, "alternatives", [])
-                     if mime == "text/html"), "")
+        html = next((body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"), "")
         headers = {k: str(v) for k, v in message.extra_headers.items()}
         if message.reply_to:
             headers["Reply-To"] = ", ".join(message.reply_to)
         mail = KeptMail.objects.create(
-            message_id=str(uuid.uuid4()), from_email=message.from_email,
-            to=", ".join(message.to), subject=message.subject, text_body=message.body,
-            html_body=html, headers=headers)
+            message_id=str(uuid.uuid4()),
+            from_email=message.from_email,
+            to=", ".join(message.to),
+            subject=message.subject,
+            text_body=message.body,
+            html_body=html,
+            headers=headers,
+        )
         return mail.message_id
 
     def parse_recipient_status(self, response, payload, message):
-        return {email: AnymailRecipientStatus(message_id=response, status="sent")
-                for email in payload.recipient_emails}
+        return {
+            email: AnymailRecipientStatus(message_id=response, status="sent")
+            for email in payload.recipient_emails
+        }

@@ -48,11 +48,14 @@ def between(low: int, high: int) -> list:
 
 def validate_days_by_category(value) -> None:
     if not isinstance(value, dict) or not all(
-            isinstance(category, str) and type(days) is int and 0 <= days <= MAX_DAYS
-            for category, days in value.items()):
+        isinstance(category, str) and type(days) is int and 0 <= days <= MAX_DAYS
+        for category, days in value.items()
+    ):
         raise ValidationError(
             _('Use {"category": days}, with days a whole number from 0 to %(high)s.'),
-            params={"high": MAX_DAYS}, code="days_by_category")
+            params={"high": MAX_DAYS},
+            code="days_by_category",
+        )
 
 
 class FollowupRules(models.Model):
@@ -60,79 +63,131 @@ class FollowupRules(models.Model):
 
     thank_you_enabled = models.BooleanField(_("send thank-you notes"), default=True)
     thank_you_delay_minutes = models.PositiveIntegerField(
-        _("thank-you delay (minutes)"), default=60, validators=between(0, MAX_DELAY_MINUTES),
-        help_text=_("From 0 to 10080 (7 days)."))
+        _("thank-you delay (minutes)"),
+        default=60,
+        validators=between(0, MAX_DELAY_MINUTES),
+        help_text=_("From 0 to 10080 (7 days)."),
+    )
     delay_notice_enabled = models.BooleanField(_("send delay notices"), default=True)
     usage_tips_enabled = models.BooleanField(_("send usage tips"), default=True)
     usage_tips_days = models.PositiveIntegerField(
-        _("usage tips after (days)"), default=7, validators=between(0, MAX_DAYS),
-        help_text=_("From 0 to 365."))
+        _("usage tips after (days)"),
+        default=7,
+        validators=between(0, MAX_DAYS),
+        help_text=_("From 0 to 365."),
+    )
     survey_enabled = models.BooleanField(_("send satisfaction surveys"), default=True)
     survey_days = models.PositiveIntegerField(
-        _("survey after delivery (days)"), default=5, validators=between(0, MAX_DAYS),
-        help_text=_("From 0 to 365."))
+        _("survey after delivery (days)"),
+        default=5,
+        validators=between(0, MAX_DAYS),
+        help_text=_("From 0 to 365."),
+    )
     survey_days_by_category = models.JSONField(
-        _("survey delay per product category (days)"), default=dict, blank=True,
+        _("survey delay per product category (days)"),
+        default=dict,
+        blank=True,
         validators=[validate_days_by_category],
-        help_text=_('For example {"electronics": 10, "food": 2}; days from 0 to 365.'))
+        help_text=_('For example {"electronics": 10, "food": 2}; days from 0 to 365.'),
+    )
     case_survey_enabled = models.BooleanField(_("send case surveys"), default=True)
     case_survey_delay_hours = models.PositiveIntegerField(
-        _("case survey after (hours)"), default=24, validators=between(0, MAX_CASE_SURVEY_HOURS),
-        help_text=_("From 0 to 720 (30 days)."))
+        _("case survey after (hours)"),
+        default=24,
+        validators=between(0, MAX_CASE_SURVEY_HOURS),
+        help_text=_("From 0 to 720 (30 days)."),
+    )
     birthday_enabled = models.BooleanField(_("send birthday notes"), default=True)
     birthday_hour = models.PositiveSmallIntegerField(
-        _("birthday note hour (local)"), default=9, validators=between(0, 23),
-        help_text=_("From 0 to 23, outside quiet hours."))
+        _("birthday note hour (local)"),
+        default=9,
+        validators=between(0, 23),
+        help_text=_("From 0 to 23, outside quiet hours."),
+    )
     frequency_cap = models.PositiveSmallIntegerField(
-        _("non-transactional messages per customer per period"), default=3,
-        validators=between(0, 100), help_text=_("From 0 to 100; 0 turns the cap off."))
+        _("non-transactional messages per customer per period"),
+        default=3,
+        validators=between(0, 100),
+        help_text=_("From 0 to 100; 0 turns the cap off."),
+    )
     frequency_period_days = models.PositiveSmallIntegerField(
-        _("frequency period (days)"), default=7, validators=between(1, MAX_DAYS),
-        help_text=_("From 1 to 365."))
+        _("frequency period (days)"),
+        default=7,
+        validators=between(1, MAX_DAYS),
+        help_text=_("From 1 to 365."),
+    )
     min_gap_minutes = models.PositiveSmallIntegerField(
-        _("minimum gap between two mails to one customer (minutes)"), default=30,
+        _("minimum gap between two mails to one customer (minutes)"),
+        default=30,
         validators=between(0, 24 * 60),
-        help_text=_("From 0 to 1440; 0 turns it off. Order updates are never held back by it."))
+        help_text=_("From 0 to 1440; 0 turns it off. Order updates are never held back by it."),
+    )
     survey_fatigue_days = models.PositiveSmallIntegerField(
-        _("at most one survey per customer every (days)"), default=30,
-        validators=between(0, MAX_DAYS), help_text=_("From 0 to 365; 0 turns the pause off."))
+        _("at most one survey per customer every (days)"),
+        default=30,
+        validators=between(0, MAX_DAYS),
+        help_text=_("From 0 to 365; 0 turns the pause off."),
+    )
     quiet_hours_start = models.PositiveSmallIntegerField(
-        _("quiet hours start (hour)"), default=21, validators=between(0, 23),
-        help_text=_("From 0 to 23, in each customer's time zone."))
+        _("quiet hours start (hour)"),
+        default=21,
+        validators=between(0, 23),
+        help_text=_("From 0 to 23, in each customer's time zone."),
+    )
     quiet_hours_end = models.PositiveSmallIntegerField(
-        _("quiet hours end (hour)"), default=9, validators=between(0, 23),
-        help_text=_("From 0 to 23. The same hour as the start: no quiet hours."))
+        _("quiet hours end (hour)"),
+        default=9,
+        validators=between(0, 23),
+        help_text=_("From 0 to 23. The same hour as the start: no quiet hours."),
+    )
     soft_bounce_limit = models.PositiveSmallIntegerField(
-        _("soft bounces before an address is suppressed"), default=3,
-        validators=between(1, 100), help_text=_("From 1 to 100."))
+        _("soft bounces before an address is suppressed"),
+        default=3,
+        validators=between(1, 100),
+        help_text=_("From 1 to 100."),
+    )
     stuck_parcel_days = models.PositiveSmallIntegerField(
-        _("a parcel is stuck when its status has not moved for (days)"), default=4,
-        validators=[MinValueValidator(1), MaxValueValidator(60)])
+        _("a parcel is stuck when its status has not moved for (days)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     stuck_parcel_days_by_carrier = models.JSONField(
-        _("stuck after (days) per carrier"), default=dict, blank=True,
-        help_text=_('For example {"SEUR": 3, "Correos": 6}; other carriers use the days above.'))
+        _("stuck after (days) per carrier"),
+        default=dict,
+        blank=True,
+        help_text=_('For example {"SEUR": 3, "Correos": 6}; other carriers use the days above.'),
+    )
     stuck_parcel_notice_enabled = models.BooleanField(
-        _("tell the customer we are checking on a stuck parcel"), default=True)
+        _("tell the customer we are checking on a stuck parcel"), default=True
+    )
 
     class Meta:
         verbose_name = _("follow-up rules")
         verbose_name_plural = _("follow-up rules")
         constraints = [
-            models.CheckConstraint(condition=models.Q(quiet_hours_start__lt=24,
-                                                      quiet_hours_end__lt=24, birthday_hour__lt=24),
-                                   name="rules_hours_in_day"),
+            models.CheckConstraint(
+                condition=models.Q(quiet_hours_start__lt=24, quiet_hours_end__lt=24, birthday_hour__lt=24),
+                name="rules_hours_in_day",
+            ),
         ]
 
     def __str__(self):
         return str(_("Follow-up rules"))
 
     def clean(self):
-        in_day = all(0 <= (hour or 0) <= 23 for hour in (
-            self.birthday_hour, self.quiet_hours_start, self.quiet_hours_end))
+        in_day = all(
+            0 <= (hour or 0) <= 23
+            for hour in (self.birthday_hour, self.quiet_hours_start, self.quiet_hours_end)
+        )
         if in_day and self.birthday_enabled and self.is_quiet_hour(self.birthday_hour):
-            raise ValidationError({"birthday_hour": _(
-                "This hour is within the quiet hours: every birthday note would wait until they "
-                "end. Choose an hour outside them.")})
+            raise ValidationError(
+                {
+                    "birthday_hour": _(
+                        "This hour is within the quiet hours: every birthday note would wait until they "
+                        "end. Choose an hour outside them."
+                    )
+                }
+            )
 
     def is_quiet_hour(self, hour) -> bool:
         start, end = self.quiet_hours_start, self.quiet_hours_end
@@ -157,13 +212,15 @@ class FollowupRules(models.Model):
                 continue
             bounded = min(max([value, *lows]), *highs) if highs else max([value, *lows])
             if bounded != value:
-                log.warning("follow-up rules: %s=%s is out of bounds, read as %s",
-                            field.name, value, bounded)
+                log.warning("follow-up rules: %s=%s is out of bounds, read as %s", field.name, value, bounded)
                 setattr(self, field.attname, bounded)
 
     def survey_days_for(self, category: str) -> int:
-        days = self.survey_days_by_category.get(category, self.survey_days) if isinstance(
-            self.survey_days_by_category, dict) else self.survey_days
+        days = (
+            self.survey_days_by_category.get(category, self.survey_days)
+            if isinstance(self.survey_days_by_category, dict)
+            else self.survey_days
+        )
         try:
             return min(max(int(days), 0), MAX_DAYS)
         except (TypeError, ValueError):
@@ -172,8 +229,9 @@ class FollowupRules(models.Model):
 
     def stuck_days_by_carrier(self) -> dict[str, int]:
         """Carrier overrides keyed as the sweep compares them: trimmed, lower case."""
-        return {carrier_key(name): int(days)
-                for name, days in (self.stuck_parcel_days_by_carrier or {}).items()}
+        return {
+            carrier_key(name): int(days) for name, days in (self.stuck_parcel_days_by_carrier or {}).items()
+        }
 
 
 def carrier_key(name: str) -> str:
@@ -263,8 +321,13 @@ class Reason(models.TextChoices):
     RETRIED = "retried", _("Sent again by staff")
 
 
-DEFERRAL_REASONS = (Reason.QUIET_HOURS, Reason.FREQUENCY_CAP, Reason.SURVEY_FATIGUE,
-                    Reason.OPEN_COMPLAINT, Reason.ORDER_NOT_DELIVERED)
+DEFERRAL_REASONS = (
+    Reason.QUIET_HOURS,
+    Reason.FREQUENCY_CAP,
+    Reason.SURVEY_FATIGUE,
+    Reason.OPEN_COMPLAINT,
+    Reason.ORDER_NOT_DELIVERED,
+)
 
 
 class EventKind(models.TextChoices):
@@ -298,25 +361,26 @@ class Message(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
-                                 related_name="messages", verbose_name=_("customer"))
-    sale = models.ForeignKey("customers.Sale", on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="messages")
-    complaint = models.ForeignKey("customers.Complaint", on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="messages")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="messages", verbose_name=_("customer")
+    )
+    sale = models.ForeignKey(
+        "customers.Sale", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    complaint = models.ForeignKey(
+        "customers.Complaint", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
     # kind + subject (+ version, e.g. the delivery's new date): a second plan of the same thing
     # hits this unique key instead of making a second row.
     dedupe_key = models.CharField(max_length=200, unique=True)
     planned_at = models.DateTimeField(_("planned for"))
     expires_at = models.DateTimeField(_("cancelled if not sent by"))
-    state = models.CharField(_("state"), max_length=12, choices=State.choices,
-                             default=State.PLANNED)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PLANNED)
     reason = models.CharField(_("reason"), max_length=40, blank=True, choices=Reason.choices)
     # Set while a rule defers the row (planned_at is then the same moment).
     deferred_until = models.DateTimeField(_("deferred until"), null=True, blank=True)
     # For a message cancelled as expired: the rule that kept it back until its window closed.
-    held_by = models.CharField(_("held back by"), max_length=40, blank=True,
-                               choices=Reason.choices)
+    held_by = models.CharField(_("held back by"), max_length=40, blank=True, choices=Reason.choices)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -337,13 +401,14 @@ class Message(models.Model):
         ordering = ["-planned_at", "-id"]
         indexes = [
             # The dispatch sweep: due planned rows by time, nothing else.
-            models.Index(fields=["planned_at"], name="message_due_idx",
-                         condition=models.Q(state="planned")),
-            models.Index(fields=["claimed_at"], name="message_sending_idx",
-                         condition=models.Q(state="sending")),
+            models.Index(fields=["planned_at"], name="message_due_idx", condition=models.Q(state="planned")),
+            models.Index(
+                fields=["claimed_at"], name="message_sending_idx", condition=models.Q(state="sending")
+            ),
             # The claim's "is a batch already sending to this customer?" (a handful of rows).
-            models.Index(fields=["customer"], name="message_sending_customer_idx",
-                         condition=models.Q(state="sending")),
+            models.Index(
+                fields=["customer"], name="message_sending_customer_idx", condition=models.Q(state="sending")
+            ),
             # Frequency cap and survey fatigue: a customer's recent sent mail.
             models.Index(fields=["customer", "sent_at"], name="message_customer_sent_idx"),
             models.Index(fields=["esp_message_id"], name="message_esp_id_idx"),
@@ -390,16 +455,16 @@ class Suppression(models.Model):
     """An address that must not get mail: of one category, or (category empty) of any kind."""
 
     email = models.CharField(_("e-mail"), max_length=254)
-    category = models.CharField(_("category"), max_length=20, blank=True,
-                                choices=Category.choices)
+    category = models.CharField(_("category"), max_length=20, blank=True, choices=Category.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=SuppressionReason.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("suppression")
         verbose_name_plural = _("suppressions")
-        constraints = [models.UniqueConstraint(fields=["email", "category"],
-                                               name="suppression_email_category_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "category"], name="suppression_email_category_uniq")
+        ]
 
     def __str__(self):
         return f"{self.email} ({self.category or 'all'})"
@@ -412,15 +477,17 @@ class MessageTemplate(models.Model):
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=300)
     text_body = models.TextField(_("text body"))
-    html_body = models.TextField(_("HTML body"), blank=True,
-                                 help_text=_("Empty: the text body, as paragraphs."))
+    html_body = models.TextField(
+        _("HTML body"), blank=True, help_text=_("Empty: the text body, as paragraphs.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("message template")
         verbose_name_plural = _("message templates")
-        constraints = [models.UniqueConstraint(fields=["kind", "language"],
-                                               name="template_kind_language_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "language"], name="template_kind_language_uniq")
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.language})"
@@ -431,19 +498,30 @@ class StuckParcel(models.Model):
     status_changed_at when found). A status change starts a new episode; the unique key keeps a
     rerun (or two sweeps at once) from opening a second case for the same one."""
 
-    delivery = models.ForeignKey("customers.Delivery", on_delete=models.CASCADE,
-                                 related_name="stuck_episodes", verbose_name=_("delivery"))
+    delivery = models.ForeignKey(
+        "customers.Delivery",
+        on_delete=models.CASCADE,
+        related_name="stuck_episodes",
+        verbose_name=_("delivery"),
+    )
     since = models.DateTimeField(_("status unchanged since"))
     status = models.CharField(_("status"), max_length=12)
-    complaint = models.ForeignKey("customers.Complaint", on_delete=models.SET_NULL, null=True,
-                                  blank=True, related_name="+", verbose_name=_("case"))
+    complaint = models.ForeignKey(
+        "customers.Complaint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
     found_at = models.DateTimeField(_("found at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("stuck parcel")
         verbose_name_plural = _("stuck parcels")
-        constraints = [models.UniqueConstraint(fields=["delivery", "since"],
-                                               name="stuck_parcel_episode_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "since"], name="stuck_parcel_episode_uniq")
+        ]
 
     def __str__(self):
         return f"{self.delivery_id} @ {self.since:%Y-%m-%d}"
@@ -453,19 +531,25 @@ class UsageTip(models.Model):
     """A manager's usage tips for one product category in one language, replacing the shipped
     text (templates/emails/<language>/tips/<category>.txt) for that pair."""
 
-    category = models.CharField(_("product category"), max_length=100,
-                                help_text=_('As in the sales\' lines, e.g. "electronica"; '
-                                            '"generic" is the text for any other category.'))
+    category = models.CharField(
+        _("product category"),
+        max_length=100,
+        help_text=_(
+            'As in the sales\' lines, e.g. "electronica"; "generic" is the text for any other category.'
+        ),
+    )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
-    text = models.TextField(_("tips"), help_text=_("Plain text; one tip per line, starting "
-                                                   "with a dash, reads best."))
+    text = models.TextField(
+        _("tips"), help_text=_("Plain text; one tip per line, starting with a dash, reads best.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("usage tips")
         verbose_name_plural = _("usage tips")
-        constraints = [models.UniqueConstraint(fields=["category", "language"],
-                                               name="usage_tip_category_language_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "language"], name="usage_tip_category_language_uniq")
+        ]
 
     def __str__(self):
         return f"{self.category} ({self.language})"

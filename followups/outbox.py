@@ -13,16 +13,31 @@ from followups.models import KIND_CATEGORY, EventKind, Message, MessageEvent, Re
 MAIL_LINK_DAYS = 180
 
 
-def message_plan(*, kind: str, customer_id: int, dedupe_key: str, planned_at: dt.datetime,
-                 expires_at: dt.datetime, sale_id: int | None = None,
-                 complaint_id: int | None = None, data: dict | None = None) -> Message | None:
+def message_plan(
+    *,
+    kind: str,
+    customer_id: int,
+    dedupe_key: str,
+    planned_at: dt.datetime,
+    expires_at: dt.datetime,
+    sale_id: int | None = None,
+    complaint_id: int | None = None,
+    data: dict | None = None,
+) -> Message | None:
     """Plan one message; None when that dedupe key was planned before (kept as it was)."""
     try:
         with transaction.atomic():
             return Message.objects.create(
-                kind=kind, category=KIND_CATEGORY[kind], customer_id=customer_id,
-                dedupe_key=dedupe_key, planned_at=planned_at, expires_at=expires_at,
-                sale_id=sale_id, complaint_id=complaint_id, data=data or {})
+                kind=kind,
+                category=KIND_CATEGORY[kind],
+                customer_id=customer_id,
+                dedupe_key=dedupe_key,
+                planned_at=planned_at,
+                expires_at=expires_at,
+                sale_id=sale_id,
+                complaint_id=complaint_id,
+                data=data or {},
+            )
     except IntegrityError:
         return None
 
@@ -38,8 +53,11 @@ def message_by_token(token_hash: str) -> Message | None:
     """The sent message a link belongs to, while its links still work."""
     if not token_hash:
         return None
-    message = (Message.objects.select_related("customer", "sale", "sale__delivery", "complaint")
-               .filter(token_hash=token_hash, sent_at__isnull=False).first())
+    message = (
+        Message.objects.select_related("customer", "sale", "sale__delivery", "complaint")
+        .filter(token_hash=token_hash, sent_at__isnull=False)
+        .first()
+    )
     if message is None or message.sent_at < timezone.now() - dt.timedelta(days=MAIL_LINK_DAYS):
         return None
     return message
@@ -53,13 +71,17 @@ def message_retry(*, message: Message, author) -> None:
     past its moment is not news, so it is not sent late by hand either."""
     now = timezone.now()
     if message.expires_at <= now:
-        raise ValidationError(_("Too late to send this message: it was due by %(when)s.") % {
-            "when": timezone.localtime(message.expires_at).strftime("%Y-%m-%d %H:%M")},
-            code="expired")
+        raise ValidationError(
+            _("Too late to send this message: it was due by %(when)s.")
+            % {"when": timezone.localtime(message.expires_at).strftime("%Y-%m-%d %H:%M")},
+            code="expired",
+        )
     with transaction.atomic():
         changed = Message.objects.filter(pk=message.pk, state=State.FAILED).update(
-            state=State.PLANNED, planned_at=now, reason=Reason.RETRIED, attempts=0, claimed_at=None)
+            state=State.PLANNED, planned_at=now, reason=Reason.RETRIED, attempts=0, claimed_at=None
+        )
         if not changed:
             raise ValidationError(_("Only a failed message can be sent again."), code="not_failed")
-        MessageEvent.objects.create(message=message, event=EventKind.RETRIED, at=now,
-                                    detail=f"by {author.get_username()}"[:300])
+        MessageEvent.objects.create(
+            message=message, event=EventKind.RETRIED, at=now, detail=f"by {author.get_username()}"[:300]
+        )

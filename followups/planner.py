@@ -49,8 +49,14 @@ def _row(kind, *, customer_id, key, moment, now, **extra) -> Message | None:
     expires_at = moment + WINDOW[kind]
     if expires_at <= now:
         return None
-    return Message(kind=kind, customer_id=customer_id, dedupe_key=key,
-                   planned_at=max(moment, now), expires_at=expires_at, **extra)
+    return Message(
+        kind=kind,
+        customer_id=customer_id,
+        dedupe_key=key,
+        planned_at=max(moment, now),
+        expires_at=expires_at,
+        **extra,
+    )
 
 
 def _plan(rows) -> int:
@@ -68,9 +74,16 @@ def plan_thank_yous(sale_ids: list[int], *, now: dt.datetime | None = None) -> i
     for batch in chunks(sale_ids):
         sales = Sale.objects.filter(pk__in=batch, ordered_at__gt=now - delay - WINDOW[Kind.THANK_YOU])
         planned += _plan(
-            _row(Kind.THANK_YOU, customer_id=customer_id, key=f"thank_you:sale:{pk}",
-                 moment=ordered_at + delay, now=now, sale_id=pk)
-            for pk, customer_id, ordered_at in sales.values_list("pk", "customer_id", "ordered_at"))
+            _row(
+                Kind.THANK_YOU,
+                customer_id=customer_id,
+                key=f"thank_you:sale:{pk}",
+                moment=ordered_at + delay,
+                now=now,
+                sale_id=pk,
+            )
+            for pk, customer_id, ordered_at in sales.values_list("pk", "customer_id", "ordered_at")
+        )
     return planned
 
 
@@ -83,9 +96,11 @@ def plan_for_deliveries(delivery_ids: list[int], *, now: dt.datetime | None = No
         planned += _plan_delay_notices([d for d in deliveries if d.is_late_on(_today(now))], now)
         delivered = [d for d in deliveries if d.status == DeliveryStatus.DELIVERED]
         planned += _plan_after_delivery(delivered, now)
-        Message.objects.filter(kind=Kind.DELAY_NOTICE, state=State.PLANNED,
-                               sale_id__in=[d.sale_id for d in deliveries if not d.is_open]
-                               ).update(state=State.CANCELLED, reason=Reason.DELIVERED)
+        Message.objects.filter(
+            kind=Kind.DELAY_NOTICE,
+            state=State.PLANNED,
+            sale_id__in=[d.sale_id for d in deliveries if not d.is_open],
+        ).update(state=State.CANCELLED, reason=Reason.DELIVERED)
     return planned
 
 
@@ -116,11 +131,15 @@ def _plan_delay_notices(deliveries: list[Delivery], now: dt.datetime) -> int:
     rules = FollowupRules.current()
     if not rules.delay_notice_enabled:
         return 0
-    fresh = [d for d in deliveries if d.promised_date and
-             d.promised_date >= _today(now) - DELAY_NOTICE_HORIZON]
+    fresh = [
+        d for d in deliveries if d.promised_date and d.promised_date >= _today(now) - DELAY_NOTICE_HORIZON
+    ]
     notices: dict[int, list[tuple]] = {}
-    for row in (Message.objects.filter(kind=Kind.DELAY_NOTICE, sale_id__in=[d.sale_id for d in fresh])
-                .order_by("pk").values_list("sale_id", "pk", "state", "data")):
+    for row in (
+        Message.objects.filter(kind=Kind.DELAY_NOTICE, sale_id__in=[d.sale_id for d in fresh])
+        .order_by("pk")
+        .values_list("sale_id", "pk", "state", "data")
+    ):
         notices.setdefault(row[0], []).append(row[1:])
     rows, superseded = [], []
     for delivery in fresh:
@@ -129,14 +148,26 @@ def _plan_delay_notices(deliveries: list[Delivery], now: dt.datetime) -> int:
         superseded += [pk for pk, data in waiting if data.get("new_date") != date]
         if _already_told(previous, date):
             continue
-        data = {"promised_date": delivery.promised_date.isoformat(), "new_date": date,
-                "reason": delivery.delay_reason}
-        rows.append(_row(Kind.DELAY_NOTICE, customer_id=delivery.sale.customer_id, now=now,
-                         key=delay_notice_key(delivery, len(previous)), moment=now,
-                         sale_id=delivery.sale_id, data=data))
+        data = {
+            "promised_date": delivery.promised_date.isoformat(),
+            "new_date": date,
+            "reason": delivery.delay_reason,
+        }
+        rows.append(
+            _row(
+                Kind.DELAY_NOTICE,
+                customer_id=delivery.sale.customer_id,
+                now=now,
+                key=delay_notice_key(delivery, len(previous)),
+                moment=now,
+                sale_id=delivery.sale_id,
+                data=data,
+            )
+        )
     if superseded:
         Message.objects.filter(pk__in=superseded, state=State.PLANNED).update(
-            state=State.CANCELLED, reason=Reason.SUPERSEDED)
+            state=State.CANCELLED, reason=Reason.SUPERSEDED
+        )
     return _plan(rows)
 
 
@@ -158,21 +189,39 @@ def delivery_moment(delivery: Delivery) -> dt.datetime:
 
 def _plan_after_delivery(deliveries: list[Delivery], now: dt.datetime) -> int:
     rules = FollowupRules.current()
-    categories = dict(SaleLine.objects.filter(sale_id__in=[d.sale_id for d in deliveries])
-                      .values("sale_id").annotate(category=Min("category"))
-                      .values_list("sale_id", "category"))
+    categories = dict(
+        SaleLine.objects.filter(sale_id__in=[d.sale_id for d in deliveries])
+        .values("sale_id")
+        .annotate(category=Min("category"))
+        .values_list("sale_id", "category")
+    )
     rows = []
     for d in deliveries:
         customer_id, arrived = d.sale.customer_id, delivery_moment(d)
         if rules.usage_tips_enabled:
-            rows.append(_row(Kind.USAGE_TIPS, customer_id=customer_id,
-                             key=f"usage_tips:sale:{d.sale_id}", sale_id=d.sale_id, now=now,
-                             moment=arrived + dt.timedelta(days=rules.usage_tips_days),
-                             data={"category": categories.get(d.sale_id) or ""}))
+            rows.append(
+                _row(
+                    Kind.USAGE_TIPS,
+                    customer_id=customer_id,
+                    key=f"usage_tips:sale:{d.sale_id}",
+                    sale_id=d.sale_id,
+                    now=now,
+                    moment=arrived + dt.timedelta(days=rules.usage_tips_days),
+                    data={"category": categories.get(d.sale_id) or ""},
+                )
+            )
         if rules.survey_enabled:
             days = rules.survey_days_for(categories.get(d.sale_id) or "")
-            rows.append(_row(Kind.SURVEY, customer_id=customer_id, key=f"survey:sale:{d.sale_id}",
-                             sale_id=d.sale_id, now=now, moment=arrived + dt.timedelta(days=days)))
+            rows.append(
+                _row(
+                    Kind.SURVEY,
+                    customer_id=customer_id,
+                    key=f"survey:sale:{d.sale_id}",
+                    sale_id=d.sale_id,
+                    now=now,
+                    moment=arrived + dt.timedelta(days=days),
+                )
+            )
     return _plan(rows)
 
 
@@ -183,12 +232,21 @@ def plan_case_surveys(complaint_ids: list[int], *, now: dt.datetime | None = Non
         return 0
     delay, planned = dt.timedelta(hours=rules.case_survey_delay_hours), 0
     for batch in chunks(complaint_ids):
-        resolved = (Complaint.objects.filter(pk__in=batch, resolved_at__isnull=False)
-                    .values_list("pk", "customer_id", "sale_id", "resolved_at"))
+        resolved = Complaint.objects.filter(pk__in=batch, resolved_at__isnull=False).values_list(
+            "pk", "customer_id", "sale_id", "resolved_at"
+        )
         planned += _plan(
-            _row(Kind.CASE_SURVEY, customer_id=customer_id, key=f"case_survey:complaint:{pk}",
-                 moment=resolved_at + delay, now=now, complaint_id=pk, sale_id=sale_id)
-            for pk, customer_id, sale_id, resolved_at in resolved)
+            _row(
+                Kind.CASE_SURVEY,
+                customer_id=customer_id,
+                key=f"case_survey:complaint:{pk}",
+                moment=resolved_at + delay,
+                now=now,
+                complaint_id=pk,
+                sale_id=sale_id,
+            )
+            for pk, customer_id, sale_id, resolved_at in resolved
+        )
     return planned
 
 
@@ -237,21 +295,26 @@ def birthdays_sweep(*, now: dt.datetime | None = None) -> int:
     keys = _birthday_keys(utc_today + dt.timedelta(days=n) for n in (-1, 0, 1, 2))
     planned, last_id = 0, 0
     while True:
-        batch = list(Customer.objects.filter(birthday_key__in=keys, pk__gt=last_id).order_by("pk")
-                     .values_list("pk", "time_zone", "birthday_key")[:BATCH])
+        batch = list(
+            Customer.objects.filter(birthday_key__in=keys, pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "time_zone", "birthday_key")[:BATCH]
+        )
         if not batch:
             return planned
         planned += _plan(_birthday_row(pk, zone, key, rules, now) for pk, zone, key in batch)
         last_id = batch[-1][0]
 
 
-def _birthday_row(pk: int, zone_name: str, key: int, rules: FollowupRules,
-                  now: dt.datetime) -> Message | None:
+def _birthday_row(
+    pk: int, zone_name: str, key: int, rules: FollowupRules, now: dt.datetime
+) -> Message | None:
     zone = zone_or_shop(zone_name)
     local_today = now.astimezone(zone).date()
     for day in (local_today, local_today + dt.timedelta(days=1)):
         if birthday_in(day.year, key) == day:
             morning = dt.datetime.combine(day, dt.time(rules.birthday_hour), zone)
-            return _row(Kind.BIRTHDAY, customer_id=pk, key=f"birthday:{pk}:{day.year}",
-                        moment=morning, now=now)
+            return _row(
+                Kind.BIRTHDAY, customer_id=pk, key=f"birthday:{pk}:{day.year}", moment=morning, now=now
+            )
     return None

@@ -57,26 +57,36 @@ class BatchFacts:
         emails = {m.customer.email.lower() for m in messages if m.customer.email}
         facts = cls()
         for email, category, reason in Suppression.objects.filter(email__in=emails).values_list(
-                "email", "category", "reason"):
+            "email", "category", "reason"
+        ):
             facts.suppressed[(email, category)] = reason
-        facts.unresolved = set(Complaint.objects.unresolved().filter(customer_id__in=customer_ids)
-                               .values_list("customer_id", flat=True))
+        facts.unresolved = set(
+            Complaint.objects.unresolved()
+            .filter(customer_id__in=customer_ids)
+            .values_list("customer_id", flat=True)
+        )
         # A mail sent exactly one period ago has aged out (frequency_cap frees the slot then).
         since = now - dt.timedelta(days=rules.frequency_period_days)
-        for customer_id, sent_at in (Message.objects.filter(
-                customer_id__in=customer_ids, state=State.SENT, sent_at__gt=since)
-                .exclude(category=Category.TRANSACTIONAL).values_list("customer_id", "sent_at")):
+        for customer_id, sent_at in (
+            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT, sent_at__gt=since)
+            .exclude(category=Category.TRANSACTIONAL)
+            .values_list("customer_id", "sent_at")
+        ):
             facts.recent.setdefault(customer_id, []).append(sent_at)
         facts.last_survey = dict(
-            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT,
-                                   kind__in=SURVEY_KINDS)
-            .values("customer_id").annotate(last=Max("sent_at")).values_list("customer_id", "last"))
+            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT, kind__in=SURVEY_KINDS)
+            .values("customer_id")
+            .annotate(last=Max("sent_at"))
+            .values_list("customer_id", "last")
+        )
         # Only a send within the gap can hold a mail back; older ones need not be loaded.
         gap_since = now - dt.timedelta(minutes=rules.min_gap_minutes)
         facts.last_sent = dict(
-            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT,
-                                   sent_at__gt=gap_since)
-            .values("customer_id").annotate(last=Max("sent_at")).values_list("customer_id", "last"))
+            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT, sent_at__gt=gap_since)
+            .values("customer_id")
+            .annotate(last=Max("sent_at"))
+            .values_list("customer_id", "last")
+        )
         facts.unwanted = kinds.unwanted(messages)
         return facts
 
@@ -101,8 +111,18 @@ def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.da
 
 
 def _first_no(message, facts, rules, now) -> Decision:
-    for rule in (suppression, consent, unwanted_by_owner, stale_delay_notice, open_complaint,
-                 undelivered_order, frequency_cap, survey_fatigue, min_gap, quiet_hours):
+    for rule in (
+        suppression,
+        consent,
+        unwanted_by_owner,
+        stale_delay_notice,
+        open_complaint,
+        undelivered_order,
+        frequency_cap,
+        survey_fatigue,
+        min_gap,
+        quiet_hours,
+    ):
         decision = rule(message, facts, rules, now)
         if decision is not SEND:
             return decision
@@ -155,8 +175,10 @@ def stale_delay_notice(message, facts, rules, now) -> Decision:
 
 def open_complaint(message, facts, rules, now) -> Decision:
     """No offers and no questionnaires while the customer's problem waits."""
-    if (message.category in (Category.PROMOTIONAL, Category.SURVEY)
-            and message.customer_id in facts.unresolved):
+    if (
+        message.category in (Category.PROMOTIONAL, Category.SURVEY)
+        and message.customer_id in facts.unresolved
+    ):
         return Decision("defer", Reason.OPEN_COMPLAINT, now + RECHECK_COMPLAINT)
     return SEND
 
@@ -179,8 +201,9 @@ def frequency_cap(message, facts, rules, now) -> Decision:
         return SEND
     # Free again once enough of the period's messages have aged out of it.
     oldest_to_expire = sent[len(sent) - rules.frequency_cap]
-    return Decision("defer", Reason.FREQUENCY_CAP,
-                    oldest_to_expire + dt.timedelta(days=rules.frequency_period_days))
+    return Decision(
+        "defer", Reason.FREQUENCY_CAP, oldest_to_expire + dt.timedelta(days=rules.frequency_period_days)
+    )
 
 
 def survey_fatigue(message, facts, rules, now) -> Decision:

@@ -32,11 +32,9 @@ def _subject(page: str, message) -> str:
 
 def _judged(request, page: str, message, **data) -> Submission:
     """The scanner rule's verdict on this POST; an automated one is kept on the message."""
-    submission = submission_check(request, subject=_subject(page, message),
-                                  mail_sent_at=message.sent_at)
+    submission = submission_check(request, subject=_subject(page, message), mail_sent_at=message.sent_at)
     if submission.automated:
-        services.automated_post_record(message=message, action=page, submission=submission,
-                                       data=data)
+        services.automated_post_record(message=message, action=page, submission=submission, data=data)
     return submission
 
 
@@ -53,28 +51,44 @@ def unsubscribe(request, token):
     if message is None:
         return link_not_valid(request)
     if request.method == "POST" and _is_one_click(request):
-        return _unsubscribed(request, message, token,
-                             services.unsubscribe(message=message, source="one-click unsubscribe"))
+        return _unsubscribed(
+            request, message, token, services.unsubscribe(message=message, source="one-click unsubscribe")
+        )
     confirm_again = request.method == "POST" and _judged(request, "unsubscribe", message).automated
     if request.method == "POST" and not confirm_again:
-        return _unsubscribed(request, message, token,
-                             services.unsubscribe(message=message, source="unsubscribe page"))
+        return _unsubscribed(
+            request, message, token, services.unsubscribe(message=message, source="unsubscribe page")
+        )
     stopping = services.unsubscribe_scope(message)
-    return render_public(request, "followups/public/unsubscribe.html",
-                         {"message": message, "token": token, "confirm_again": confirm_again,
-                          "stopping": _labels(stopping),
-                          "staying": _labels(_still_received(message, stopping)),
-                          "stamp": page_stamp(_subject("unsubscribe", message))},
-                         language=message.customer.language)
+    return render_public(
+        request,
+        "followups/public/unsubscribe.html",
+        {
+            "message": message,
+            "token": token,
+            "confirm_again": confirm_again,
+            "stopping": _labels(stopping),
+            "staying": _labels(_still_received(message, stopping)),
+            "stamp": page_stamp(_subject("unsubscribe", message)),
+        },
+        language=message.customer.language,
+    )
 
 
 def _still_received(message, stopping) -> list[str]:
     """What keeps coming after leaving `stopping`: order updates always, and the optional
     categories the customer still gets."""
     out = services.opted_out(message.customer.email)
-    return [Category.TRANSACTIONAL, *(
-        c for c in services.OPTIONAL if c not in stopping and c not in out
-        and (c != Category.PROMOTIONAL or message.customer.marketing_consent))]
+    return [
+        Category.TRANSACTIONAL,
+        *(
+            c
+            for c in services.OPTIONAL
+            if c not in stopping
+            and c not in out
+            and (c != Category.PROMOTIONAL or message.customer.marketing_consent)
+        ),
+    ]
 
 
 def _labels(categories) -> list:
@@ -83,10 +97,17 @@ def _labels(categories) -> list:
 
 def _unsubscribed(request, message, token, left):
     message.customer.refresh_from_db(fields=["marketing_consent"])
-    return render_public(request, "followups/public/unsubscribed.html",
-                         {"message": message, "token": token, "left": _labels(left),
-                          "staying": _labels(_still_received(message, left))},
-                         language=message.customer.language)
+    return render_public(
+        request,
+        "followups/public/unsubscribed.html",
+        {
+            "message": message,
+            "token": token,
+            "left": _labels(left),
+            "staying": _labels(_still_received(message, left)),
+        },
+        language=message.customer.language,
+    )
 
 
 @public_page
@@ -103,15 +124,26 @@ def preferences(request, token):
             services.preferences_save(message=message, keep=keep)
             return redirect(request.path + "?saved=1")
     out = services.opted_out(message.customer.email)
-    choices = [(c, Category(c).label, c not in out and (c != Category.PROMOTIONAL
-                                                       or message.customer.marketing_consent))
-               for c in services.OPTIONAL]
-    return render_public(request, "followups/public/preferences.html",
-                         {"choices": choices, "saved": request.GET.get("saved") == "1",
-                          "first_name": message.customer.first_name,
-                          "confirm_again": confirm_again,
-                          "stamp": page_stamp(_subject("preferences", message))},
-                         language=message.customer.language)
+    choices = [
+        (
+            c,
+            Category(c).label,
+            c not in out and (c != Category.PROMOTIONAL or message.customer.marketing_consent),
+        )
+        for c in services.OPTIONAL
+    ]
+    return render_public(
+        request,
+        "followups/public/preferences.html",
+        {
+            "choices": choices,
+            "saved": request.GET.get("saved") == "1",
+            "first_name": message.customer.first_name,
+            "confirm_again": confirm_again,
+            "stamp": page_stamp(_subject("preferences", message)),
+        },
+        language=message.customer.language,
+    )
 
 
 @public_page
@@ -137,18 +169,44 @@ def delay(request, token):
         with translation.override(message.customer.language or None):  # the error is theirs
             services.delay_choice_record(message=message, choice=choice, phone=phone)
     except ValidationError as exc:
-        return _delay_page(request, message, step="ask_phone", phone=phone,
-                           error=" ".join(exc.message_dict.get("phone", exc.messages)))
+        return _delay_page(
+            request,
+            message,
+            step="ask_phone",
+            phone=phone,
+            error=" ".join(exc.message_dict.get("phone", exc.messages)),
+        )
     return redirect(request.path + "?answered=1")
 
 
-def _delay_page(request, message, *, step: str = "", answered: bool = False,
-                confirm_again: bool = False, phone: str = "", error: str = "", status: int = 200):
+def _delay_page(
+    request,
+    message,
+    *,
+    step: str = "",
+    answered: bool = False,
+    confirm_again: bool = False,
+    phone: str = "",
+    error: str = "",
+    status: int = 200,
+):
     delivery = getattr(message.sale, "delivery", None)
-    return render_public(request, "followups/public/delay.html",
-                         {"message": message, "sale": message.sale, "delivery": delivery,
-                          "first_name": message.customer.first_name,
-                          "choice": message.data.get("choice"), "answered": answered,
-                          "step": step, "confirm_again": confirm_again, "phone": phone,
-                          "error": error, "stamp": page_stamp(_subject("delay", message))},
-                         language=message.customer.language, status=status)
+    return render_public(
+        request,
+        "followups/public/delay.html",
+        {
+            "message": message,
+            "sale": message.sale,
+            "delivery": delivery,
+            "first_name": message.customer.first_name,
+            "choice": message.data.get("choice"),
+            "answered": answered,
+            "step": step,
+            "confirm_again": confirm_again,
+            "phone": phone,
+            "error": error,
+            "stamp": page_stamp(_subject("delay", message)),
+        },
+        language=message.customer.language,
+        status=status,
+    )

@@ -29,17 +29,22 @@ from postsale.lib.scanners import Submission
 
 OPTIONAL = OPTIONAL_CATEGORIES
 DELAY_CHOICES = ("accept", "cancel", "call")
-DELAY_LABELS = {"accept": gettext_lazy("accepts the new date"),
-                "cancel": gettext_lazy("wants to cancel the order"),
-                "call": gettext_lazy("asks for a call")}
+DELAY_LABELS = {
+    "accept": gettext_lazy("accepts the new date"),
+    "cancel": gettext_lazy("wants to cancel the order"),
+    "call": gettext_lazy("asks for a call"),
+}
 AUTOMATED_EVENT = "automated_post"
 # A number a person can be called on: digits with the usual separators, 6 to 15 digits.
 PHONE = re.compile(r"^\+?[\d\s().\-/]{6,30}$")
 
 
 def opted_out(email: str) -> set[str]:
-    return set(Suppression.objects.filter(email=email.lower(), category__in=OPTIONAL)
-               .values_list("category", flat=True))
+    return set(
+        Suppression.objects.filter(email=email.lower(), category__in=OPTIONAL).values_list(
+            "category", flat=True
+        )
+    )
 
 
 def unsubscribe_scope(message: Message) -> list[str]:
@@ -58,25 +63,28 @@ def unsubscribe(*, message: Message, source: str = "one-click unsubscribe") -> l
     """
     customer, email = message.customer, message.customer.email.lower()
     with transaction.atomic():
-        left = [category for category in unsubscribe_scope(message)
-                if Suppression.objects.get_or_create(
-                    email=email, category=category,
-                    defaults={"reason": SuppressionReason.UNSUBSCRIBED})[1]]
+        left = [
+            category
+            for category in unsubscribe_scope(message)
+            if Suppression.objects.get_or_create(
+                email=email, category=category, defaults={"reason": SuppressionReason.UNSUBSCRIBED}
+            )[1]
+        ]
         withdraws = Category.PROMOTIONAL in unsubscribe_scope(message) and customer.marketing_consent
         if withdraws:
-            customer_services.consent_change(customer=customer, marketing_consent=False,
-                                             source=source)
+            customer_services.consent_change(customer=customer, marketing_consent=False, source=source)
         if left:
             customer_services.timeline_add(
-                customer=customer, kind=TimelineKind.CONSENT,
-                summary=_("Unsubscribed (%(how)s) from %(what)s") % {
-                    "how": source, "what": ", ".join(str(Category(c).label) for c in left)})
+                customer=customer,
+                kind=TimelineKind.CONSENT,
+                summary=_("Unsubscribed (%(how)s) from %(what)s")
+                % {"how": source, "what": ", ".join(str(Category(c).label) for c in left)},
+            )
     out = opted_out(email)
     return [c for c in OPTIONAL if c in out]
 
 
-def preferences_save(*, message: Message, keep: list[str], source: str = "preferences page"
-                     ) -> list[str]:
+def preferences_save(*, message: Message, keep: list[str], source: str = "preferences page") -> list[str]:
     """Keep receiving `keep`; opt out of the other optional categories. Returns those left.
 
     The one place marketing consent is given: the customer ticked the offers box (`keep` holds
@@ -85,30 +93,36 @@ def preferences_save(*, message: Message, keep: list[str], source: str = "prefer
     customer, email = message.customer, message.customer.email.lower()
     left = [c for c in OPTIONAL if c not in keep]
     with transaction.atomic():
-        Suppression.objects.filter(email=email, category__in=keep,
-                                   reason=SuppressionReason.UNSUBSCRIBED).delete()
+        Suppression.objects.filter(
+            email=email, category__in=keep, reason=SuppressionReason.UNSUBSCRIBED
+        ).delete()
         for category in left:
-            Suppression.objects.get_or_create(email=email, category=category,
-                                              defaults={"reason": SuppressionReason.UNSUBSCRIBED})
+            Suppression.objects.get_or_create(
+                email=email, category=category, defaults={"reason": SuppressionReason.UNSUBSCRIBED}
+            )
         wants_offers = Category.PROMOTIONAL in keep
         if wants_offers != customer.marketing_consent:
-            customer_services.consent_change(customer=customer, marketing_consent=wants_offers,
-                                             source=source)
+            customer_services.consent_change(customer=customer, marketing_consent=wants_offers, source=source)
         labels = ", ".join(str(Category(c).label) for c in left) or _("nothing")
-        customer_services.timeline_add(customer=customer, kind=TimelineKind.CONSENT,
-                                       summary=_("E-mail preferences: opted out of %(what)s")
-                                       % {"what": labels})
+        customer_services.timeline_add(
+            customer=customer,
+            kind=TimelineKind.CONSENT,
+            summary=_("E-mail preferences: opted out of %(what)s") % {"what": labels},
+        )
     return left
 
 
-def automated_post_record(*, message: Message, action: str, submission: Submission,
-                          data: dict | None = None) -> MessageEvent:
+def automated_post_record(
+    *, message: Message, action: str, submission: Submission, data: dict | None = None
+) -> MessageEvent:
     """Keep a public page's POST that looks like a mail scanner's, on its message; it changes
     nothing else (the page asks the visitor to confirm again)."""
     return MessageEvent.objects.create(
-        message=message, event=AUTOMATED_EVENT,
+        message=message,
+        event=AUTOMATED_EVENT,
         detail=f"{action}: {submission.reason}"[:300],
-        data={**submission.as_data(), "action": action, **(data or {})})
+        data={**submission.as_data(), "action": action, **(data or {})},
+    )
 
 
 def phone_clean(phone: str) -> str:
@@ -131,8 +145,11 @@ def delay_choice_record(*, message: Message, choice: str, phone: str = "") -> Me
     phone = phone_clean(phone) if phone else ""
     # Staff read the timeline and the case: write them in the shop's language.
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        message = (Message.objects.select_for_update(of=("self",))
-                   .select_related("customer", "sale").get(pk=message.pk))
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("customer", "sale")
+            .get(pk=message.pk)
+        )
         previous = message.data.get("choice")
         if choice == previous and not phone:
             return message
@@ -140,10 +157,13 @@ def delay_choice_record(*, message: Message, choice: str, phone: str = "") -> Me
             customer_services.customer_update(customer=message.customer, phone=phone)
         label = str(DELAY_LABELS[choice])
         customer_services.timeline_add(
-            customer=message.customer, kind=TimelineKind.DELAY_CHOICE, sale=message.sale,
-            summary=_("Delay of %(order)s: the customer %(choice)s") % {
-                "order": message.sale.external_id if message.sale else "-", "choice": label},
-            body=phone)
+            customer=message.customer,
+            kind=TimelineKind.DELAY_CHOICE,
+            sale=message.sale,
+            summary=_("Delay of %(order)s: the customer %(choice)s")
+            % {"order": message.sale.external_id if message.sale else "-", "choice": label},
+            body=phone,
+        )
         message.data = {**message.data, "choice": choice}
         case = _delay_case_follow(message, choice, label=label, phone=phone)
         if case is not None:
@@ -152,24 +172,33 @@ def delay_choice_record(*, message: Message, choice: str, phone: str = "") -> Me
     return message
 
 
-def _delay_case_follow(message: Message, choice: str, *, label: str, phone: str
-                       ) -> Complaint | None:
+def _delay_case_follow(message: Message, choice: str, *, label: str, phone: str) -> Complaint | None:
     """The support case after this choice: opened, reopened, told of the change, or withdrawn."""
     case = Complaint.objects.filter(pk=message.data.get("case_id")).first()
     description = f"{label} ({phone})" if phone else label
     if choice == "accept":
         if case is not None and case.is_unresolved:
             customer_services.complaint_withdraw(
-                complaint=case, note=_("The customer accepted the new date."))
+                complaint=case, note=_("The customer accepted the new date.")
+            )
         return case
     if case is None:
         return customer_services.complaint_open(
-            customer=message.customer, sale=message.sale, reason=Reason.DELIVERY_LATE,
-            severity=Severity.HIGH, source=ComplaintSource.DELAY_NOTICE, description=description)
+            customer=message.customer,
+            sale=message.sale,
+            reason=Reason.DELIVERY_LATE,
+            severity=Severity.HIGH,
+            source=ComplaintSource.DELAY_NOTICE,
+            description=description,
+        )
     if not case.is_unresolved:
         return customer_services.complaint_reopen(complaint=case, why=description)
     customer_services.timeline_add(
-        customer=message.customer, kind=TimelineKind.COMPLAINT, complaint=case, sale=message.sale,
-        body=description, summary=_("Case #%(id)s: the customer now %(choice)s") % {
-            "id": case.pk, "choice": label})
+        customer=message.customer,
+        kind=TimelineKind.COMPLAINT,
+        complaint=case,
+        sale=message.sale,
+        body=description,
+        summary=_("Case #%(id)s: the customer now %(choice)s") % {"id": case.pk, "choice": label},
+    )
     return case

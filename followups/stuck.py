@@ -64,16 +64,31 @@ def stuck_deliveries(rules: FollowupRules, now: dt.datetime):
         stuck |= Q(carrier_key=key, status_changed_at__lte=moment)
     seen = StuckParcel.objects.filter(delivery=OuterRef("pk"), since=OuterRef("status_changed_at"))
     moments = [default_cutoff, *cutoff.values()]
-    return (Delivery.objects
-            .filter(status__in=OPEN_STATUSES, status_changed_at__lte=max(moments),
-                    status_changed_at__gt=min(moments) - STALE_AFTER, delivered_at__isnull=True)
-            .filter(Q(promised_date__isnull=True)
-                    | Q(promised_date__gte=timezone.localdate(now) - DELAY_NOTICE_HORIZON))
-            .annotate(carrier_key=Lower(Trim("carrier")))
-            .filter(stuck).filter(~Exists(seen))
-            .values("pk", "sale_id", "status", "status_changed_at", "carrier",
-                    "tracking_number", customer_id=F("sale__customer_id"),
-                    order=F("sale__external_id")))
+    return (
+        Delivery.objects.filter(
+            status__in=OPEN_STATUSES,
+            status_changed_at__lte=max(moments),
+            status_changed_at__gt=min(moments) - STALE_AFTER,
+            delivered_at__isnull=True,
+        )
+        .filter(
+            Q(promised_date__isnull=True)
+            | Q(promised_date__gte=timezone.localdate(now) - DELAY_NOTICE_HORIZON)
+        )
+        .annotate(carrier_key=Lower(Trim("carrier")))
+        .filter(stuck)
+        .filter(~Exists(seen))
+        .values(
+            "pk",
+            "sale_id",
+            "status",
+            "status_changed_at",
+            "carrier",
+            "tracking_number",
+            customer_id=F("sale__customer_id"),
+            order=F("sale__external_id"),
+        )
+    )
 
 
 @transaction.atomic
@@ -81,18 +96,37 @@ def _open_episodes(rows: list[dict], rules: FollowupRules, now: dt.datetime) -> 
     """Open the cases, skipping a sale whose case is already open (one case per problem), then
     record the episodes: their unique key fails the whole batch if another sweep got there first,
     and the cases roll back with it."""
-    open_case = dict(Complaint.objects.filter(sale_id__in=[r["sale_id"] for r in rows],
-                                              status__in=UNRESOLVED_STATUSES)
-                     .order_by("opened_at").values_list("sale_id", "pk"))
+    open_case = dict(
+        Complaint.objects.filter(sale_id__in=[r["sale_id"] for r in rows], status__in=UNRESOLVED_STATUSES)
+        .order_by("opened_at")
+        .values_list("sale_id", "pk")
+    )
     new = [row for row in rows if row["sale_id"] not in open_case]
-    opened = complaints_open_many(source=ComplaintSource.STUCK_PARCEL, cases=[
-        CaseData(customer_id=row["customer_id"], sale_id=row["sale_id"],
-                 reason=Reason.DELIVERY_LATE, description=case_description(row, now))
-        for row in new])
+    opened = complaints_open_many(
+        source=ComplaintSource.STUCK_PARCEL,
+        cases=[
+            CaseData(
+                customer_id=row["customer_id"],
+                sale_id=row["sale_id"],
+                reason=Reason.DELIVERY_LATE,
+                description=case_description(row, now),
+            )
+            for row in new
+        ],
+    )
     open_case.update({row["sale_id"]: case.pk for row, case in zip(new, opened, strict=True)})
-    StuckParcel.objects.bulk_create([
-        StuckParcel(delivery_id=row["pk"], since=row["status_changed_at"], status=row["status"],
-                    complaint_id=open_case[row["sale_id"]], found_at=now) for row in rows])
+    StuckParcel.objects.bulk_create(
+        [
+            StuckParcel(
+                delivery_id=row["pk"],
+                since=row["status_changed_at"],
+                status=row["status"],
+                complaint_id=open_case[row["sale_id"]],
+                found_at=now,
+            )
+            for row in rows
+        ]
+    )
     if rules.stuck_parcel_notice_enabled:
         messages_plan([notice_row(row, open_case[row["sale_id"]], now) for row in rows])
     return len(rows)
@@ -100,10 +134,16 @@ def _open_episodes(rows: list[dict], rules: FollowupRules, now: dt.datetime) -> 
 
 def case_description(row: dict, now: dt.datetime) -> str:
     days = (now - row["status_changed_at"]).days
-    return _("Parcel of order %(order)s has not moved for %(days)s days (status: %(status)s). "
-             "Carrier: %(carrier)s, tracking number: %(tracking)s. Ask the carrier.") % {
-        "order": row["order"], "days": days, "status": DeliveryStatus(row["status"]).label,
-        "carrier": row["carrier"] or "-", "tracking": row["tracking_number"] or "-"}
+    return _(
+        "Parcel of order %(order)s has not moved for %(days)s days (status: %(status)s). "
+        "Carrier: %(carrier)s, tracking number: %(tracking)s. Ask the carrier."
+    ) % {
+        "order": row["order"],
+        "days": days,
+        "status": DeliveryStatus(row["status"]).label,
+        "carrier": row["carrier"] or "-",
+        "tracking": row["tracking_number"] or "-",
+    }
 
 
 def notice_key(delivery_id: int, since: dt.datetime) -> str:
@@ -112,16 +152,28 @@ def notice_key(delivery_id: int, since: dt.datetime) -> str:
 
 
 def notice_row(row: dict, complaint_id: int, now: dt.datetime) -> Message:
-    return Message(kind=Kind.PARCEL_CHECK, customer_id=row["customer_id"], sale_id=row["sale_id"],
-                   complaint_id=complaint_id, dedupe_key=notice_key(row["pk"], row["status_changed_at"]),
-                   planned_at=now, expires_at=now + NOTICE_WINDOW,
-                   data={"since": row["status_changed_at"].isoformat()})
+    return Message(
+        kind=Kind.PARCEL_CHECK,
+        customer_id=row["customer_id"],
+        sale_id=row["sale_id"],
+        complaint_id=complaint_id,
+        dedupe_key=notice_key(row["pk"], row["status_changed_at"]),
+        planned_at=now,
+        expires_at=now + NOTICE_WINDOW,
+        data={"since": row["status_changed_at"].isoformat()},
+    )
 
 
 def cancel_moved_notices() -> int:
     """A notice still waiting for daytime is moot once the parcel moved or arrived."""
     still_stuck = Delivery.objects.filter(
-        sale_id=OuterRef("sale_id"), status__in=OPEN_STATUSES, delivered_at__isnull=True,
-        stuck_episodes__since=F("status_changed_at"))
-    return (Message.objects.filter(kind=Kind.PARCEL_CHECK, state=State.PLANNED)
-            .filter(~Exists(still_stuck)).update(state=State.CANCELLED, reason="parcel_moved"))
+        sale_id=OuterRef("sale_id"),
+        status__in=OPEN_STATUSES,
+        delivered_at__isnull=True,
+        stuck_episodes__since=F("status_changed_at"),
+    )
+    return (
+        Message.objects.filter(kind=Kind.PARCEL_CHECK, state=State.PLANNED)
+        .filter(~Exists(still_stuck))
+        .update(state=State.CANCELLED, reason="parcel_moved")
+    )

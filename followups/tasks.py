@@ -16,8 +16,9 @@ def dispatch_sweep_task() -> int:
     from followups.dispatch import BATCH
     from followups.models import Message, State
 
-    due = (Message.objects.filter(state=State.PLANNED, planned_at__lte=timezone.now())
-           .values_list("pk", flat=True)[:BATCH * MAX_PARALLEL_BATCHES])
+    due = Message.objects.filter(state=State.PLANNED, planned_at__lte=timezone.now()).values_list(
+        "pk", flat=True
+    )[: BATCH * MAX_PARALLEL_BATCHES]
     batches = -(-len(due) // BATCH)
     for _ in range(batches):
         dispatch_batch_task.delay()

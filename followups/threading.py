@@ -42,15 +42,15 @@ def case_from_headers(*values: str) -> int | None:
     """The case of our own mail that In-Reply-To / References name (newest first)."""
     ids = [int(pk) for value in values for pk in OWN_MESSAGE_ID.findall(value or "")]
     for pk in reversed(ids):
-        complaint_id = (Message.objects.filter(pk=pk).values_list("complaint_id", flat=True)
-                        .first())
+        complaint_id = Message.objects.filter(pk=pk).values_list("complaint_id", flat=True).first()
         if complaint_id:
             return complaint_id
     return None
 
 
-def case_answered(*, customer_id: int, addresses: list[str], in_reply_to: str = "",
-                  references: str = "") -> Complaint | None:
+def case_answered(
+    *, customer_id: int, addresses: list[str], in_reply_to: str = "", references: str = ""
+) -> Complaint | None:
     """The customer's case this mail answers, if it names one of theirs."""
     case_id = case_from_addresses(addresses) or case_from_headers(references, in_reply_to)
     if case_id is None:

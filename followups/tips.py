@@ -20,13 +20,27 @@ LANGUAGES = tuple(Language.values)
 GENERIC = "generic"
 SHIPPED = ("electronica", "electrodomesticos", "hogar", "deporte", "moda", "belleza")
 ALIASES = {
-    "electronics": "electronica", "tecnologia": "electronica", "technology": "electronica",
-    "electrodomestico": "electrodomesticos", "appliances": "electrodomesticos",
-    "home": "hogar", "casa": "hogar", "home-garden": "hogar",
-    "deportes": "deporte", "sport": "deporte", "sports": "deporte",
-    "textil": "moda", "ropa": "moda", "calzado": "moda", "fashion": "moda",
-    "clothing": "moda", "shoes": "moda", "footwear": "moda",
-    "beauty": "belleza", "cosmetica": "belleza", "cosmetics": "belleza",
+    "electronics": "electronica",
+    "tecnologia": "electronica",
+    "technology": "electronica",
+    "electrodomestico": "electrodomesticos",
+    "appliances": "electrodomesticos",
+    "home": "hogar",
+    "casa": "hogar",
+    "home-garden": "hogar",
+    "deportes": "deporte",
+    "sport": "deporte",
+    "sports": "deporte",
+    "textil": "moda",
+    "ropa": "moda",
+    "calzado": "moda",
+    "fashion": "moda",
+    "clothing": "moda",
+    "shoes": "moda",
+    "footwear": "moda",
+    "beauty": "belleza",
+    "cosmetica": "belleza",
+    "cosmetics": "belleza",
 }
 MAX_KEY = 100
 
@@ -49,10 +63,18 @@ def shipped_tips(key: str, language: str) -> str | None:
 def tips_for(category: str, language: str) -> str:
     """The tips text for a sale's category in a language (one query)."""
     key, language = category_key(category), _language(language)
-    edited = dict(UsageTip.objects.filter(category__in={key, GENERIC}, language=language)
-                  .values_list("category", "text"))
-    return (edited.get(key) or shipped_tips(key, language) or edited.get(GENERIC)
-            or shipped_tips(GENERIC, language) or "")
+    edited = dict(
+        UsageTip.objects.filter(category__in={key, GENERIC}, language=language).values_list(
+            "category", "text"
+        )
+    )
+    return (
+        edited.get(key)
+        or shipped_tips(key, language)
+        or edited.get(GENERIC)
+        or shipped_tips(GENERIC, language)
+        or ""
+    )
 
 
 def tips_rows() -> list[tuple[str, bool, list[tuple[str, bool]]]]:
@@ -60,24 +82,30 @@ def tips_rows() -> list[tuple[str, bool, list[tuple[str, bool]]]]:
     categories, then the ones only managers added."""
     edited = set(UsageTip.objects.values_list("category", "language"))
     added = sorted({key for key, _language in edited} - {GENERIC, *SHIPPED})
-    return [(key, key == GENERIC or key in SHIPPED,
-             [(language, (key, language) in edited) for language in LANGUAGES])
-            for key in (GENERIC, *SHIPPED, *added)]
+    return [
+        (
+            key,
+            key == GENERIC or key in SHIPPED,
+            [(language, (key, language) in edited) for language in LANGUAGES],
+        )
+        for key in (GENERIC, *SHIPPED, *added)
+    ]
 
 
 def usage_tip_save(*, category: str, language: str, text: str) -> UsageTip:
     """Store a manager's tips for a category and language, replacing the shipped text."""
     with transaction.atomic():
         tip, _created = UsageTip.objects.update_or_create(
-            category=category_key(category), language=_language(language),
-            defaults={"text": text.strip()})
+            category=category_key(category), language=_language(language), defaults={"text": text.strip()}
+        )
     return tip
 
 
 def usage_tip_reset(*, category: str, language: str) -> int:
     """Back to the shipped text (or the generic one, for a category nothing ships for)."""
-    deleted, _by_model = UsageTip.objects.filter(category=category_key(category),
-                                                 language=_language(language)).delete()
+    deleted, _by_model = UsageTip.objects.filter(
+        category=category_key(category), language=_language(language)
+    ).delete()
     return deleted
 
 

@@ -58,11 +58,10 @@ class NextPageOnlyPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
             raise EmptyPage(_("That page contains no results"))
-        return NextPageOnlyPage(rows[:self.per_page], number, self,
-                                has_next=len(rows) > self.per_page)
+        return NextPageOnlyPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
 
 
 class OutboxView(PermissionRequiredMixin, ListView):
@@ -87,8 +86,9 @@ class OutboxView(PermissionRequiredMixin, ListView):
         return qs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(states=State.choices, kinds=Kind.choices,
-                                        filters=self.request.GET.dict(), **kwargs)
+        return super().get_context_data(
+            states=State.choices, kinds=Kind.choices, filters=self.request.GET.dict(), **kwargs
+        )
 
 
 class MessageDetailView(PermissionRequiredMixin, DetailView):
@@ -96,7 +96,8 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
     raise_exception = True
     template_name = "followups/message.html"
     queryset = Message.objects.select_related("customer", "sale", "complaint").prefetch_related(
-        Prefetch("events", queryset=MessageEvent.objects.order_by("at", "pk")))
+        Prefetch("events", queryset=MessageEvent.objects.order_by("at", "pk"))
+    )
 
 
 class TemplateListView(ManagerRequiredMixin, TemplateView):
@@ -104,8 +105,10 @@ class TemplateListView(ManagerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         overrides = set(MessageTemplate.objects.values_list("kind", "language"))
-        rows = [(kind, label, [(lang, (kind, lang) in overrides) for lang in emails.LANGUAGES])
-                for kind, label in Kind.choices]
+        rows = [
+            (kind, label, [(lang, (kind, lang) in overrides) for lang in emails.LANGUAGES])
+            for kind, label in Kind.choices
+        ]
         return super().get_context_data(rows=rows, **kwargs)
 
 
@@ -120,8 +123,9 @@ class TemplateEditView(ManagerRequiredMixin, UpdateView):
     @cached_property
     def live(self) -> MessageTemplate | None:
         """The override in the database, as saved."""
-        return MessageTemplate.objects.filter(kind=self.kwargs["kind"],
-                                              language=self.kwargs["language"]).first()
+        return MessageTemplate.objects.filter(
+            kind=self.kwargs["kind"], language=self.kwargs["language"]
+        ).first()
 
     def get_object(self, queryset=None):
         # A copy of its own: the form writes the posted (perhaps broken) draft into its instance,
@@ -131,8 +135,7 @@ class TemplateEditView(ManagerRequiredMixin, UpdateView):
             raise Http404
         if self.live is not None:
             return MessageTemplate.objects.get(pk=self.live.pk)
-        return MessageTemplate(kind=kind, language=language,
-                               **emails.shipped_template(kind, language))
+        return MessageTemplate(kind=kind, language=language, **emails.shipped_template(kind, language))
 
     def post(self, request, *args, **kwargs):
         if "reset" in request.POST:
@@ -165,10 +168,15 @@ class TemplateEditView(ManagerRequiredMixin, UpdateView):
             preview, preview_error = emails.preview(sample, self.kwargs["language"], shown), ""
         except Exception as exc:  # a broken template saved before checks existed: say so, no 500
             preview, preview_error = None, drafts.describe(exc)
-        context.update(sample=sample.customer, preview=preview, preview_error=preview_error,
-                       draft=draft is not None, overridden=self.live is not None,
-                       warnings=context["form"].warnings if draft is not None else [],
-                       variables=drafts.variables(self.kwargs["kind"]))
+        context.update(
+            sample=sample.customer,
+            preview=preview,
+            preview_error=preview_error,
+            draft=draft is not None,
+            overridden=self.live is not None,
+            warnings=context["form"].warnings if draft is not None else [],
+            variables=drafts.variables(self.kwargs["kind"]),
+        )
         return context
 
     def _sample(self):
@@ -176,8 +184,10 @@ class TemplateEditView(ManagerRequiredMixin, UpdateView):
         pk = self.request.GET.get("customer", "")
         if pk.isdigit():
             return drafts.for_customer(kind, get_object_or_404(Customer, pk=pk))
-        customer = (Customer.objects.filter(language=language, sales__isnull=False)
-                    .order_by("pk").first() or Customer.objects.order_by("pk").first())
+        customer = (
+            Customer.objects.filter(language=language, sales__isnull=False).order_by("pk").first()
+            or Customer.objects.order_by("pk").first()
+        )
         return drafts.for_customer(kind, customer) if customer else drafts.made_up(kind, language)
 
 
@@ -197,7 +207,8 @@ class MessageRetryView(PermissionRequiredMixin, View):
         else:
             messages.success(request, _("The message is back in the outbox and goes out shortly."))
         back = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             back = reverse("followups:message", args=[pk])
         return redirect(back)

@@ -19,8 +19,9 @@ class TipListView(ManagerRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         form = UsageTipCategoryForm(request.GET or None)
         if form.is_valid():  # "tips for another category": straight to its edit page
-            return redirect("followups:tip_edit", form.cleaned_data["category"],
-                            form.cleaned_data["language"])
+            return redirect(
+                "followups:tip_edit", form.cleaned_data["category"], form.cleaned_data["language"]
+            )
         context = self.get_context_data(rows=tips.tips_rows(), add_form=form, **kwargs)
         return self.render_to_response(context, status=400 if form.is_bound else 200)
 
@@ -40,8 +41,9 @@ class TipEditView(ManagerRequiredMixin, FormView):
 
     def get_initial(self):
         shipped = tips.shipped_tips(self.key, self.language)
-        return {"text": self.edited.text if self.edited else
-                shipped or tips.tips_for(tips.GENERIC, self.language)}
+        return {
+            "text": self.edited.text if self.edited else shipped or tips.tips_for(tips.GENERIC, self.language)
+        }
 
     def post(self, request, *args, **kwargs):
         if "reset" in request.POST:
@@ -51,13 +53,16 @@ class TipEditView(ManagerRequiredMixin, FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        tips.usage_tip_save(category=self.key, language=self.language,
-                            text=form.cleaned_data["text"])
+        tips.usage_tip_save(category=self.key, language=self.language, text=form.cleaned_data["text"])
         messages.success(self.request, _("Tips saved."))
         return redirect(reverse("followups:tip_edit", args=[self.key, self.language]))
 
     def get_context_data(self, **kwargs):
         shipped = tips.shipped_tips(self.key, self.language)
         return super().get_context_data(
-            key=self.key, language=self.language, edited=self.edited is not None,
-            shipped=shipped is not None or self.key == tips.GENERIC, **kwargs)
+            key=self.key,
+            language=self.language,
+            edited=self.edited is not None,
+            shipped=shipped is not None or self.key == tips.GENERIC,
+            **kwargs,
+        )

@@ -33,8 +33,7 @@ REOPEN_WITHIN = dt.timedelta(days=14)
 
 def suppress(email: str, reason: str, categories=("",)) -> None:
     for category in categories:
-        Suppression.objects.get_or_create(email=email.lower(), category=category,
-                                          defaults={"reason": reason})
+        Suppression.objects.get_or_create(email=email.lower(), category=category, defaults={"reason": reason})
 
 
 def find_message(event) -> Message | None:
@@ -60,8 +59,11 @@ def on_tracking(sender, event, esp_name, **kwargs):
         elif event.event_type == "complained":
             suppress(email, SuppressionReason.SPAM_COMPLAINT)
         elif event.event_type == "unsubscribed":
-            categories = ((message.category,) if message and message.category != Category.TRANSACTIONAL
-                          else OPTIONAL_CATEGORIES)
+            categories = (
+                (message.category,)
+                if message and message.category != Category.TRANSACTIONAL
+                else OPTIONAL_CATEGORIES
+            )
             suppress(email, SuppressionReason.UNSUBSCRIBED, categories)
         elif is_soft(event):
             soft = MessageEvent.objects.filter(soft=True, message__to_email__iexact=email).count()
@@ -88,10 +90,14 @@ def record_event(message: Message, event) -> bool:
     try:
         with transaction.atomic():
             MessageEvent.objects.create(
-                message=message, event=kind if kind in EventKind.values else EventKind.UNKNOWN,
-                soft=is_soft(event), at=event.timestamp or timezone.now(),
-                detail=str(detail)[:300], esp_event_id=event.event_id or None,
-                data={"esp": str(event.esp_event)[:2000]} if event.esp_event else {})
+                message=message,
+                event=kind if kind in EventKind.values else EventKind.UNKNOWN,
+                soft=is_soft(event),
+                at=event.timestamp or timezone.now(),
+                detail=str(detail)[:300],
+                esp_event_id=event.event_id or None,
+                data={"esp": str(event.esp_event)[:2000]} if event.esp_event else {},
+            )
     except IntegrityError:
         return False
     return True
@@ -108,11 +114,13 @@ def on_inbound(sender, event, esp_name, **kwargs):
         return
     addresses = [a.addr_spec for a in [*(mail.to or []), *(mail.cc or [])]]
     addresses.append(getattr(mail, "envelope_recipient", None) or "")
-    case = case_answered(customer_id=customer.pk, addresses=addresses,
-                         in_reply_to=str(mail.get("In-Reply-To", "")),
-                         references=str(mail.get("References", "")))
-    customer_replied(customer=customer, subject=mail.subject or "", text=mail.text or "",
-                     case=case)
+    case = case_answered(
+        customer_id=customer.pk,
+        addresses=addresses,
+        in_reply_to=str(mail.get("In-Reply-To", "")),
+        references=str(mail.get("References", "")),
+    )
+    customer_replied(customer=customer, subject=mail.subject or "", text=mail.text or "", case=case)
 
 
 def waiting_case(customer: Customer) -> Complaint | None:
@@ -120,15 +128,20 @@ def waiting_case(customer: Customer) -> Complaint | None:
     else their newest open one, else one resolved lately."""
     now = timezone.now()
     unresolved = Complaint.objects.unresolved().filter(customer=customer)
-    return (unresolved.filter(status=ComplaintStatus.WAITING_CUSTOMER).order_by("-opened_at").first()
-            or unresolved.order_by("-opened_at").first()
-            or Complaint.objects.filter(customer=customer, status=ComplaintStatus.RESOLVED,
-                                        resolved_at__gte=now - REOPEN_WITHIN)
-            .order_by("-resolved_at").first())
+    return (
+        unresolved.filter(status=ComplaintStatus.WAITING_CUSTOMER).order_by("-opened_at").first()
+        or unresolved.order_by("-opened_at").first()
+        or Complaint.objects.filter(
+            customer=customer, status=ComplaintStatus.RESOLVED, resolved_at__gte=now - REOPEN_WITHIN
+        )
+        .order_by("-resolved_at")
+        .first()
+    )
 
 
-def customer_replied(*, customer: Customer, subject: str, text: str,
-                     case: Complaint | None = None) -> Complaint:
+def customer_replied(
+    *, customer: Customer, subject: str, text: str, case: Complaint | None = None
+) -> Complaint:
     """The reply goes on the timeline of the case it answers (named by the mail, or the likeliest
     one), which goes back to support with its next-response clock running; a reply that matches
     no case opens one."""
@@ -136,10 +149,17 @@ def customer_replied(*, customer: Customer, subject: str, text: str,
     with transaction.atomic():
         case = case or waiting_case(customer)
         if case is None:
-            case = complaint_open(customer=customer, reason=Reason.OTHER,
-                                  source=ComplaintSource.EMAIL, description=text[:2000])
+            case = complaint_open(
+                customer=customer, reason=Reason.OTHER, source=ComplaintSource.EMAIL, description=text[:2000]
+            )
         else:
             case = complaint_customer_replied(complaint=case, at=now)
-        timeline_add(customer=customer, kind=TimelineKind.REPLY, summary=subject or "(no subject)",
-                     body=text[:20000], complaint=case, at=now)
+        timeline_add(
+            customer=customer,
+            kind=TimelineKind.REPLY,
+            summary=subject or "(no subject)",
+            body=text[:20000],
+            complaint=case,
+            at=now,
+        )
     return case

@@ -36,7 +36,8 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
                     # "?ordered_before=" filtered nothing while looking like a filter
                     errors[name] = [_("Give a value, or leave the parameter out.")]
                 elif isinstance(declared, BooleanFilter) and any(
-                        value.strip().lower() not in BOOLEAN_WORDS for value in values):
+                    value.strip().lower() not in BOOLEAN_WORDS for value in values
+                ):
                     errors[name] = [_("Must be true or false.")]
                 elif isinstance(declared, NumberFilter) and any(_out_of_range(v) for v in values):
                     errors[name] = [_("Out of range.")]

@@ -50,13 +50,15 @@ class PostsaleAutoSchema(AutoSchema):
             if code in responses or (code == "404" and not lists_or_objects):
                 continue
             responses[code] = {
-                "content": {"application/json": {
-                    "schema": self.resolve_serializer(serializer, "response").ref}},
+                "content": {
+                    "application/json": {"schema": self.resolve_serializer(serializer, "response").ref}
+                },
                 "description": description,
             }
             if code == "429":
-                responses[code]["headers"] = {"Retry-After": {
-                    "schema": {"type": "integer"}, "description": "Seconds to wait."}}
+                responses[code]["headers"] = {
+                    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+                }
         return responses
 
     def _map_basic_serializer(self, serializer, direction):
@@ -75,8 +77,12 @@ class PostsaleAutoSchema(AutoSchema):
             schema["pattern"] = decimal_pattern(field)
         if direction == "response" and schema and _blank_model_choice(field):
             schema["enum"] = [*schema.get("enum", []), ""]  # a stored "" (none chosen) comes back
-        if (direction == "request" and schema and schema.get("type") == "array"
-                and getattr(field, "allow_empty", True) is False):
+        if (
+            direction == "request"
+            and schema
+            and schema.get("type") == "array"
+            and getattr(field, "allow_empty", True) is False
+        ):
             schema.setdefault("minItems", 1)
         return schema
 

@@ -55,13 +55,21 @@ class ReplicaPinMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        reads = (replica_enabled() and request.method in ("GET", "HEAD")
-                 and request.path.startswith(REPLICA_PATHS)
-                 and PIN_COOKIE not in request.COOKIES)
+        reads = (
+            replica_enabled()
+            and request.method in ("GET", "HEAD")
+            and request.path.startswith(REPLICA_PATHS)
+            and PIN_COOKIE not in request.COOKIES
+        )
         with replica_reads(reads):
             response = self.get_response(request)
         if replica_enabled() and request.method not in ("GET", "HEAD", "OPTIONS"):
-            response.set_cookie(PIN_COOKIE, "1", max_age=settings.DATABASE_REPLICA_PIN_SECONDS,
-                                httponly=True, samesite="Lax",
-                                secure=settings.SESSION_COOKIE_SECURE)
+            response.set_cookie(
+                PIN_COOKIE,
+                "1",
+                max_age=settings.DATABASE_REPLICA_PIN_SECONDS,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
         return response

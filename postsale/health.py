@@ -43,8 +43,8 @@ def _broker_ok() -> bool:
 
 @never_cache
 def readyz(request):
-    checks = {"database": "ok" if _database_ok() else "error",
-              "broker": "ok" if _broker_ok() else "error"}
+    checks = {"database": "ok" if _database_ok() else "error", "broker": "ok" if _broker_ok() else "error"}
     ready = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                        status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

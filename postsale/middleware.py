@@ -8,8 +8,7 @@ NUL = "\x00"
 
 
 def _has_nul(querydict) -> bool:
-    return any(NUL in key or any(NUL in value for value in values)
-               for key, values in querydict.lists())
+    return any(NUL in key or any(NUL in value for value in values) for key, values in querydict.lists())
 
 
 class RejectNulBytesMiddleware:
@@ -25,10 +24,15 @@ class RejectNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if NUL in request.path or _has_nul(request.GET) or (
+        if (
+            NUL in request.path
+            or _has_nul(request.GET)
+            or (
                 request.method == "POST"
                 and request.content_type == "application/x-www-form-urlencoded"
-                and _has_nul(request.POST)):
+                and _has_nul(request.POST)
+            )
+        ):
             message = _("The request contains a character that is not allowed (a NUL byte).")
             if request.path.startswith(("/api/", "/anymail/")):
                 return JsonResponse({"detail": message}, status=400)
@@ -45,7 +49,10 @@ class ApiNotFoundJsonMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (response.status_code == 404 and request.path.startswith("/api/")
-                and not response.get("Content-Type", "").startswith("application/json")):
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
             return JsonResponse({"detail": _("Not found.")}, status=404)
         return response

@@ -75,14 +75,16 @@ def supervise(child: Child, now: float) -> bool:
     while child.crashes and child.crashes[0] < now - CRASH_WINDOW_SECONDS:
         child.crashes.popleft()
     if len(child.crashes) >= CRASH_LIMIT:
-        print(f"{child.name} exited with code {code}, crashing {len(child.crashes)} times in "
-              f"{CRASH_WINDOW_SECONDS} s; it is crash-looping, so stopping the rest.",
-              file=sys.stderr, flush=True)
+        print(
+            f"{child.name} exited with code {code}, crashing {len(child.crashes)} times in "
+            f"{CRASH_WINDOW_SECONDS} s; it is crash-looping, so stopping the rest.",
+            file=sys.stderr,
+            flush=True,
+        )
         return False
     delay = BACKOFF_SECONDS[min(len(child.crashes), len(BACKOFF_SECONDS)) - 1]
     child.restart_at = now + delay
-    print(f"{child.name} exited with code {code}; restarting it in {delay} s.", file=sys.stderr,
-          flush=True)
+    print(f"{child.name} exited with code {code}; restarting it in {delay} s.", file=sys.stderr, flush=True)
     return True
 
 
@@ -95,14 +97,31 @@ def main() -> int:
         Child("web", [sys.executable, "manage.py", "runserver", HOST_PORT, "--noreload"]),
         # One worker needs no gossip, mingle or event heartbeats; on the file broker each would
         # bind a queue per worker start, and a crashed worker's queue would fill up forever.
-        Child("worker", [*celery, "worker", "-l", "info", "-c", "2", "-n", "worker@%h",
-                         "--without-gossip", "--without-mingle", "--without-heartbeat"]),
+        Child(
+            "worker",
+            [
+                *celery,
+                "worker",
+                "-l",
+                "info",
+                "-c",
+                "2",
+                "-n",
+                "worker@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+        ),
         Child("beat", [*celery, "beat", "-l", "info"]),
     ]
     for child in children:
         child.start()
-    print(f"\nPostsale is up at http://{HOST_PORT}/  (log in with a login printed above; "
-          "Ctrl-C stops web, worker and beat)\n", flush=True)
+    print(
+        f"\nPostsale is up at http://{HOST_PORT}/  (log in with a login printed above; "
+        "Ctrl-C stops web, worker and beat)\n",
+        flush=True,
+    )
     stopping, failed = False, False
 
     def on_signal(signum, frame):

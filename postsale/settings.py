@@ -119,7 +119,8 @@ DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
 DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
-        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
+        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60)
+    )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     if DATABASE_POOLER == "pgbouncer":
         DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
@@ -136,8 +137,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login lockout (django-axes): a user name, or an address, is locked after AXES_FAILURE_LIMIT wrong
 # passwords for AXES_COOLOFF_MINUTES; a manager unlocks at /accounts/lockouts/ (or
 # `manage.py axes_reset_username <name>`). The address is the one TRUSTED_PROXIES lets us believe.
-AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend",
-                           "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -152,8 +152,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Paths reached without a staff login: customers' pages, the API (token auth), health checks.
-LOGIN_EXEMPT_PREFIXES = ("/accounts/", "/api/", "/c/", "/healthz", "/readyz", "/i18n/",
-                         "/anymail/", "/static/", "/admin/")
+LOGIN_EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/api/",
+    "/c/",
+    "/healthz",
+    "/readyz",
+    "/i18n/",
+    "/anymail/",
+    "/static/",
+    "/admin/",
+)
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -227,8 +236,10 @@ CELERY_BEAT_SCHEDULE = {
     "lifecycle": {"task": "customers.tasks.lifecycle_sweep_task", "schedule": 86400.0},
     "survey-reminders": {"task": "surveys.tasks.survey_reminders_sweep_task", "schedule": 900.0},
     # Nightly, after the day is over: refit the purchase model as of yesterday, rescore everyone.
-    "purchase-model": {"task": "reports.tasks.purchase_model_refit_task",
-                       "schedule": crontab(hour=2, minute=30)},
+    "purchase-model": {
+        "task": "reports.tasks.purchase_model_refit_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "sla-escalation": {"task": "support.tasks.sla_escalation_sweep_task", "schedule": 60.0},
     # Hourly, claimed per manager and week: Monday's first run sends, the others find it sent.
     "weekly-digest": {"task": "reports.tasks.weekly_digest_task", "schedule": 3600.0},
@@ -243,12 +254,23 @@ FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)
 # Networks the mail security gateways' scanners come from, as their vendors publish them for
 # allow-listing: Microsoft Exchange Online Protection, Proofpoint, Mimecast (US, EU), Barracuda.
 # A starting list: replace it with SCANNER_NETWORKS (comma-separated CIDRs) when yours differ.
-SCANNER_NETWORKS = envcidrs("SCANNER_NETWORKS", [
-    "40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/15", "104.47.0.0/17",  # Microsoft EOP
-    "67.231.144.0/20", "148.163.128.0/19",  # Proofpoint
-    "205.139.110.0/24", "207.211.30.0/24", "195.130.217.0/24", "91.220.42.0/24",  # Mimecast
-    "64.235.144.0/20", "209.222.80.0/21",  # Barracuda
-])
+SCANNER_NETWORKS = envcidrs(
+    "SCANNER_NETWORKS",
+    [
+        "40.92.0.0/15",
+        "40.107.0.0/16",
+        "52.100.0.0/15",
+        "104.47.0.0/17",  # Microsoft EOP
+        "67.231.144.0/20",
+        "148.163.128.0/19",  # Proofpoint
+        "205.139.110.0/24",
+        "207.211.30.0/24",
+        "195.130.217.0/24",
+        "91.220.42.0/24",  # Mimecast
+        "64.235.144.0/20",
+        "209.222.80.0/21",  # Barracuda
+    ],
+)
 # A POST sooner than this after its mail was sent is a scanner's: nobody opens a mail, its link
 # and presses a button that fast (mail scanners act on delivery).
 SCANNER_AFTER_DELIVERY_SECONDS = envint("SCANNER_AFTER_DELIVERY_SECONDS", 10)
@@ -264,11 +286,13 @@ ESP_BACKENDS = {
 }
 EMAIL_BACKEND = ESP_BACKENDS.get(EMAIL_ESP, f"anymail.backends.{EMAIL_ESP}.EmailBackend")
 # The ESPs whose webhooks (/anymail/<esp>/...) answer; every other ESP's URL is a 404.
-WEBHOOK_ESPS = [esp.lower() for esp in
-                envlist("WEBHOOK_ESPS", [] if EMAIL_ESP in ESP_BACKENDS else [EMAIL_ESP])]
+WEBHOOK_ESPS = [
+    esp.lower() for esp in envlist("WEBHOOK_ESPS", [] if EMAIL_ESP in ESP_BACKENDS else [EMAIL_ESP])
+]
 # A typo, or an ESP whose extra package is missing, fails here by name, not as a 500 later.
-for _name, _esp, _module in ([("EMAIL_ESP", EMAIL_ESP, "backends")] if EMAIL_ESP not in ESP_BACKENDS
-                             else []) + [("WEBHOOK_ESPS", esp, "webhooks") for esp in WEBHOOK_ESPS]:
+for _name, _esp, _module in (
+    [("EMAIL_ESP", EMAIL_ESP, "backends")] if EMAIL_ESP not in ESP_BACKENDS else []
+) + [("WEBHOOK_ESPS", esp, "webhooks") for esp in WEBHOOK_ESPS]:
     if importlib.util.find_spec(f"anymail.{_module}.{_esp}") is None:
         raise ImproperlyConfigured(f"{_name}: {_esp!r} is not an ESP django-anymail knows.")
     if _esp == "amazon_ses" and importlib.util.find_spec("boto3") is None:
@@ -280,8 +304,9 @@ SUPPORT_REPLY_TO = envstr("SUPPORT_REPLY_TO", "soporte@postsale.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 KEPT_MAIL_LATENCY_MS = envint("KEPT_MAIL_LATENCY_MS", 0)  # simulated ESP latency (fault tests)
 # ANYMAIL_<SETTING> variables (ANYMAIL_MAILGUN_API_KEY, ANYMAIL_WEBHOOK_SECRET, ...) pass through.
-ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items()
-           if key.startswith("ANYMAIL_")}
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")
+}
 ANYMAIL.setdefault("WEBHOOK_SECRET", envstr("WEBHOOK_SECRET", "postsale:change-me" if DEBUG else ""))
 if not DEBUG and not ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET is required when DEBUG is off.")
@@ -307,10 +332,14 @@ REST_FRAMEWORK = {
     # and a form's empty field reads as "absent", so one body meant two things.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_THROTTLE_CLASSES": ["postsale.lib.client_ip.UserRateThrottle",
-                                 "postsale.lib.client_ip.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": envstr("API_THROTTLE_USER", "6000/min"),
-                               "anon": envstr("API_THROTTLE_ANON", "60/min")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "postsale.lib.client_ip.UserRateThrottle",
+        "postsale.lib.client_ip.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": envstr("API_THROTTLE_USER", "6000/min"),
+        "anon": envstr("API_THROTTLE_ANON", "60/min"),
+    },
     "EXCEPTION_HANDLER": "postsale.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -325,12 +354,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # A field that refuses "" says minLength: 1, so the schema and the server agree on blanks.
     "ENFORCE_NON_BLANK_FIELDS": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "postsale.api_schema.bound_number_parameters"],
-    "ENUM_NAME_OVERRIDES": {"ComplaintReasonEnum": "customers.choices.Reason",
-                            "MessageReasonEnum": "followups.models.Reason",
-                            "DeliveryStatusEnum": "customers.choices.DeliveryStatus",
-                            "ComplaintStatusEnum": "customers.choices.ComplaintStatus"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "postsale.api_schema.bound_number_parameters",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintReasonEnum": "customers.choices.Reason",
+        "MessageReasonEnum": "followups.models.Reason",
+        "DeliveryStatusEnum": "customers.choices.DeliveryStatus",
+        "ComplaintStatusEnum": "customers.choices.ComplaintStatus",
+    },
 }
 
 # --- Cache (rate limits, throttles): Redis database 1 by default, apart from the broker's 0 --

@@ -20,8 +20,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     # before Django's auth URLs: the reset form with its rate limit, the managers' unlock page
-    path("accounts/password_reset/", accounts_views.ThrottledPasswordResetView.as_view(),
-         name="password_reset"),
+    path(
+        "accounts/password_reset/", accounts_views.ThrottledPasswordResetView.as_view(), name="password_reset"
+    ),
     path("accounts/lockouts/", accounts_views.LockoutListView.as_view(), name="lockouts"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -17,8 +17,9 @@ def table_size(model) -> int:
     autovacuum's ANALYZE; a fresh bulk load shows once the table is analysed)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                           [model._meta.db_table])
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+            )
             found = cursor.fetchone()
         if found and found[0] >= EXACT_BELOW:
             return found[0]
@@ -36,7 +37,6 @@ def home(request):
         "sales": table_size(Sale),
         "late_deliveries": Delivery.objects.late(today).count(),
         "open_complaints": Complaint.objects.unresolved().count(),
-        "overdue_complaints": Complaint.objects.unresolved()
-        .filter(Q(sla_due_at__lt=timezone.now())).count(),
+        "overdue_complaints": Complaint.objects.unresolved().filter(Q(sla_due_at__lt=timezone.now())).count(),
     }
     return render(request, "home.html", {"counts": counts, "is_manager": is_manager(request.user)})

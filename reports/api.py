@@ -25,8 +25,9 @@ class CanReadReports(permissions.BasePermission):
 
 class MetricsQueryInput(serializers.Serializer):
     start = serializers.DateField(required=False, help_text=_("First day of the period (YYYY-MM-DD)."))
-    end = serializers.DateField(required=False,
-                                help_text=_("Last day of the period (YYYY-MM-DD); default today."))
+    end = serializers.DateField(
+        required=False, help_text=_("Last day of the period (YYYY-MM-DD); default today.")
+    )
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
@@ -55,21 +56,36 @@ class MetricsOutput(serializers.Serializer):
     end = serializers.DateField()
     purchase_model = PurchaseModelOutput(allow_null=True)
     purchase_model_message = serializers.CharField(
-        allow_blank=True, help_text=_("Why there is no fit as of end, when there is none."))
+        allow_blank=True, help_text=_("Why there is no fit as of end, when there is none.")
+    )
     at_risk = AtRiskOutput(allow_null=True)
 
 
 def _purchase_model(fit: PurchaseModelFit | None) -> dict:
     if fit is None:
-        return {"purchase_model": None, "at_risk": None,
-                "purchase_model_message": str(_("The purchase model had not been fitted by then."))}
+        return {
+            "purchase_model": None,
+            "at_risk": None,
+            "purchase_model_message": str(_("The purchase model had not been fitted by then.")),
+        }
     if fit.status != PurchaseModelFit.Status.OK:
         return {"purchase_model": None, "at_risk": None, "purchase_model_message": fit_status_text(fit)}
-    model = {"r": fit.r, "alpha": fit.alpha, "a": fit.a, "b": fit.b, "customers": fit.buyers,
-             "fit_sample": fit.fit_sample, "as_of": fit.as_of, "fitted_at": fit.fitted_at,
-             "threshold": fit.threshold}
-    return {"purchase_model": model, "purchase_model_message": "",
-            "at_risk": {"count": fit.at_risk, "share": fit.at_risk_share}}
+    model = {
+        "r": fit.r,
+        "alpha": fit.alpha,
+        "a": fit.a,
+        "b": fit.b,
+        "customers": fit.buyers,
+        "fit_sample": fit.fit_sample,
+        "as_of": fit.as_of,
+        "fitted_at": fit.fitted_at,
+        "threshold": fit.threshold,
+    }
+    return {
+        "purchase_model": model,
+        "purchase_model_message": "",
+        "at_risk": {"count": fit.at_risk, "share": fit.at_risk_share},
+    }
 
 
 def purchase_model_as_of(day: dt.date) -> dict:

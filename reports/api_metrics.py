@@ -4,7 +4,6 @@ Every dashboard metric under its name, with its value, its count of observations
 previous period's value. Managers only (token or session), like the report pages.
 """
 
-
 import re
 
 from django.utils.dateparse import parse_date
@@ -36,22 +35,34 @@ def _is_iso_date(text: str) -> bool:
 
 def scope_from(params):
     """The period and filters of a request, or a 400 naming what is wrong."""
-    bad = {name: [str(_("Enter a date as YYYY-MM-DD."))] for name in ("start", "end")
-           if name in params and not _is_iso_date(params[name])}
+    bad = {
+        name: [str(_("Enter a date as YYYY-MM-DD."))]
+        for name in ("start", "end")
+        if name in params and not _is_iso_date(params[name])
+    }
     if bad:
         raise ValidationError(bad)
     form = ScopeForm(params)
     if not form.is_valid():
-        raise ValidationError({field if field in ("start", "end") else "end":
-                               [str(e) for e in errors] for field, errors in form.errors.items()})
+        raise ValidationError(
+            {
+                field if field in ("start", "end") else "end": [str(e) for e in errors]
+                for field, errors in form.errors.items()
+            }
+        )
     return form.scope()
 
 
-@extend_schema(tags=["reports"], parameters=[
-    OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: 30 days ago)"),
-    OpenApiParameter("end", OpenApiTypes.DATE, description="Day after the last (default: tomorrow)"),
-    OpenApiParameter("channel", str), OpenApiParameter("category", str)],
-    responses={200: OpenApiTypes.OBJECT})
+@extend_schema(
+    tags=["reports"],
+    parameters=[
+        OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: 30 days ago)"),
+        OpenApiParameter("end", OpenApiTypes.DATE, description="Day after the last (default: tomorrow)"),
+        OpenApiParameter("channel", str),
+        OpenApiParameter("category", str),
+    ],
+    responses={200: OpenApiTypes.OBJECT},
+)
 class MetricsView(APIView):
     """The retention metrics of a period, compared with the period of the same length before."""
 

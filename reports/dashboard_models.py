@@ -12,8 +12,12 @@ class DigestPreference(models.Model):
 
     A manager without a row gets the digest in the site's language."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="digest_preference", verbose_name=_("manager"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="digest_preference",
+        verbose_name=_("manager"),
+    )
     language = models.CharField(_("language"), max_length=5, choices=LANGUAGES)
     enabled = models.BooleanField(_("send me the weekly digest"), default=True)
     # The Monday of the last week mailed: the claim that keeps a rerun from sending twice.

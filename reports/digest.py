@@ -60,24 +60,37 @@ def digest_render(*, scope: Scope, language: str) -> Digest:
         trend_scope = Scope(scope.end - dt.timedelta(weeks=TREND_WEEKS), scope.end)
         nps_svg = pages.nps_chart(trend_scope, metrics.nps_trend(trend_scope))
         late = tables.late_reason_table(scope)
-        late_svg = charts.bars([(r[0], r[1], str(r[1])) for r in late.rows],
-                               title=_("Late deliveries by reason"), color=charts.BAD)
+        late_svg = charts.bars(
+            [(r[0], r[1], str(r[1])) for r in late.rows],
+            title=_("Late deliveries by reason"),
+            color=charts.BAD,
+        )
         tiles = pages.tiles(scope, numbers, names=None)
         link = settings.SITE_URL + reverse("reports:retention") + f"?start={scope.start}&end={scope.end}"
-        context = {"scope": scope, "tiles": tiles, "late": late, "link": link,
-                   "LANGUAGE_CODE": language, "weeks": TREND_WEEKS}
+        context = {
+            "scope": scope,
+            "tiles": tiles,
+            "late": late,
+            "link": link,
+            "LANGUAGE_CODE": language,
+            "weeks": TREND_WEEKS,
+        }
         subject = _("Postsale weekly: %(start)s to %(end)s") % {
             "start": scope.start.strftime("%d/%m"),
-            "end": (scope.end - dt.timedelta(days=1)).strftime("%d/%m")}
-        return Digest(subject=subject,
-                      text=render_to_string("reports/digest.txt", context).strip() + "\n",
-                      html=render_to_string("reports/digest.html", context),
-                      images={"nps_trend": _png(nps_svg), "late_reasons": _png(late_svg)})
+            "end": (scope.end - dt.timedelta(days=1)).strftime("%d/%m"),
+        }
+        return Digest(
+            subject=subject,
+            text=render_to_string("reports/digest.txt", context).strip() + "\n",
+            html=render_to_string("reports/digest.html", context),
+            images={"nps_trend": _png(nps_svg), "late_reasons": _png(late_svg)},
+        )
 
 
 def digest_build(*, user: User, digest: Digest) -> EmailMultiAlternatives:
-    mail = EmailMultiAlternatives(subject=digest.subject, body=digest.text,
-                                  from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
+    mail = EmailMultiAlternatives(
+        subject=digest.subject, body=digest.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+    )
     mail.attach_alternative(digest.html, "text/html")
     mail.mixed_subtype = "related"  # the images belong to the HTML, not beside it
     for name, png in digest.images.items():
@@ -90,9 +103,14 @@ def digest_build(*, user: User, digest: Digest) -> EmailMultiAlternatives:
 
 
 def managers():
-    return (User.objects.filter(is_active=True).exclude(email="")
-            .filter(Q(groups__name="Manager") | Q(is_superuser=True)).distinct()
-            .select_related("digest_preference").order_by("pk"))
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(Q(groups__name="Manager") | Q(is_superuser=True))
+        .distinct()
+        .select_related("digest_preference")
+        .order_by("pk")
+    )
 
 
 def digest_send(*, today: dt.date | None = None) -> int:
@@ -105,12 +123,12 @@ def digest_send(*, today: dt.date | None = None) -> int:
     with get_connection() as connection:
         for user in managers():
             preference, _created = DigestPreference.objects.get_or_create(
-                user=user, defaults={"language": _site_language()})
+                user=user, defaults={"language": _site_language()}
+            )
             if not preference.enabled or not _claim(preference, scope.start):
                 continue
             if preference.language not in rendered:
-                rendered[preference.language] = digest_render(scope=scope,
-                                                              language=preference.language)
+                rendered[preference.language] = digest_render(scope=scope, language=preference.language)
             try:
                 connection.send_messages([digest_build(user=user, digest=rendered[preference.language])])
             except Exception:
@@ -122,8 +140,12 @@ def digest_send(*, today: dt.date | None = None) -> int:
 
 
 def _claim(preference: DigestPreference, week: dt.date) -> bool:
-    return DigestPreference.objects.filter(pk=preference.pk).filter(
-        Q(sent_for__isnull=True) | Q(sent_for__lt=week)).update(sent_for=week) == 1
+    return (
+        DigestPreference.objects.filter(pk=preference.pk)
+        .filter(Q(sent_for__isnull=True) | Q(sent_for__lt=week))
+        .update(sent_for=week)
+        == 1
+    )
 
 
 def _site_language() -> str:

@@ -33,12 +33,33 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
 
 
 def at_risk_csv(predictions) -> StreamingHttpResponse:
-    header = [_("Customer id"), _("Name"), _("E-mail"), _("P(alive)"),
-              _("Expected purchases, next 13 weeks"), _("Expected purchases, next 52 weeks"),
-              _("Expected value, next 52 weeks"), _("Spend"), _("Repeat purchases"),
-              _("Weeks since the last purchase"), _("Reason")]
-    rows = ([p.customer.external_id, p.customer.name, p.customer.email, f"{p.p_alive:.3f}",
-             f"{p.expected_13w:.2f}", f"{p.expected_52w:.2f}", p.value, p.spend,
-             p.repeat_purchases, f"{p.weeks_silent:.1f}", p.reason]
-            for p in predictions.iterator(chunk_size=2000))
+    header = [
+        _("Customer id"),
+        _("Name"),
+        _("E-mail"),
+        _("P(alive)"),
+        _("Expected purchases, next 13 weeks"),
+        _("Expected purchases, next 52 weeks"),
+        _("Expected value, next 52 weeks"),
+        _("Spend"),
+        _("Repeat purchases"),
+        _("Weeks since the last purchase"),
+        _("Reason"),
+    ]
+    rows = (
+        [
+            p.customer.external_id,
+            p.customer.name,
+            p.customer.email,
+            f"{p.p_alive:.3f}",
+            f"{p.expected_13w:.2f}",
+            f"{p.expected_52w:.2f}",
+            p.value,
+            p.spend,
+            p.repeat_purchases,
+            f"{p.weeks_silent:.1f}",
+            p.reason,
+        ]
+        for p in predictions.iterator(chunk_size=2000)
+    )
     return csv_response("customers-at-risk.csv", header, rows)

@@ -13,16 +13,21 @@ from reports.metrics import Scope
 
 DEFAULT_DAYS = 30
 LONGEST_DAYS = 3 * 366
-PRESETS = [(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 days")),
-           (365, _("Last 12 months"))]
+PRESETS = [
+    (7, _("Last 7 days")),
+    (30, _("Last 30 days")),
+    (90, _("Last 90 days")),
+    (365, _("Last 12 months")),
+]
 
 
 def categories() -> list[str]:
     """The product categories sold, for the filter (cached: a scan of every sale line)."""
     found = cache.get("reports:categories")
     if found is None:
-        found = sorted(c for c in SaleLine.objects.order_by().values_list("category", flat=True)
-                       .distinct() if c)
+        found = sorted(
+            c for c in SaleLine.objects.order_by().values_list("category", flat=True).distinct() if c
+        )
         cache.set("reports:categories", found, 600)
     return found
 
@@ -30,18 +35,22 @@ def categories() -> list[str]:
 class ScopeForm(forms.Form):
     """The period [start, end) and the filters every report page and export reads."""
 
-    start = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until (not included)"), required=False,
-                          widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
-    channel = forms.ChoiceField(label=_("Channel"), required=False,
-                                choices=[("", _("All channels")), *Channel.choices])
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Until (not included)"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices]
+    )
     category = forms.ChoiceField(label=_("Product category"), required=False)
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["category"].choices = [("", _("All categories")),
-                                           *((c, c) for c in categories())]
+        self.fields["category"].choices = [("", _("All categories")), *((c, c) for c in categories())]
 
     def clean(self):
         data = super().clean()
@@ -56,8 +65,7 @@ class ScopeForm(forms.Form):
 
     def scope(self) -> Scope:
         data = self.cleaned_data
-        return Scope(data["start"], data["end"], data.get("channel") or "",
-                     data.get("category") or "")
+        return Scope(data["start"], data["end"], data.get("channel") or "", data.get("category") or "")
 
 
 def default_scope() -> Scope:
@@ -71,8 +79,7 @@ def preset_links(scope: Scope) -> list[tuple[str, str, bool]]:
     links = []
     for days, label in PRESETS:
         start = end - dt.timedelta(days=days)
-        query = urlencode({"start": start, "end": end, "channel": scope.channel,
-                           "category": scope.category})
+        query = urlencode({"start": start, "end": end, "channel": scope.channel, "category": scope.category})
         links.append((label, query, (scope.start, scope.end) == (start, end)))
     return links
 
@@ -84,6 +91,9 @@ class DigestForm(forms.Form):
 
 class ThresholdForm(forms.Form):
     at_risk_threshold = forms.FloatField(
-        label=_("At-risk threshold"), min_value=0.0, max_value=1.0,
+        label=_("At-risk threshold"),
+        min_value=0.0,
+        max_value=1.0,
         widget=forms.NumberInput(attrs={"step": "0.05"}),
-        help_text=_("A valuable customer whose P(alive) is below this is at risk (0 to 1)."))
+        help_text=_("A valuable customer whose P(alive) is below this is at risk (0 to 1)."),
+    )

@@ -22,18 +22,25 @@ class PredictionSettings(models.Model):
     at risk. One row, created with the default on first read."""
 
     at_risk_threshold = models.FloatField(
-        _("at-risk threshold"), default=0.5,
+        _("at-risk threshold"),
+        default=0.5,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text=_("A valuable customer whose probability of still being a customer is below this "
-                    "is at risk (between 0 and 1)."))
+        help_text=_(
+            "A valuable customer whose probability of still being a customer is below this "
+            "is at risk (between 0 and 1)."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("prediction settings")
         verbose_name_plural = _("prediction settings")
-        constraints = [models.CheckConstraint(
-            condition=Q(at_risk_threshold__gte=0) & Q(at_risk_threshold__lte=1),
-            name="prediction_threshold_0_1")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(at_risk_threshold__gte=0) & Q(at_risk_threshold__lte=1),
+                name="prediction_threshold_0_1",
+            )
+        ]
 
     def __str__(self):
         return f"at risk below {self.at_risk_threshold}"
@@ -99,8 +106,13 @@ class CustomerPrediction(models.Model):
     # night, and checking a million rows against customers at commit took 4 of the nightly
     # sweep's 60 seconds. Django still deletes a customer's score with them (CASCADE is the
     # ORM's), and a row orphaned by raw SQL is gone at the next refit.
-    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE,
-                                    primary_key=True, related_name="prediction", db_constraint=False)
+    customer = models.OneToOneField(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="prediction",
+        db_constraint=False,
+    )
     as_of = models.DateField(_("as of"))
     fitted_at = models.DateTimeField(_("fitted at"))
     repeat_purchases = models.PositiveIntegerField(_("repeat purchases"))
@@ -110,10 +122,12 @@ class CustomerPrediction(models.Model):
     p_alive = models.FloatField(_("P(alive)"))
     expected_13w = models.FloatField(_("expected purchases, next 13 weeks"))
     expected_52w = models.FloatField(_("expected purchases, next 52 weeks"))
-    value = models.DecimalField(_("expected value, next 52 weeks"), max_digits=14, decimal_places=2,
-                                null=True, blank=True)
-    valuable = models.BooleanField(_("valuable"), default=False,
-                                   help_text=_("In the top 40% by spend or by purchases."))
+    value = models.DecimalField(
+        _("expected value, next 52 weeks"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    valuable = models.BooleanField(
+        _("valuable"), default=False, help_text=_("In the top 40% by spend or by purchases.")
+    )
     at_risk = models.BooleanField(_("at risk"), default=False)
 
     class Meta:
@@ -121,8 +135,9 @@ class CustomerPrediction(models.Model):
         verbose_name_plural = _("customer predictions")
         # The at-risk list's default order, most valuable first. (A fit without a value model
         # leaves every value null, never some: no NULLS LAST needed, which SQLite cannot index.)
-        indexes = [models.Index(fields=["-value"], name="prediction_at_risk_value_idx",
-                                condition=Q(at_risk=True))]
+        indexes = [
+            models.Index(fields=["-value"], name="prediction_at_risk_value_idx", condition=Q(at_risk=True))
+        ]
 
     def __str__(self):
         return f"{self.customer_id}: {self.p_alive:.2f}"
@@ -142,8 +157,13 @@ class PredictionHistory(models.Model):
     """One P(alive) per customer per week (the week's first fit), the last few weeks: the trend."""
 
     pk = models.CompositePrimaryKey("customer_id", "week")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,  # see CustomerPrediction
-                                 related_name="prediction_history", db_index=False, db_constraint=False)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,  # see CustomerPrediction
+        related_name="prediction_history",
+        db_index=False,
+        db_constraint=False,
+    )
     week = models.DateField(_("week"))
     p_alive = models.FloatField(_("P(alive)"))
 

@@ -67,8 +67,12 @@ def purchase_model_refit(*, as_of: dt.date | None = None) -> PurchaseModelFit:
     lap = _Laps()
     summary = purchase_summary(as_of=as_of, cut=cut)
     lap(f"pull ({len(summary)} buyers)")
-    fit = PurchaseModelFit(as_of=as_of, fitted_at=timezone.now(), buyers=len(summary),
-                           history_weeks=_history_weeks(summary, as_of))
+    fit = PurchaseModelFit(
+        as_of=as_of,
+        fitted_at=timezone.now(),
+        buyers=len(summary),
+        history_weeks=_history_weeks(summary, as_of),
+    )
     try:
         _check_history(len(summary), fit.history_weeks)
         x, t_x, T = model_inputs(summary, as_of)
@@ -86,8 +90,7 @@ def purchase_model_refit(*, as_of: dt.date | None = None) -> PurchaseModelFit:
         return _fit_save(fit, started)
     # The scores, the week's snapshot and the fit row commit together, or not at all.
     with transaction.atomic():
-        scores_write(summary=summary, x=x, t_x=t_x, T=T, scores=scores, as_of=as_of,
-                     fitted_at=fit.fitted_at)
+        scores_write(summary=summary, x=x, t_x=t_x, T=T, scores=scores, as_of=as_of, fitted_at=fit.fitted_at)
         lap("write scores")
         history_snapshot(week=as_of - dt.timedelta(days=as_of.weekday()))
         lap("weekly snapshot")
@@ -100,8 +103,8 @@ def verdicts_to_customers() -> int:
     """The lifecycle stage reads the model's verdict from the customer (customers.lifecycle)."""
     scores = CustomerPrediction.objects
     return customer_services.customers_prediction_apply(
-        at_risk_ids=scores.filter(at_risk=True).values("customer_id"),
-        scored_ids=scores.values("customer_id"))
+        at_risk_ids=scores.filter(at_risk=True).values("customer_id"), scored_ids=scores.values("customer_id")
+    )
 
 
 def _history_weeks(summary: PurchaseSummary, as_of: dt.date) -> float:
@@ -115,8 +118,11 @@ def _check_history(buyers: int, weeks: float) -> None:
 
 def _fit_save(fit: PurchaseModelFit, started: float) -> PurchaseModelFit:
     fit.seconds = time.perf_counter() - started
-    fields = {f.attname: getattr(fit, f.attname) for f in PurchaseModelFit._meta.concrete_fields
-              if f.attname not in ("id", "as_of")}
+    fields = {
+        f.attname: getattr(fit, f.attname)
+        for f in PurchaseModelFit._meta.concrete_fields
+        if f.attname not in ("id", "as_of")
+    }
     saved, _created = PurchaseModelFit.objects.update_or_create(as_of=fit.as_of, defaults=fields)
     return saved
 
@@ -148,12 +154,16 @@ def _fit_and_score(fit: PurchaseModelFit, summary: PurchaseSummary, x, t_x, T, l
     lap("score")
     fit.status, fit.fit_sample, fit.threshold = PurchaseModelFit.Status.OK, len(sample), threshold
     fit.r, fit.alpha, fit.a, fit.b, fit.log_likelihood = (
-        params.r, params.alpha, params.a, params.b, params.log_likelihood)
+        params.r,
+        params.alpha,
+        params.a,
+        params.b,
+        params.log_likelihood,
+    )
     if value_params:
         fit.p, fit.q, fit.gamma = value_params.p, value_params.q, value_params.gamma
     fit.at_risk = int(scores["at_risk"].sum())
-    fit.p_alive_histogram = np.histogram(scores["p_alive"], bins=HISTOGRAM_BINS,
-                                         range=(0.0, 1.0))[0].tolist()
+    fit.p_alive_histogram = np.histogram(scores["p_alive"], bins=HISTOGRAM_BINS, range=(0.0, 1.0))[0].tolist()
     return scores
 
 
@@ -183,8 +193,7 @@ def score(params, value_params, summary, x, t_x, T) -> dict[str, np.ndarray]:
         "value": None,
     }
     if value_params:
-        scores["value"] = e52 * pm.expected_spend(value_params, summary.days,
-                                                  summary.spend / summary.days)
+        scores["value"] = e52 * pm.expected_spend(value_params, summary.days, summary.spend / summary.days)
     return scores
 
 
@@ -194,14 +203,18 @@ def holdout_check(summary: PurchaseSummary, cut: dt.date, weeks: int = HOLDOUT_W
     repeat purchases each had made before the cut (the paper's Figure 5)."""
     known = summary.take(np.flatnonzero(summary.first <= day_number(cut)))
     calibration = PurchaseSummary(
-        customer_id=known.customer_id, days=known.days_before_cut, first=known.first,
-        last=known.last_before_cut, spend=known.spend, days_before_cut=known.days_before_cut,
-        last_before_cut=known.last_before_cut)
+        customer_id=known.customer_id,
+        days=known.days_before_cut,
+        first=known.first,
+        last=known.last_before_cut,
+        spend=known.spend,
+        days_before_cut=known.days_before_cut,
+        last_before_cut=known.last_before_cut,
+    )
     try:
         _check_history(len(calibration), _history_weeks(calibration, cut))
     except ShortHistory:
-        return {"weeks": weeks, "cut": cut.isoformat(), "customers": len(calibration),
-                "insufficient": True}
+        return {"weeks": weeks, "cut": cut.isoformat(), "customers": len(calibration), "insufficient": True}
     x, t_x, T = model_inputs(calibration, cut)
     sample = fit_sample(len(calibration))
     try:
@@ -210,8 +223,15 @@ def holdout_check(summary: PurchaseSummary, cut: dt.date, weeks: int = HOLDOUT_W
         return {"weeks": weeks, "cut": cut.isoformat(), "customers": len(calibration), "error": str(exc)}
     predicted = pm.conditional_expected(params, weeks, x, t_x, T)
     actual = known.days - known.days_before_cut
-    return {"weeks": weeks, "cut": cut.isoformat(), "r": params.r, "alpha": params.alpha,
-            "a": params.a, "b": params.b, **holdout_table(x, predicted, actual)}
+    return {
+        "weeks": weeks,
+        "cut": cut.isoformat(),
+        "r": params.r,
+        "alpha": params.alpha,
+        "a": params.a,
+        "b": params.b,
+        **holdout_table(x, predicted, actual),
+    }
 
 
 def holdout_table(x: np.ndarray, predicted: np.ndarray, actual: np.ndarray) -> dict:
@@ -219,10 +239,20 @@ def holdout_table(x: np.ndarray, predicted: np.ndarray, actual: np.ndarray) -> d
     for k in range(FREQUENCY_BUCKETS + 1):
         rows_k = x == k if k < FREQUENCY_BUCKETS else x >= k
         n = int(rows_k.sum())
-        rows.append({"x": k, "customers": n,
-                     "predicted": float(predicted[rows_k].sum()), "actual": int(actual[rows_k].sum())})
-    return {"customers": len(x), "predicted": float(predicted.sum()), "actual": int(actual.sum()),
-            "by_frequency": rows}
+        rows.append(
+            {
+                "x": k,
+                "customers": n,
+                "predicted": float(predicted[rows_k].sum()),
+                "actual": int(actual[rows_k].sum()),
+            }
+        )
+    return {
+        "customers": len(x),
+        "predicted": float(predicted.sum()),
+        "actual": int(actual.sum()),
+        "by_frequency": rows,
+    }
 
 
 # --- Manager settings ---------------------------------------------------------------------------
@@ -262,20 +292,27 @@ def latest_fit(end: dt.date | None = None, *, in_force: bool = True) -> Purchase
 def at_risk_ids(customer_ids) -> set[int]:
     """Which of these customers the purchase model flags at risk (empty where it has no scores).
     For the lifecycle stage: one query per batch of ids."""
-    return set(CustomerPrediction.objects.filter(customer_id__in=customer_ids, at_risk=True)
-               .values_list("customer_id", flat=True))
+    return set(
+        CustomerPrediction.objects.filter(customer_id__in=customer_ids, at_risk=True).values_list(
+            "customer_id", flat=True
+        )
+    )
 
 
 def p_alive_by_customer(customer_ids) -> dict[int, float]:
     """P(alive) of those of these customers the model scored."""
-    return dict(CustomerPrediction.objects.filter(customer_id__in=customer_ids)
-                .values_list("customer_id", "p_alive"))
+    return dict(
+        CustomerPrediction.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "p_alive")
+    )
 
 
 def trend(customer_id: int, prediction: CustomerPrediction | None) -> list[tuple[dt.date, float]]:
     """The weekly P(alive) kept for this customer, oldest first, ending with the current score."""
-    points = list(PredictionHistory.objects.filter(customer_id=customer_id).order_by("week")
-                  .values_list("week", "p_alive"))
+    points = list(
+        PredictionHistory.objects.filter(customer_id=customer_id)
+        .order_by("week")
+        .values_list("week", "p_alive")
+    )
     if prediction and (not points or points[-1][0] < prediction.as_of):
         points.append((prediction.as_of, prediction.p_alive))
     return points
@@ -284,8 +321,12 @@ def trend(customer_id: int, prediction: CustomerPrediction | None) -> list[tuple
 # Sort keys of the at-risk list: what a manager asks for, and the columns behind it (the
 # customer id last, so pages never overlap on ties).
 AT_RISK_SORTS = {
-    "value": ["value", "spend"], "p_alive": ["p_alive"], "expected_52w": ["expected_52w"],
-    "spend": ["spend"], "silent": ["silent"], "purchases": ["repeat_purchases"],
+    "value": ["value", "spend"],
+    "p_alive": ["p_alive"],
+    "expected_52w": ["expected_52w"],
+    "spend": ["spend"],
+    "silent": ["silent"],
+    "purchases": ["repeat_purchases"],
     "name": ["customer__name"],
 }
 
@@ -300,6 +341,9 @@ def at_risk_list(sort: str = "-value"):
         key, sort = "value", "-value"
     descending = sort.startswith("-")
     order = [F(col).desc() if descending else F(col).asc() for col in AT_RISK_SORTS[key]]
-    return (CustomerPrediction.objects.filter(at_risk=True).select_related("customer")
-            .annotate(silent=F("weeks_since_first") - F("weeks_to_last"))
-            .order_by(*order, "customer_id"))
+    return (
+        CustomerPrediction.objects.filter(at_risk=True)
+        .select_related("customer")
+        .annotate(silent=F("weeks_since_first") - F("weeks_to_last"))
+        .order_by(*order, "customer_id")
+    )

@@ -30,8 +30,9 @@ class DayNumber(Func):
         return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection,
-                           template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra)
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
+        )
 
 
 def day_number(day: dt.date) -> int:
@@ -73,13 +74,19 @@ def purchase_summary(*, as_of: dt.date, cut: dt.date) -> PurchaseSummary:
     before_cut = Q(dn__lte=cut_day)
     per_customer = (
         Sale.objects.filter(ordered_at__lt=_day_end(as_of))
-        .annotate(dn=DayNumber(TruncDate("ordered_at"))).values("customer_id")
-        .annotate(days=Count("dn", distinct=True), first=Min("dn"), last=Max("dn"),
-                  spend=Cast(Sum("total"), FloatField()),
-                  days_before=Count("dn", distinct=True, filter=before_cut),
-                  last_before=Coalesce(Max("dn", filter=before_cut), -1))
+        .annotate(dn=DayNumber(TruncDate("ordered_at")))
+        .values("customer_id")
+        .annotate(
+            days=Count("dn", distinct=True),
+            first=Min("dn"),
+            last=Max("dn"),
+            spend=Cast(Sum("total"), FloatField()),
+            days_before=Count("dn", distinct=True, filter=before_cut),
+            last_before=Coalesce(Max("dn", filter=before_cut), -1),
+        )
         .values_list("customer_id", "days", "first", "last", "spend", "days_before", "last_before")
-        .order_by())
+        .order_by()
+    )
     sql, params = per_customer.query.sql_with_params()
     chunks = []
     # A server-side cursor on PostgreSQL: a million buyers arrive FETCH_ROWS at a time, and
@@ -91,7 +98,12 @@ def purchase_summary(*, as_of: dt.date, cut: dt.date) -> PurchaseSummary:
     table = np.concatenate(chunks) if chunks else np.empty((0, 7))
     del chunks
     order = np.argsort(table[:, 0], kind="stable")
-    column = {name: table[order, i] for i, name in enumerate(
-        ["customer_id", "days", "first", "last", "spend", "days_before_cut", "last_before_cut"])}
-    return PurchaseSummary(**{name: values if name == "spend" else values.astype(np.int64)
-                              for name, values in column.items()})
+    column = {
+        name: table[order, i]
+        for i, name in enumerate(
+            ["customer_id", "days", "first", "last", "spend", "days_before_cut", "last_before_cut"]
+        )
+    }
+    return PurchaseSummary(
+        **{name: values if name == "spend" else values.astype(np.int64) for name, values in column.items()}
+    )

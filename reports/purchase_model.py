@@ -56,20 +56,25 @@ def bgnbd_log_likelihood(params, x, t_x, T) -> np.ndarray:
     r, alpha, a, b = params
     x, t_x, T = _as_arrays(x, t_x, T)
     ln_a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    ln_a2 = (special.gammaln(a + b) + special.gammaln(b + x)
-             - special.gammaln(b) - special.gammaln(a + b + x))
+    ln_a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
     ln_a3 = -(r + x) * np.log(alpha + T)
     repeat = x > 0
     # For x = 0 the A4 term is absent: -inf makes logaddexp return ln A3 exactly.
     ln_a4 = np.full_like(x, -np.inf)
     xr = x[repeat]
-    ln_a4[repeat] = (np.log(a) - np.log(b + xr - 1) - (r + xr) * np.log(alpha + t_x[repeat]))
+    ln_a4[repeat] = np.log(a) - np.log(b + xr - 1) - (r + xr) * np.log(alpha + t_x[repeat])
     return ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4)
 
 
 def _minimise(negative_ll, start, bounds_log, jac=False):
-    result = optimize.minimize(negative_ll, start, method="L-BFGS-B", bounds=bounds_log, jac=jac,
-                               options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
+    result = optimize.minimize(
+        negative_ll,
+        start,
+        method="L-BFGS-B",
+        bounds=bounds_log,
+        jac=jac,
+        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+    )
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         raise FitError(f"the optimiser stopped without a finite likelihood: {result.message}")
     if not result.success and "ABNORMAL" not in str(result.message).upper():
@@ -87,20 +92,33 @@ def _bgnbd_ll_and_gradient(params, x, t_x, T, counts):
         w3 = np.exp(-(r + x) * np.log(alpha + T) - (ll - _ln_a1_a2(params, x)))
     w4 = np.where(repeat, 1 - w3, 0.0)
     psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
-    d_r = (special.digamma(r + x) - special.digamma(r) + np.log(alpha)
-           - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x))
+    d_r = (
+        special.digamma(r + x)
+        - special.digamma(r)
+        + np.log(alpha)
+        - w3 * np.log(alpha + T)
+        - w4 * np.log(alpha + t_x)
+    )
     d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
     d_a = psi_ab - psi_abx + w4 / a
-    d_b = (psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx
-           - w4 / np.where(repeat, b + x - 1, 1.0))
+    d_b = (
+        psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx - w4 / np.where(repeat, b + x - 1, 1.0)
+    )
     gradient = np.array([(counts * d).sum() for d in (d_r, d_alpha, d_a, d_b)]) * params
     return (counts * ll).sum(), gradient
 
 
 def _ln_a1_a2(params, x):
     r, alpha, a, b = params
-    return (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b)
-            + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x))
+    return (
+        special.gammaln(r + x)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + special.gammaln(a + b)
+        + special.gammaln(b + x)
+        - special.gammaln(b)
+        - special.gammaln(a + b + x)
+    )
 
 
 def bgnbd_fit(x, t_x, T) -> BGNBDParams:
@@ -137,8 +155,11 @@ def p_alive(params: BGNBDParams, x, t_x, T) -> np.ndarray:
     x, t_x, T = _as_arrays(x, t_x, T)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     with np.errstate(divide="ignore"):
-        log_odds = (np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
-                    + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+        log_odds = (
+            np.log(a)
+            - np.log(np.maximum(b + x - 1, 1e-300))
+            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        )
     log_odds = np.where(x > 0, log_odds, -np.inf)
     return special.expit(-log_odds)
 
@@ -173,8 +194,15 @@ def gamma_gamma_log_likelihood(params, frequency, monetary) -> np.ndarray:
     p, q, gamma = params
     n, m = _as_arrays(frequency, monetary)
     px = p * n
-    return (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(gamma)
-            + (px - 1) * np.log(m) + px * np.log(n) - (px + q) * np.log(gamma + m * n))
+    return (
+        special.gammaln(px + q)
+        - special.gammaln(px)
+        - special.gammaln(q)
+        + q * np.log(gamma)
+        + (px - 1) * np.log(m)
+        + px * np.log(n)
+        - (px + q) * np.log(gamma + m * n)
+    )
 
 
 def gamma_gamma_fit(frequency, monetary) -> GammaGammaParams:

@@ -28,10 +28,14 @@ def reason_text(repeat_purchases: int, weeks_to_last: float, weeks_since_first: 
     silent = duration(max(weeks_since_first - weeks_to_last, 0))
     if repeat_purchases == 0:
         return gettext("One purchase, %(silent)s ago; a second one is needed to judge a rhythm.") % {
-            "silent": silent}
+            "silent": silent
+        }
     every = weeks_to_last / repeat_purchases
     return gettext("Bought every %(every)s for %(span)s, nothing for %(silent)s.") % {
-        "every": duration(every), "span": duration(weeks_to_last), "silent": silent}
+        "every": duration(every),
+        "span": duration(weeks_to_last),
+        "silent": silent,
+    }
 
 
 def fit_status_text(fit) -> str:
@@ -40,8 +44,9 @@ def fit_status_text(fit) -> str:
     from reports.predictions import MIN_BUYERS, MIN_WEEKS
 
     if fit.status == PurchaseModelFit.Status.FAILED:
-        return gettext("The purchase model could not be fitted (%(error)s); the previous scores are "
-                       "kept.") % {"error": fit.message}
+        return gettext(
+            "The purchase model could not be fitted (%(error)s); the previous scores are kept."
+        ) % {"error": fit.message}
     if fit.status != PurchaseModelFit.Status.INSUFFICIENT:
         return ""
     if fit.buyers < MIN_BUYERS:
@@ -50,8 +55,9 @@ def fit_status_text(fit) -> str:
             "buyers to tell a habit from chance, so it predicts nothing yet.",
             "Only %(n)d customers have bought so far; the purchase model needs at least %(min)d "
             "buyers to tell a habit from chance, so it predicts nothing yet.",
-            fit.buyers) % {"n": fit.buyers, "min": MIN_BUYERS}
+            fit.buyers,
+        ) % {"n": fit.buyers, "min": MIN_BUYERS}
     return gettext(
         "The sales go back %(weeks)s only; the purchase model needs at least %(min)d weeks of "
-        "history to see who stopped buying, so it predicts nothing yet.") % {
-        "weeks": duration(fit.history_weeks), "min": MIN_WEEKS}
+        "history to see who stopped buying, so it predicts nothing yet."
+    ) % {"weeks": duration(fit.history_weeks), "min": MIN_WEEKS}

@@ -24,8 +24,10 @@ def ttl() -> int:
 
 
 def _key(page: str, scope: Scope, extra: str) -> str:
-    raw = f"{page}|{scope.start}|{scope.end}|{scope.channel}|{scope.category}|{extra}|" \
-          f"{translation.get_language()}"
+    raw = (
+        f"{page}|{scope.start}|{scope.end}|{scope.channel}|{scope.category}|{extra}|"
+        f"{translation.get_language()}"
+    )
     return "reports:snapshot:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

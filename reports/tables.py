@@ -33,8 +33,10 @@ class Table:
     @property
     def numeric(self) -> list[bool]:
         """Per column: does it hold numbers (right-aligned, header too)?"""
-        return [i > 0 and all(isinstance(row[i], (int, float)) or row[i] is None for row in self.rows)
-                for i in range(len(self.headers))]
+        return [
+            i > 0 and all(isinstance(row[i], (int, float)) or row[i] is None for row in self.rows)
+            for i in range(len(self.headers))
+        ]
 
 
 def week_label(scope: Scope, day) -> str:
@@ -44,8 +46,10 @@ def week_label(scope: Scope, day) -> str:
 # --- Overview ----------------------------------------------------------------------------------
 
 HEADLINE_LABELS = {
-    "nps": gettext_lazy("NPS"), "csat": gettext_lazy("CSAT (%)"),
-    "ces": gettext_lazy("CES (mean, 1-7)"), "response_rate": gettext_lazy("Survey response rate (%)"),
+    "nps": gettext_lazy("NPS"),
+    "csat": gettext_lazy("CSAT (%)"),
+    "ces": gettext_lazy("CES (mean, 1-7)"),
+    "response_rate": gettext_lazy("Survey response rate (%)"),
     "repeat_purchase_rate": gettext_lazy("Repeat-purchase rate (%)"),
     "on_time_rate": gettext_lazy("On-time deliveries (%)"),
     "late_notified_rate": gettext_lazy("Late deliveries told in time (%)"),
@@ -59,12 +63,18 @@ HEADLINE_LABELS = {
 
 def headline_table(scope: Scope, numbers: dict | None = None) -> Table:
     numbers = numbers or headline(scope)
-    table = Table("headline", _("Key numbers"),
-                  [_("Metric"), _("This period"), _("Previous period"), _("Difference"), _("Observations")])
+    table = Table(
+        "headline",
+        _("Key numbers"),
+        [_("Metric"), _("This period"), _("Previous period"), _("Difference"), _("Observations")],
+    )
     for name, label in HEADLINE_LABELS.items():
         n = numbers[name]
-        change = (round(n["value"] - n["previous"], 1)
-                  if n["value"] is not None and n["previous"] is not None else None)
+        change = (
+            round(n["value"] - n["previous"], 1)
+            if n["value"] is not None and n["previous"] is not None
+            else None
+        )
         table.rows.append([str(label), n["value"], n["previous"], change, n["count"]])
     return table
 
@@ -74,24 +84,58 @@ def headline_table(scope: Scope, numbers: dict | None = None) -> Table:
 
 def nps_trend_table(scope: Scope, trend=None) -> Table:
     trend = trend if trend is not None else metrics.nps_trend(scope)
-    table = Table("nps_trend", _("NPS by week") if scope.weekly else _("NPS by month"),
-                  [_("Period"), _("Answers"), _("Promoters"), _("Passives"), _("Detractors"),
-                   _("NPS"), _("95% interval from"), _("to"), _("Note")])
+    table = Table(
+        "nps_trend",
+        _("NPS by week") if scope.weekly else _("NPS by month"),
+        [
+            _("Period"),
+            _("Answers"),
+            _("Promoters"),
+            _("Passives"),
+            _("Detractors"),
+            _("NPS"),
+            _("95% interval from"),
+            _("to"),
+            _("Note"),
+        ],
+    )
     for day, p in trend:
-        table.rows.append([week_label(scope, day), p.responses, p.promoters, p.passives,
-                           p.detractors, p.score, p.low, p.high,
-                           _("too few answers") if p.responses and p.too_few else ""])
+        table.rows.append(
+            [
+                week_label(scope, day),
+                p.responses,
+                p.promoters,
+                p.passives,
+                p.detractors,
+                p.score,
+                p.low,
+                p.high,
+                _("too few answers") if p.responses and p.too_few else "",
+            ]
+        )
     return table
 
 
 def satisfaction_trend_table(scope: Scope) -> Table:
-    table = Table("satisfaction_trend", _("CSAT, CES and response rate over time"),
-                  [_("Period"), _("CSAT (%)"), _("CSAT answers"), _("CES"), _("CES answers"),
-                   _("Response rate (%)"), _("Invitations delivered")])
-    for (day, c), (_d, e), (_d2, r) in zip(metrics.csat_trend(scope), metrics.ces_trend(scope),
-                                           metrics.response_rate_trend(scope), strict=True):
-        table.rows.append([week_label(scope, day), c.score, c.responses, e.score, e.responses,
-                           r.value, r.whole])
+    table = Table(
+        "satisfaction_trend",
+        _("CSAT, CES and response rate over time"),
+        [
+            _("Period"),
+            _("CSAT (%)"),
+            _("CSAT answers"),
+            _("CES"),
+            _("CES answers"),
+            _("Response rate (%)"),
+            _("Invitations delivered"),
+        ],
+    )
+    for (day, c), (_d, e), (_d2, r) in zip(
+        metrics.csat_trend(scope), metrics.ces_trend(scope), metrics.response_rate_trend(scope), strict=True
+    ):
+        table.rows.append(
+            [week_label(scope, day), c.score, c.responses, e.score, e.responses, r.value, r.whole]
+        )
     return table
 
 
@@ -99,12 +143,22 @@ def comments_table(scope: Scope, feeling: str = "", reason: str = "") -> Table:
     from customers.choices import Reason
 
     reasons = dict(Reason.choices)
-    table = Table("comments", _("Latest comments"),
-                  [_("Customer"), _("Answered"), _("Survey"), _("Score"), _("Reasons"), _("Comment")])
+    table = Table(
+        "comments",
+        _("Latest comments"),
+        [_("Customer"), _("Answered"), _("Survey"), _("Score"), _("Reasons"), _("Comment")],
+    )
     for a in metrics.latest_comments(scope, feeling=feeling, reason=reason):
-        table.rows.append([a.customer.name, formats.date_format(a.answered_at, "SHORT_DATE_FORMAT"),
-                           a.get_survey_type_display(), a.score,
-                           ", ".join(str(reasons.get(r, r)) for r in a.reasons), a.comment])
+        table.rows.append(
+            [
+                a.customer.name,
+                formats.date_format(a.answered_at, "SHORT_DATE_FORMAT"),
+                a.get_survey_type_display(),
+                a.score,
+                ", ".join(str(reasons.get(r, r)) for r in a.reasons),
+                a.comment,
+            ]
+        )
         table.links.append(f"/customers/{a.customer_id}/")
     return table
 
@@ -114,9 +168,11 @@ def comments_table(scope: Scope, feeling: str = "", reason: str = "") -> Table:
 
 def cohort_table(scope: Scope, cohorts=None) -> Table:
     cohorts = cohorts or metrics.cohort_retention(scope)
-    table = Table("cohorts", _("Cohort retention (% of each first-purchase month buying in month k)"),
-                  [_("Cohort"), _("Customers"), *(_("Month %(k)s") % {"k": k}
-                                                  for k in range(COHORT_MONTHS))])
+    table = Table(
+        "cohorts",
+        _("Cohort retention (% of each first-purchase month buying in month k)"),
+        [_("Cohort"), _("Customers"), *(_("Month %(k)s") % {"k": k} for k in range(COHORT_MONTHS))],
+    )
     for c in cohorts.cohorts:
         table.rows.append([formats.date_format(c.month, "M Y"), c.size, *c.rates])
     return table
@@ -124,14 +180,23 @@ def cohort_table(scope: Scope, cohorts=None) -> Table:
 
 def rfm_table(scope: Scope, rfm=None) -> Table:
     rfm = rfm or metrics.rfm_segments(scope)
-    table = Table("rfm", _("RFM segments"),
-                  [_("Segment"), _("Rule"), _("Customers"), _("Share (%)"), _("Value (sum of sales)")])
+    table = Table(
+        "rfm",
+        _("RFM segments"),
+        [_("Segment"), _("Rule"), _("Customers"), _("Share (%)"), _("Value (sum of sales)")],
+    )
     total = rfm.count
     rules = {key: ranges for key, _name, *ranges in metrics.SEGMENTS}
     for s in rfm.segments:
-        table.rows.append([str(s.name), _rule(rules[s.key]), s.customers,
-                           round(100 * s.customers / total, 1) if total else None,
-                           float(round(s.value, 2))])
+        table.rows.append(
+            [
+                str(s.name),
+                _rule(rules[s.key]),
+                s.customers,
+                round(100 * s.customers / total, 1) if total else None,
+                float(round(s.value, 2)),
+            ]
+        )
         table.links.append(f"segment/{s.key}/")
     return table
 
@@ -155,27 +220,37 @@ def late_reason_table(scope: Scope) -> Table:
 
 
 def late_carrier_table(scope: Scope) -> Table:
-    table = Table("late_by_carrier", _("Late deliveries by carrier"),
-                  [_("Carrier"), _("Deliveries"), _("Late"), _("Late (%)")])
+    table = Table(
+        "late_by_carrier",
+        _("Late deliveries by carrier"),
+        [_("Carrier"), _("Deliveries"), _("Late"), _("Late (%)")],
+    )
     for name, share in metrics.late_by_carrier(scope):
         table.rows.append([name, share.whole, share.part, share.value])
     return table
 
 
-IMPACT_HEADERS = [gettext_lazy("Deliveries"), gettext_lazy("NPS"), gettext_lazy("NPS answers"),
-                  gettext_lazy("CSAT (%)"), gettext_lazy("CSAT answers"),
-                  gettext_lazy("Bought again (%)")]
+IMPACT_HEADERS = [
+    gettext_lazy("Deliveries"),
+    gettext_lazy("NPS"),
+    gettext_lazy("NPS answers"),
+    gettext_lazy("CSAT (%)"),
+    gettext_lazy("CSAT answers"),
+    gettext_lazy("Bought again (%)"),
+]
 
 
 def _impact_row(label: str, i) -> list:
-    return [label, i.deliveries, i.nps.score, i.nps.responses, i.csat.score, i.csat.responses,
-            i.repeat.value]
+    return [label, i.deliveries, i.nps.score, i.nps.responses, i.csat.score, i.csat.responses, i.repeat.value]
 
 
 def lateness_table(scope: Scope, impact=None) -> Table:
     impact = impact or metrics.lateness_impact(scope)
-    table = Table("lateness_impact", _("Late against on time: satisfaction and repeat purchase"),
-                  [_("Orders"), *map(str, IMPACT_HEADERS)])
+    table = Table(
+        "lateness_impact",
+        _("Late against on time: satisfaction and repeat purchase"),
+        [_("Orders"), *map(str, IMPACT_HEADERS)],
+    )
     for i in (impact.on_time, impact.late, impact.notified, impact.not_notified):
         table.rows.append(_impact_row(i.label, i))
     for i in impact.by_reason:
@@ -196,8 +271,7 @@ def complaint_reason_table(scope: Scope) -> Table:
 
 
 def compensation_table(scope: Scope) -> Table:
-    table = Table("compensation", _("Compensation given"),
-                  [_("Kind"), _("Cases"), _("Amount")])
+    table = Table("compensation", _("Compensation given"), [_("Kind"), _("Cases"), _("Amount")])
     table.rows = [[c.label, c.count, float(c.amount)] for c in metrics.compensation_by_kind(scope)]
     return table
 
@@ -205,11 +279,16 @@ def compensation_table(scope: Scope) -> Table:
 # --- Messages ----------------------------------------------------------------------------------
 
 STEP_LABELS = {
-    "planned": gettext_lazy("Planned"), "sent": gettext_lazy("Sent"),
-    "delivered": gettext_lazy("Delivered"), "opened": gettext_lazy("Opened"),
-    "clicked": gettext_lazy("Clicked"), "bounced": gettext_lazy("Bounced"),
-    "unsubscribed": gettext_lazy("Unsubscribed"), "deferred": gettext_lazy("Deferred"),
-    "suppressed": gettext_lazy("Suppressed"), "cancelled": gettext_lazy("Cancelled"),
+    "planned": gettext_lazy("Planned"),
+    "sent": gettext_lazy("Sent"),
+    "delivered": gettext_lazy("Delivered"),
+    "opened": gettext_lazy("Opened"),
+    "clicked": gettext_lazy("Clicked"),
+    "bounced": gettext_lazy("Bounced"),
+    "unsubscribed": gettext_lazy("Unsubscribed"),
+    "deferred": gettext_lazy("Deferred"),
+    "suppressed": gettext_lazy("Suppressed"),
+    "cancelled": gettext_lazy("Cancelled"),
     "failed": gettext_lazy("Failed"),
 }
 
@@ -223,8 +302,11 @@ def funnel_table(scope: Scope, funnels=None) -> Table:
 
 def reasons_table(scope: Scope, funnels=None) -> Table:
     funnels = funnels if funnels is not None else metrics.message_funnel(scope)
-    table = Table("held_back", _("Suppressed and cancelled, by reason"),
-                  [_("Kind"), _("Outcome"), _("Reason"), _("Messages")])
+    table = Table(
+        "held_back",
+        _("Suppressed and cancelled, by reason"),
+        [_("Kind"), _("Outcome"), _("Reason"), _("Messages")],
+    )
     for f in funnels:
         if not f.kind:
             continue
@@ -238,8 +320,9 @@ EXPORTS = {
     "headline": lambda scope, params: headline_table(scope),
     "nps_trend": lambda scope, params: nps_trend_table(scope),
     "satisfaction_trend": lambda scope, params: satisfaction_trend_table(scope),
-    "comments": lambda scope, params: comments_table(scope, params.get("feeling", ""),
-                                                     params.get("reason", "")),
+    "comments": lambda scope, params: comments_table(
+        scope, params.get("feeling", ""), params.get("reason", "")
+    ),
     "cohorts": lambda scope, params: cohort_table(scope),
     "rfm": lambda scope, params: rfm_table(scope),
     "late_by_reason": lambda scope, params: late_reason_table(scope),

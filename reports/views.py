@@ -35,11 +35,16 @@ class ScopedMixin(ManagerRequiredMixin):
         query = self.request.GET.urlencode()
         kwargs.setdefault("as_of", timezone.now())
         return super().get_context_data(
-            form=self.form, scope=self.scope, previous=self.scope.previous(), area=self.area,
+            form=self.form,
+            scope=self.scope,
+            previous=self.scope.previous(),
+            area=self.area,
             areas=[(key, label, reverse(f"reports:{key}")) for key, label in pages.AREAS],
-            presets=preset_links(self.scope), query=query,
+            presets=preset_links(self.scope),
+            query=query,
             channel_label=dict(Channel.choices).get(self.scope.channel, ""),
-            **kwargs)
+            **kwargs,
+        )
 
 
 class RetentionView(ScopedMixin, TemplateView):
@@ -49,12 +54,14 @@ class RetentionView(ScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         preference = DigestPreference.objects.filter(user=self.request.user).first()
-        digest_form = DigestForm(initial={"language": preference.language if preference
-                                          else self.request.LANGUAGE_CODE,
-                                          "enabled": preference.enabled if preference else True})
+        digest_form = DigestForm(
+            initial={
+                "language": preference.language if preference else self.request.LANGUAGE_CODE,
+                "enabled": preference.enabled if preference else True,
+            }
+        )
         numbers = snapshot("retention", self.scope, lambda: pages.overview(self.scope))
-        return super().get_context_data(digest_form=digest_form, **numbers,
-                                        **kwargs)
+        return super().get_context_data(digest_form=digest_form, **numbers, **kwargs)
 
 
 class AreaView(ScopedMixin, TemplateView):
@@ -64,8 +71,9 @@ class AreaView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         params = self.request.GET
         extra = "|".join(params.get(key, "") for key in ("feeling", "reason")).strip("|")
-        numbers = snapshot(self.area, self.scope,
-                           lambda: pages.BUILDERS[self.area](self.scope, params), extra=extra)
+        numbers = snapshot(
+            self.area, self.scope, lambda: pages.BUILDERS[self.area](self.scope, params), extra=extra
+        )
         return super().get_context_data(**numbers, **kwargs)
 
 
@@ -86,8 +94,11 @@ class SegmentCustomersView(ScopedMixin, ListView):
         context = super().get_context_data(**kwargs)
         page_ids = list(context["object_list"])
         found = Customer.objects.in_bulk(page_ids)
-        context.update(segment=metrics.purchases.SEGMENT_NAMES[self.kwargs["segment"]],
-                       customers=[found[pk] for pk in page_ids if pk in found], total=len(self.ids))
+        context.update(
+            segment=metrics.purchases.SEGMENT_NAMES[self.kwargs["segment"]],
+            customers=[found[pk] for pk in page_ids if pk in found],
+            total=len(self.ids),
+        )
         return context
 
 
@@ -96,8 +107,11 @@ class ExportView(ScopedMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         if not self.form.is_valid() and request.GET:
-            return HttpResponse("; ".join(m for ms in self.form.errors.values() for m in ms),
-                                status=400, content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                "; ".join(m for ms in self.form.errors.values() for m in ms),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         builder = tables.EXPORTS.get(kwargs["table"])
         if builder is None:
             raise Http404
@@ -114,8 +128,11 @@ class DigestPreferenceView(ManagerRequiredMixin, View):
     def post(self, request):
         form = DigestForm(request.POST)
         if not form.is_valid():
-            return HttpResponse("; ".join(m for ms in form.errors.values() for m in ms), status=400,
-                                content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                "; ".join(m for ms in form.errors.values() for m in ms),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         DigestPreference.objects.update_or_create(user=request.user, defaults=form.cleaned_data)
         messages.success(request, _("Weekly digest settings saved."))
         return redirect("reports:retention")

@@ -30,9 +30,11 @@ class KnownCountPaginator(Paginator):
 
 
 COLUMNS = [  # (heading, sort key, first direction when chosen)
-    (gettext_lazy("Customer"), "name", ""), (gettext_lazy("P(alive)"), "p_alive", ""),
+    (gettext_lazy("Customer"), "name", ""),
+    (gettext_lazy("P(alive)"), "p_alive", ""),
     (gettext_lazy("Expected purchases, 52 weeks"), "expected_52w", "-"),
-    (gettext_lazy("Expected value, 52 weeks"), "value", "-"), (gettext_lazy("Spend"), "spend", "-"),
+    (gettext_lazy("Expected value, 52 weeks"), "value", "-"),
+    (gettext_lazy("Spend"), "spend", "-"),
     (gettext_lazy("Repeat purchases"), "purchases", "-"),
     (gettext_lazy("Weeks without buying"), "silent", "-"),
 ]
@@ -44,8 +46,14 @@ def sort_links(sort: str) -> list[dict]:
     for label, key, first in COLUMNS:
         chosen = sort.removeprefix("-") == key
         flip = "" if sort.startswith("-") else "-"
-        links.append({"label": label, "sort": (flip if chosen else first) + key, "chosen": chosen,
-                      "descending": chosen and sort.startswith("-")})
+        links.append(
+            {
+                "label": label,
+                "sort": (flip if chosen else first) + key,
+                "chosen": chosen,
+                "descending": chosen and sort.startswith("-"),
+            }
+        )
     return links
 
 
@@ -69,19 +77,26 @@ class AtRiskView(ManagerRequiredMixin, TemplateView):
         fit, attempt = predictions.latest_fit(), predictions.latest_fit(in_force=False)
         failed = attempt if attempt and attempt != fit else None
         sort = self._sort()
-        paginator = KnownCountPaginator(predictions.at_risk_list(sort), self.paginate_by,
-                                        count=fit.at_risk if fit else 0)
+        paginator = KnownCountPaginator(
+            predictions.at_risk_list(sort), self.paginate_by, count=fit.at_risk if fit else 0
+        )
         page = paginator.get_page(self.request.GET.get("page"))
         threshold = PredictionSettings.current().at_risk_threshold
         return super().get_context_data(
-            fit=fit, fit_ok=fit is not None and fit.status == PurchaseModelFit.Status.OK,
-            fit_message=fit_status_text(fit) if fit else "", page_obj=page, sort=sort,
-            failed=failed, failed_message=fit_status_text(failed) if failed else "",
+            fit=fit,
+            fit_ok=fit is not None and fit.status == PurchaseModelFit.Status.OK,
+            fit_message=fit_status_text(fit) if fit else "",
+            page_obj=page,
+            sort=sort,
+            failed=failed,
+            failed_message=fit_status_text(failed) if failed else "",
             columns=sort_links(sort),
             bars=histogram_bars(fit.p_alive_histogram if fit else [], threshold),
-            chart_width=WIDTH, chart_height=HEIGHT,
+            chart_width=WIDTH,
+            chart_height=HEIGHT,
             form=kwargs.pop("form", None) or ThresholdForm(initial={"at_risk_threshold": threshold}),
-            **kwargs)
+            **kwargs,
+        )
 
 
 class ThresholdView(ManagerRequiredMixin, FormView):
@@ -91,8 +106,9 @@ class ThresholdView(ManagerRequiredMixin, FormView):
     def form_valid(self, form):
         threshold = form.cleaned_data["at_risk_threshold"]
         predictions.prediction_threshold_set(threshold=threshold)
-        messages.success(self.request, _("Customers below P(alive) %(t)s are now at risk.") % {
-            "t": f"{threshold:g}"})
+        messages.success(
+            self.request, _("Customers below P(alive) %(t)s are now at risk.") % {"t": f"{threshold:g}"}
+        )
         return redirect("reports:at_risk")
 
     def form_invalid(self, form):

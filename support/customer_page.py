@@ -23,19 +23,22 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         customer = self.object
         return super().get_context_data(
-            sales=customer.sales.select_related("delivery").prefetch_related("lines")
+            sales=customer.sales.select_related("delivery")
+            .prefetch_related("lines")
             .order_by("-ordered_at")[:20],
             complaints=customer.complaints.select_related("assignee").order_by("-opened_at")[:20],
-            answers=Answer.objects.filter(customer=customer).select_related("invitation__sale")
+            answers=Answer.objects.filter(customer=customer)
+            .select_related("invitation__sale")
             .order_by("-answered_at")[:20],
-            suppressions=Suppression.objects.filter(email=customer.email.lower())
-            if customer.email else [],
+            suppressions=Suppression.objects.filter(email=customer.email.lower()) if customer.email else [],
             timeline=customer.timeline.select_related("author")[:50],
-            outbox_messages=self._messages(customer), stage_rules=stage_rules(),
-            note_form=forms.CustomerNoteForm(), case_form=forms.CaseOpenForm(),
-            consent_form=forms.ConsentForm(initial={"marketing_consent":
-                                                    customer.marketing_consent}),
-            **kwargs)
+            outbox_messages=self._messages(customer),
+            stage_rules=stage_rules(),
+            note_form=forms.CustomerNoteForm(),
+            case_form=forms.CaseOpenForm(),
+            consent_form=forms.ConsentForm(initial={"marketing_consent": customer.marketing_consent}),
+            **kwargs,
+        )
 
     @staticmethod
     def _messages(customer):

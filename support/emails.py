@@ -13,8 +13,7 @@ def breach_mail_send(*, complaint_id: int, recipients: list[str]) -> None:
     if not recipients:
         return
     complaint = Complaint.objects.select_related("customer", "assignee").get(pk=complaint_id)
-    context = {"case": complaint, "url": settings.SITE_URL + reverse("support:case",
-                                                                     args=[complaint.pk])}
+    context = {"case": complaint, "url": settings.SITE_URL + reverse("support:case", args=[complaint.pk])}
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string("support/emails/breach.subject.txt", context).split())
         body = render_to_string("support/emails/breach.txt", context)

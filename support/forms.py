@@ -8,32 +8,33 @@ from django.utils.translation import gettext_lazy as _
 from customers.choices import CompensationKind, ComplaintStatus, Reason, Severity
 from support.models import Macro
 
-WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-            _("Saturday"), _("Sunday")]
+WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
 
 
 def staff_choices():
     users = get_user_model().objects.filter(is_active=True, groups__name__in=["Support", "Manager"])
-    return [(u.pk, u.get_full_name() or u.get_username())
-            for u in users.distinct().order_by("first_name", "username")]
+    return [
+        (u.pk, u.get_full_name() or u.get_username())
+        for u in users.distinct().order_by("first_name", "username")
+    ]
 
 
 class QueueFilterForm(forms.Form):
-    severity = forms.ChoiceField(label=_("Severity"), required=False,
-                                 choices=[("", _("Any severity")), *Severity.choices])
-    reason = forms.ChoiceField(label=_("Reason"), required=False,
-                               choices=[("", _("Any reason")), *Reason.choices])
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("Any severity")), *Severity.choices]
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"), required=False, choices=[("", _("Any reason")), *Reason.choices]
+    )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Anyone")), ("none", _("Nobody")),
-                                           *staff_choices()]
+        self.fields["assignee"].choices = [("", _("Anyone")), ("none", _("Nobody")), *staff_choices()]
 
 
 class AssignForm(forms.Form):
-    assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int, empty_value=None,
-                                      required=False)
+    assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int, empty_value=None, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,10 +42,14 @@ class AssignForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=[
-        (s, label) for s, label in ComplaintStatus.choices
-        if s in (ComplaintStatus.IN_PROGRESS, ComplaintStatus.WAITING_CUSTOMER,
-                 ComplaintStatus.CLOSED)])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (s, label)
+            for s, label in ComplaintStatus.choices
+            if s in (ComplaintStatus.IN_PROGRESS, ComplaintStatus.WAITING_CUSTOMER, ComplaintStatus.CLOSED)
+        ],
+    )
 
 
 class SeverityForm(forms.Form):
@@ -52,34 +57,41 @@ class SeverityForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(label=_("Reply to the customer"), max_length=10000,
-                           widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(
+        label=_("Reply to the customer"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6})
+    )
     waiting_customer = forms.BooleanField(label=_("Then wait for the customer"), required=False)
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Internal note"), max_length=10000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Internal note"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CallForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=[
-        ("reached", _("Reached")), ("voicemail", _("Voicemail")), ("no_answer", _("No answer"))])
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("reached", _("Reached")), ("voicemail", _("Voicemail")), ("no_answer", _("No answer"))],
+    )
     minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=600, required=False)
-    text = forms.CharField(label=_("What was said"), max_length=10000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("What was said"), max_length=10000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CompensationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Compensation"), choices=CompensationKind.choices)
-    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=12,
-                                decimal_places=2, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount"), min_value=0, max_digits=12, decimal_places=2, required=False
+    )
 
 
 class ResolveForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
-    note = forms.CharField(label=_("Resolution note"), max_length=10000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Resolution note"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ReopenForm(forms.Form):
@@ -89,13 +101,20 @@ class ReopenForm(forms.Form):
 class MacroForm(forms.ModelForm):
     class Meta:
         model = Macro
-        fields = ["name", "body", "set_status", "set_severity", "compensation_kind",
-                  "compensation_amount", "then"]
+        fields = [
+            "name",
+            "body",
+            "set_status",
+            "set_severity",
+            "compensation_kind",
+            "compensation_amount",
+            "then",
+        ]
         widgets = {"body": forms.Textarea(attrs={"rows": 5})}
 
 
 def parse_spans(text: str) -> list[list[str]]:
-    """"09:00-14:00, 16:00-19:00" -> [["09:00", "14:00"], ["16:00", "19:00"]] ("" = closed)."""
+    """ "09:00-14:00, 16:00-19:00" -> [["09:00", "14:00"], ["16:00", "19:00"]] ("" = closed)."""
     spans = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         try:
@@ -110,14 +129,15 @@ def parse_spans(text: str) -> list[list[str]]:
 
 class CalendarForm(forms.Form):
     time_zone = forms.CharField(label=_("Time zone"), required=False, max_length=64)
-    country = forms.CharField(label=_("Country (public holidays)"), required=False,
-                              max_length=2)
+    country = forms.CharField(label=_("Country (public holidays)"), required=False, max_length=2)
     subdivision = forms.CharField(label=_("Region"), required=False, max_length=10)
-    due_soon_percent = forms.IntegerField(label=_("Due soon at (% of the target)"),
-                                          min_value=1, max_value=99)
+    due_soon_percent = forms.IntegerField(label=_("Due soon at (% of the target)"), min_value=1, max_value=99)
     closed_days = forms.CharField(
-        label=_("Closed days"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One a line: 2026-12-24 Christmas Eve"))
+        label=_("Closed days"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One a line: 2026-12-24 Christmas Eve"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +145,8 @@ class CalendarForm(forms.Form):
             self.fields[f"hours_{day}"] = forms.CharField(label=name, required=False)
         for severity, label in Severity.choices:
             self.fields[f"target_{severity}"] = forms.CharField(
-                label=_("%(severity)s: first / next / resolution (hours)") % {"severity": label})
+                label=_("%(severity)s: first / next / resolution (hours)") % {"severity": label}
+            )
 
     def clean_time_zone(self):
         import zoneinfo
@@ -148,8 +169,7 @@ class CalendarForm(forms.Form):
         import holidays
 
         country, region = data.get("country"), data.get("subdivision", "").strip().upper()
-        if country and region and region not in holidays.list_supported_countries().get(
-                country, []):
+        if country and region and region not in holidays.list_supported_countries().get(country, []):
             self.add_error("subdivision", _("Unknown region for this country."))
         data["subdivision"] = region
         data["opening_hours"] = {}

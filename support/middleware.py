@@ -4,9 +4,10 @@ Staff pages show personal data: never cached (no-store), and a Content-Security-
 only our own scripts (htmx is served from static/vendor) and posts forms only to ourselves.
 """
 
-
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
 # Their own headers (public pages), their own needs (the API's browsable docs, the admin).
 SKIP = ("/c/", "/api/", "/static/", "/admin/", "/anymail/", "/healthz", "/readyz")
 

@@ -59,14 +59,22 @@ def view_filter(key: str, *, user, now: dt.datetime) -> Q:
 def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int]:
     """Every view's count in one aggregate query, plus the unhappy answers without a case."""
     now = now or timezone.now()
-    counts = Complaint.objects.unresolved().aggregate(**{
-        view.key: Count("pk", filter=view_filter(view.key, user=user, now=now)) for view in VIEWS})
+    counts = Complaint.objects.unresolved().aggregate(
+        **{view.key: Count("pk", filter=view_filter(view.key, user=user, now=now)) for view in VIEWS}
+    )
     counts["unhappy"] = unhappy_answers().count()
     return counts
 
 
-def queue(*, view: str, user, severity: str = "", reason: str = "", assignee: str = "",
-          now: dt.datetime | None = None) -> QuerySet[Complaint]:
+def queue(
+    *,
+    view: str,
+    user,
+    severity: str = "",
+    reason: str = "",
+    assignee: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[Complaint]:
     """A view's cases, most urgent first: by the next due time (paused ones last), in the order
     of the partial index complaint_open_next_due_idx, so a page reads 25 index entries."""
     now = now or timezone.now()
@@ -79,8 +87,9 @@ def queue(*, view: str, user, severity: str = "", reason: str = "", assignee: st
         cases = cases.filter(assignee__isnull=True)
     elif assignee.isdigit():
         cases = cases.filter(assignee_id=int(assignee))
-    return (cases.select_related("customer", "sale", "assignee")
-            .order_by(F("next_due_at").asc(nulls_last=True), "pk"))
+    return cases.select_related("customer", "sale", "assignee").order_by(
+        F("next_due_at").asc(nulls_last=True), "pk"
+    )
 
 
 def next_case(*, now: dt.datetime | None = None) -> Complaint | None:
@@ -93,8 +102,11 @@ def unhappy_answers() -> QuerySet[Answer]:
     detractor = Q()
     for survey_type, scale in SCALES.items():
         detractor |= Q(survey_type=survey_type, score__lte=scale.detractor_max)
-    return (Answer.objects.filter(detractor, flagged=False, complaint__isnull=True)
-            .select_related("customer").order_by("-answered_at", "-pk"))
+    return (
+        Answer.objects.filter(detractor, flagged=False, complaint__isnull=True)
+        .select_related("customer")
+        .order_by("-answered_at", "-pk")
+    )
 
 
 def case_page(complaint: Complaint) -> dict:
@@ -103,19 +115,28 @@ def case_page(complaint: Complaint) -> dict:
     about = Q(complaint=complaint)
     if sale is not None:  # and every automatic mail about its order
         about |= Q(sale_id=sale.pk, kind=TimelineKind.MESSAGE)
-    thread = (TimelineEntry.objects.filter(about, customer_id=complaint.customer_id)
-              .select_related("author").order_by("at", "pk"))
+    thread = (
+        TimelineEntry.objects.filter(about, customer_id=complaint.customer_id)
+        .select_related("author")
+        .order_by("at", "pk")
+    )
     lines = list(sale.lines.all()) if sale else []
-    answer = (Answer.objects.filter(complaint=complaint).order_by("answered_at").first())
+    answer = Answer.objects.filter(complaint=complaint).order_by("answered_at").first()
     ledger = list(complaint.sla_ledger.all())
-    return {"case": complaint, "customer": complaint.customer, "sale": sale,
-            "delivery": getattr(sale, "delivery", None) if sale else None, "lines": lines,
-            "answer": answer, "thread": list(thread[:300]), "ledger": ledger}
+    return {
+        "case": complaint,
+        "customer": complaint.customer,
+        "sale": sale,
+        "delivery": getattr(sale, "delivery", None) if sale else None,
+        "lines": lines,
+        "answer": answer,
+        "thread": list(thread[:300]),
+        "ledger": ledger,
+    }
 
 
 def case_for_page(pk: int) -> Complaint:
-    return (Complaint.objects.select_related("customer", "sale", "sale__delivery", "assignee")
-            .get(pk=pk))
+    return Complaint.objects.select_related("customer", "sale", "sale__delivery", "assignee").get(pk=pk)
 
 
 def customer_cases(customer) -> QuerySet[Complaint]:
@@ -123,13 +144,16 @@ def customer_cases(customer) -> QuerySet[Complaint]:
 
 
 def customer_answers(customer) -> QuerySet[Answer]:
-    return (Answer.objects.filter(customer=customer).select_related("invitation__sale")
-            .order_by("-answered_at"))
+    return (
+        Answer.objects.filter(customer=customer).select_related("invitation__sale").order_by("-answered_at")
+    )
 
 
 def unread_notifications(user):
     from support.models import Notification
 
-    return (Notification.objects.filter(user=user, read_at__isnull=True)
-            .select_related("complaint").order_by("-created_at")[:10])
-
+    return (
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .select_related("complaint")
+        .order_by("-created_at")[:10]
+    )

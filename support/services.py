@@ -37,8 +37,13 @@ def _send_soon() -> None:
         log.warning("broker unavailable: the case reply waits for the dispatch sweep")
 
 
-def case_reply_send(*, complaint: Complaint, text: str, author, waiting_customer: bool = False,
-                    ) -> Message:
+def case_reply_send(
+    *,
+    complaint: Complaint,
+    text: str,
+    author,
+    waiting_customer: bool = False,
+) -> Message:
     """Answer the customer by e-mail: an outbox row of kind CASE_REPLY (transactional, sent by
     the engine with its send-time rules), whose Reply-To brings their answer back to this case;
     the case's response clocks stop (complaint_respond)."""
@@ -48,14 +53,23 @@ def case_reply_send(*, complaint: Complaint, text: str, author, waiting_customer
         raise ValidationError({"text": _("This customer has no e-mail address.")})
     now = timezone.now()
     with transaction.atomic():
-        cases.complaint_respond(complaint=complaint, message=text, author=author,
-                                waiting_customer=waiting_customer)
+        cases.complaint_respond(
+            complaint=complaint, message=text, author=author, waiting_customer=waiting_customer
+        )
         message = message_plan(
-            kind=Kind.CASE_REPLY, customer_id=complaint.customer_id,
-            dedupe_key=f"case_reply:{complaint.pk}:{now.timestamp():.6f}", planned_at=now,
-            expires_at=now + REPLY_WINDOW, sale_id=complaint.sale_id, complaint_id=complaint.pk,
-            data={"body": text, "reply_to": case_reply_address(complaint.pk),
-                  "signature": author.get_full_name() if author else ""})
+            kind=Kind.CASE_REPLY,
+            customer_id=complaint.customer_id,
+            dedupe_key=f"case_reply:{complaint.pk}:{now.timestamp():.6f}",
+            planned_at=now,
+            expires_at=now + REPLY_WINDOW,
+            sale_id=complaint.sale_id,
+            complaint_id=complaint.pk,
+            data={
+                "body": text,
+                "reply_to": case_reply_address(complaint.pk),
+                "signature": author.get_full_name() if author else "",
+            },
+        )
         transaction.on_commit(_send_soon)
     return message
 
@@ -68,8 +82,12 @@ def case_take_next(*, user) -> Complaint | None:
         if candidate is None:
             return None
         with transaction.atomic():
-            locked = (Complaint.objects.select_for_update().unresolved()
-                      .filter(pk=candidate.pk, assignee__isnull=True).first())
+            locked = (
+                Complaint.objects.select_for_update()
+                .unresolved()
+                .filter(pk=candidate.pk, assignee__isnull=True)
+                .first()
+            )
             if locked is not None:
                 return cases.complaint_assign(complaint=locked, assignee=user, author=user)
     return None
@@ -86,10 +104,12 @@ def macro_text(macro: Macro, complaint: Complaint) -> str:
     delivery = getattr(complaint.sale, "delivery", None) if complaint.sale else None
     new_date = delivery.estimated_date if delivery and delivery.estimated_date else None
     amount = macro.compensation_amount if macro.compensation_kind else complaint.compensation_amount
-    values = {"first_name": complaint.customer.first_name,
-              "order": complaint.sale.external_id if complaint.sale else "",
-              "new_date": new_date.strftime("%d/%m/%Y") if new_date else "",
-              "compensation": f"{amount} €" if amount is not None else ""}
+    values = {
+        "first_name": complaint.customer.first_name,
+        "order": complaint.sale.external_id if complaint.sale else "",
+        "new_date": new_date.strftime("%d/%m/%Y") if new_date else "",
+        "compensation": f"{amount} €" if amount is not None else "",
+    }
     text = macro.body
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
@@ -100,18 +120,25 @@ def macro_apply(*, macro: Macro, complaint: Complaint, author) -> MacroResult:
     """Reply with the macro's text, then its compensation, severity and status, in one go."""
     with transaction.atomic():
         waiting = macro.set_status == ComplaintStatus.WAITING_CUSTOMER
-        case_reply_send(complaint=complaint, text=macro_text(macro, complaint), author=author,
-                        waiting_customer=waiting)
+        case_reply_send(
+            complaint=complaint, text=macro_text(macro, complaint), author=author, waiting_customer=waiting
+        )
         if macro.compensation_kind:
-            cases.complaint_compensate(complaint=complaint, kind=macro.compensation_kind,
-                                       amount=macro.compensation_amount, author=author)
+            cases.complaint_compensate(
+                complaint=complaint,
+                kind=macro.compensation_kind,
+                amount=macro.compensation_amount,
+                author=author,
+            )
         if macro.set_severity:
-            cases.complaint_severity_set(complaint=complaint, severity=macro.set_severity,
-                                         author=author)
+            cases.complaint_severity_set(complaint=complaint, severity=macro.set_severity, author=author)
         if macro.set_status and not waiting:
-            cases.complaint_status_set(complaint=complaint, status=macro.set_status,
-                                       note=_("Macro: %(name)s") % {"name": macro.name},
-                                       author=author)
+            cases.complaint_status_set(
+                complaint=complaint,
+                status=macro.set_status,
+                note=_("Macro: %(name)s") % {"name": macro.name},
+                author=author,
+            )
     return MacroResult(complaint=complaint, go_next=macro.then == Macro.Then.NEXT)
 
 
@@ -132,41 +159,52 @@ def sla_escalate(*, complaint: Complaint, now: dt.datetime) -> bool:
         if complaint.assignee is not None:
             people[complaint.assignee.pk] = complaint.assignee
         text = _("Case #%(id)s is past its %(clock)s target") % {
-            "id": complaint.pk, "clock": entry.get_clock_display().lower()}
+            "id": complaint.pk,
+            "clock": entry.get_clock_display().lower(),
+        }
         Notification.objects.bulk_create(
             Notification(user=user, complaint=complaint, text=text[:300], created_at=now)
-            for user in people.values())
+            for user in people.values()
+        )
         recipients = [u.email for u in people.values() if u.email]
-        transaction.on_commit(lambda: breach_mail_send(complaint_id=complaint.pk,
-                                                       recipients=recipients))
+        transaction.on_commit(lambda: breach_mail_send(complaint_id=complaint.pk, recipients=recipients))
     return True
 
 
 def sla_escalation_sweep(*, now: dt.datetime | None = None, batch: int = 200) -> int:
     """Beat: every open case whose next due time has passed, escalated once per clock run."""
     now = now or timezone.now()
-    due = list(Complaint.objects.unresolved().filter(next_due_at__lte=now)
-               .select_related("customer", "assignee").order_by("next_due_at", "pk")[:batch])
+    due = list(
+        Complaint.objects.unresolved()
+        .filter(next_due_at__lte=now)
+        .select_related("customer", "assignee")
+        .order_by("next_due_at", "pk")[:batch]
+    )
     return sum(sla_escalate(complaint=case, now=now) for case in due)
 
 
 def notification_read(*, user, pk: int) -> None:
-    Notification.objects.filter(user=user, pk=pk, read_at__isnull=True).update(
-        read_at=timezone.now())
+    Notification.objects.filter(user=user, pk=pk, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def note_or_call_add(*, complaint: Complaint, text: str, author, call: bool = False,
-                     outcome: str = "", minutes: int | None = None):
+def note_or_call_add(
+    *,
+    complaint: Complaint,
+    text: str,
+    author,
+    call: bool = False,
+    outcome: str = "",
+    minutes: int | None = None,
+):
     """An internal note, or a call with its outcome and length, on the case's thread."""
     if call and (outcome or minutes is not None):
-        extra = ", ".join(part for part in (
-            outcome, _("%(n)s min") % {"n": minutes} if minutes is not None else "") if part)
+        extra = ", ".join(
+            part for part in (outcome, _("%(n)s min") % {"n": minutes} if minutes is not None else "") if part
+        )
         text = f"{text}\n({extra})" if text.strip() else extra
-    return cases.note_add(customer=complaint.customer, text=text, author=author, call=call,
-                          complaint=complaint)
-
-
-
+    return cases.note_add(
+        customer=complaint.customer, text=text, author=author, call=call, complaint=complaint
+    )
 
 
 def calendar_update(*, data: dict) -> None:
@@ -176,10 +214,17 @@ def calendar_update(*, data: dict) -> None:
     from support.tasks import sla_recompute_task
 
     with transaction.atomic():
-        BusinessCalendar.objects.update_or_create(pk=1, defaults={
-            "time_zone": data["time_zone"], "country": data["country"],
-            "subdivision": data["subdivision"], "opening_hours": data["opening_hours"],
-            "targets": data["targets"], "due_soon_percent": data["due_soon_percent"]})
+        BusinessCalendar.objects.update_or_create(
+            pk=1,
+            defaults={
+                "time_zone": data["time_zone"],
+                "country": data["country"],
+                "subdivision": data["subdivision"],
+                "opening_hours": data["opening_hours"],
+                "targets": data["targets"],
+                "due_soon_percent": data["due_soon_percent"],
+            },
+        )
         ClosedDay.objects.all().delete()
         ClosedDay.objects.bulk_create(ClosedDay(date=day, name=name) for day, name in data["closed"])
         transaction.on_commit(shop_sla_forget)

@@ -35,6 +35,7 @@ def _manager_only(view):
         if not is_manager(request.user):
             return HttpResponse(status=403)
         return view(request, *args, **kwargs)
+
     wrapper.__name__ = view.__name__
     return wrapper
 
@@ -47,18 +48,31 @@ def queue(request):
     filters = forms.QueueFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     now = timezone.now()
-    context = {"views": selectors.VIEWS, "view": view, "filters": filters,
-               "counts": selectors.queue_counts(user=request.user, now=now), "now": now,
-               "notifications": selectors.unread_notifications(request.user)}
+    context = {
+        "views": selectors.VIEWS,
+        "view": view,
+        "filters": filters,
+        "counts": selectors.queue_counts(user=request.user, now=now),
+        "now": now,
+        "notifications": selectors.unread_notifications(request.user),
+    }
     if view == "unhappy":
         context["page"] = Paginator(selectors.unhappy_answers(), selectors.PAGE).get_page(
-            request.GET.get("page"))
+            request.GET.get("page")
+        )
     else:
-        rows = selectors.queue(view=view, user=request.user, now=now,
-                               **{k: chosen.get(k, "") for k in ("severity", "reason", "assignee")})
+        rows = selectors.queue(
+            view=view,
+            user=request.user,
+            now=now,
+            **{k: chosen.get(k, "") for k in ("severity", "reason", "assignee")},
+        )
         context["page"] = Paginator(rows, selectors.PAGE).get_page(request.GET.get("page"))
-    template = "support/_queue_rows.html" if request.htmx and request.htmx.target == "queue-rows" \
+    template = (
+        "support/_queue_rows.html"
+        if request.htmx and request.htmx.target == "queue-rows"
         else "support/queue.html"
+    )
     return render(request, template, context)
 
 
@@ -86,39 +100,45 @@ def case(request, pk: int, forms_with_errors: dict | None = None, status: int = 
     now = timezone.now()
     given = forms_with_errors or {}
     context = {
-        **selectors.case_page(complaint), "now": now,
+        **selectors.case_page(complaint),
+        "now": now,
         "clocks": [(c, c.state(now)) for c in clocks.all],
         "state": complaint.sla_state_at(now),
         "macros": Macro.objects.all(),
-        "assign_form": given.get("assign") or forms.AssignForm(
-            initial={"assignee": complaint.assignee_id}),
+        "assign_form": given.get("assign") or forms.AssignForm(initial={"assignee": complaint.assignee_id}),
         "status_form": given.get("status") or forms.StatusForm(initial={"status": complaint.status}),
-        "severity_form": given.get("severity") or forms.SeverityForm(
-            initial={"severity": complaint.severity}),
+        "severity_form": given.get("severity")
+        or forms.SeverityForm(initial={"severity": complaint.severity}),
         "reply_form": given.get("reply") or forms.ReplyForm(),
         "note_form": given.get("note") or forms.NoteForm(),
         "call_form": given.get("call") or forms.CallForm(),
-        "compensation_form": given.get("compensate") or forms.CompensationForm(
-            initial={"kind": complaint.compensation_kind,
-                     "amount": complaint.compensation_amount}),
-        "resolve_form": given.get("resolve") or forms.ResolveForm(
-            initial={"reason": complaint.reason}),
+        "compensation_form": given.get("compensate")
+        or forms.CompensationForm(
+            initial={"kind": complaint.compensation_kind, "amount": complaint.compensation_amount}
+        ),
+        "resolve_form": given.get("resolve") or forms.ResolveForm(initial={"reason": complaint.reason}),
         "reopen_form": given.get("reopen") or forms.ReopenForm(),
     }
     return render(request, "support/case.html", context, status=status)
 
 
-FORMS = {"assign": forms.AssignForm, "status": forms.StatusForm, "severity": forms.SeverityForm,
-         "reply": forms.ReplyForm, "note": forms.NoteForm, "call": forms.CallForm,
-         "compensate": forms.CompensationForm, "resolve": forms.ResolveForm,
-         "reopen": forms.ReopenForm}
+FORMS = {
+    "assign": forms.AssignForm,
+    "status": forms.StatusForm,
+    "severity": forms.SeverityForm,
+    "reply": forms.ReplyForm,
+    "note": forms.NoteForm,
+    "call": forms.CallForm,
+    "compensate": forms.CompensationForm,
+    "resolve": forms.ResolveForm,
+    "reopen": forms.ReopenForm,
+}
 
 
 def _do(action: str, complaint: Complaint, data: dict, user) -> str:
     """Run one action's service; returns what to tell the user."""
     if action == "assign":
-        assignee = get_user_model().objects.filter(pk=data["assignee"]).first() \
-            if data["assignee"] else None
+        assignee = get_user_model().objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
         cases.complaint_assign(complaint=complaint, assignee=assignee, author=user)
         return _("Case assigned.")
     if action == "status":
@@ -128,21 +148,27 @@ def _do(action: str, complaint: Complaint, data: dict, user) -> str:
         cases.complaint_severity_set(complaint=complaint, severity=data["severity"], author=user)
         return _("Severity changed.")
     if action == "reply":
-        services.case_reply_send(complaint=complaint, text=data["text"], author=user,
-                                 waiting_customer=data["waiting_customer"])
+        services.case_reply_send(
+            complaint=complaint, text=data["text"], author=user, waiting_customer=data["waiting_customer"]
+        )
         return _("Reply sent to the customer.")
     if action in ("note", "call"):
-        services.note_or_call_add(complaint=complaint, text=data.get("text", ""), author=user,
-                                  call=action == "call", outcome=data.get("outcome", ""),
-                                  minutes=data.get("minutes"))
+        services.note_or_call_add(
+            complaint=complaint,
+            text=data.get("text", ""),
+            author=user,
+            call=action == "call",
+            outcome=data.get("outcome", ""),
+            minutes=data.get("minutes"),
+        )
         return _("Call logged.") if action == "call" else _("Note added.")
     if action == "compensate":
-        cases.complaint_compensate(complaint=complaint, kind=data["kind"], amount=data["amount"],
-                                   author=user)
+        cases.complaint_compensate(complaint=complaint, kind=data["kind"], amount=data["amount"], author=user)
         return _("Compensation recorded.")
     if action == "resolve":
-        cases.complaint_resolve(complaint=complaint, resolution_note=data["note"],
-                                reason=data["reason"], author=user)
+        cases.complaint_resolve(
+            complaint=complaint, resolution_note=data["note"], reason=data["reason"], author=user
+        )
         return _("Case resolved.")
     cases.complaint_reopen(complaint=complaint, why=data["why"], author=user)
     return _("Case reopened.")
@@ -171,10 +197,14 @@ def case_action(request, pk: int, action: str):
 def reply_preview(request, pk: int):
     """The reply as the customer would get it, rendered by the outbox's own renderer."""
     complaint = _case_or_404(pk)
-    message = Message(pk=0, kind=Kind.CASE_REPLY, customer=complaint.customer,
-                      sale=complaint.sale, complaint=complaint,
-                      data={"body": request.POST.get("text", ""),
-                            "signature": request.user.get_full_name()})
+    message = Message(
+        pk=0,
+        kind=Kind.CASE_REPLY,
+        customer=complaint.customer,
+        sale=complaint.sale,
+        complaint=complaint,
+        data={"body": request.POST.get("text", ""), "signature": request.user.get_full_name()},
+    )
     rendered = emails.render(message, "preview")
     return render(request, "support/_reply_preview.html", {"rendered": rendered})
 
@@ -213,9 +243,12 @@ def macros(request, pk: int | None = None):
         form.save()
         messages.success(request, _("Macro saved."))
         return redirect("support:macros")
-    return render(request, "support/macros.html",
-                  {"form": form, "macro": macro, "macros": Macro.objects.all()},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "support/macros.html",
+        {"form": form, "macro": macro, "macros": Macro.objects.all()},
+        status=400 if form.errors else 200,
+    )
 
 
 @_manager_only
@@ -223,19 +256,23 @@ def calendar(request):
     row = BusinessCalendar.objects.filter(pk=1).first() or BusinessCalendar(pk=1)
     hours = format_hours(shop_sla().calendar.hours)
     targets = {**{k: list(v) for k, v in DEFAULT_TARGETS.items()}, **(row.targets or {})}
-    initial = {"time_zone": row.time_zone, "country": row.country,
-               "subdivision": row.subdivision, "due_soon_percent": row.due_soon_percent,
-               "closed_days": "\n".join(f"{d.date.isoformat()} {d.name}".strip()
-                                        for d in ClosedDay.objects.all()),
-               **{f"hours_{day}": ", ".join(f"{a}-{b}" for a, b in hours.get(str(day), []))
-                  for day in range(7)},
-               **{f"target_{k}": " / ".join(f"{h:g}" for h in map(float, v))
-                  for k, v in targets.items()}}
+    initial = {
+        "time_zone": row.time_zone,
+        "country": row.country,
+        "subdivision": row.subdivision,
+        "due_soon_percent": row.due_soon_percent,
+        "closed_days": "\n".join(f"{d.date.isoformat()} {d.name}".strip() for d in ClosedDay.objects.all()),
+        **{f"hours_{day}": ", ".join(f"{a}-{b}" for a, b in hours.get(str(day), [])) for day in range(7)},
+        **{f"target_{k}": " / ".join(f"{h:g}" for h in map(float, v)) for k, v in targets.items()},
+    }
     form = forms.CalendarForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.calendar_update(data=form.cleaned_data)
         messages.success(request, _("Calendar saved; open cases' due times are recomputed."))
         return redirect("support:calendar")
-    return render(request, "support/calendar.html",
-                  {"form": form, "language": translation.get_language()},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "support/calendar.html",
+        {"form": form, "language": translation.get_language()},
+        status=400 if form.errors else 200,
+    )

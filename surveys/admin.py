@@ -21,8 +21,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
-    list_display = ("id", "customer", "survey_type", "sale", "complaint", "created_at",
-                    "expires_at", "answered_at", "reminded_at")
+    list_display = (
+        "id",
+        "customer",
+        "survey_type",
+        "sale",
+        "complaint",
+        "created_at",
+        "expires_at",
+        "answered_at",
+        "reminded_at",
+    )
     list_filter = ("survey_type",)
     list_select_related = ("customer", "sale", "complaint")
     raw_id_fields = ("message", "customer", "sale", "complaint")
@@ -34,8 +43,19 @@ class RevisionInline(admin.TabularInline):
     model = AnswerRevision
     extra = 0
     can_delete = False
-    fields = ("submitted_at", "score", "ces_score", "would_buy_again", "comment", "reasons",
-              "seconds_since_page_served", "ip", "user_agent", "flagged", "flag_reason")
+    fields = (
+        "submitted_at",
+        "score",
+        "ces_score",
+        "would_buy_again",
+        "comment",
+        "reasons",
+        "seconds_since_page_served",
+        "ip",
+        "user_agent",
+        "flagged",
+        "flag_reason",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -44,8 +64,18 @@ class RevisionInline(admin.TabularInline):
 
 @admin.register(Answer)
 class AnswerAdmin(ReadOnlyAdmin):
-    list_display = ("id", "customer", "survey_type", "score", "ces_score", "would_buy_again",
-                    "flagged", "complaint", "answered_at", "updated_at")
+    list_display = (
+        "id",
+        "customer",
+        "survey_type",
+        "score",
+        "ces_score",
+        "would_buy_again",
+        "flagged",
+        "complaint",
+        "answered_at",
+        "updated_at",
+    )
     list_filter = ("survey_type", "flagged")
     list_select_related = ("customer", "complaint")
     raw_id_fields = ("invitation", "customer", "complaint")
@@ -56,8 +86,16 @@ class AnswerAdmin(ReadOnlyAdmin):
 
 @admin.register(AnswerRevision)
 class AnswerRevisionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "answer", "score", "submitted_at", "seconds_since_page_served",
-                    "flagged", "flag_reason", "ip")
+    list_display = (
+        "id",
+        "answer",
+        "score",
+        "submitted_at",
+        "seconds_since_page_served",
+        "flagged",
+        "flag_reason",
+        "ip",
+    )
     list_filter = ("flagged", "flag_reason")
     raw_id_fields = ("answer",)
     date_hierarchy = "submitted_at"

@@ -41,18 +41,46 @@ class Scale:
         return score is not None and score >= self.promoter_min
 
 
-NPS = Scale(SurveyType.NPS, 0, 10, 6, 9,
-            _("How likely are you to recommend us to a friend or colleague?"),
-            _("Not at all likely"), _("Extremely likely"))
-CSAT = Scale(SurveyType.CSAT, 1, 5, 2, 4,
-             _("How satisfied are you with your order?"),
-             _("Very dissatisfied"), _("Very satisfied"))
-CASE_CSAT = Scale(SurveyType.CSAT, 1, 5, 2, 4,
-                  _("How satisfied are you with how we handled your problem?"),
-                  _("Very dissatisfied"), _("Very satisfied"))
-CES = Scale(SurveyType.CES, 1, 7, 3, 5,
-            _("How easy was it to get your problem solved?"),
-            _("Very difficult"), _("Very easy"))
+NPS = Scale(
+    SurveyType.NPS,
+    0,
+    10,
+    6,
+    9,
+    _("How likely are you to recommend us to a friend or colleague?"),
+    _("Not at all likely"),
+    _("Extremely likely"),
+)
+CSAT = Scale(
+    SurveyType.CSAT,
+    1,
+    5,
+    2,
+    4,
+    _("How satisfied are you with your order?"),
+    _("Very dissatisfied"),
+    _("Very satisfied"),
+)
+CASE_CSAT = Scale(
+    SurveyType.CSAT,
+    1,
+    5,
+    2,
+    4,
+    _("How satisfied are you with how we handled your problem?"),
+    _("Very dissatisfied"),
+    _("Very satisfied"),
+)
+CES = Scale(
+    SurveyType.CES,
+    1,
+    7,
+    3,
+    5,
+    _("How easy was it to get your problem solved?"),
+    _("Very difficult"),
+    _("Very easy"),
+)
 
 SCALES = {SurveyType.NPS: NPS, SurveyType.CSAT: CSAT, SurveyType.CES: CES}
 

@@ -54,21 +54,29 @@ def mail_context(message: Message, preview: bool) -> dict:
 
 
 def sample_survey() -> dict:
-    return {"question": _("How likely are you to recommend us to a friend?"),
-            "scale": [(score, "#") for score in range(11)], "answer_url": "#",
-            "low_label": _("Not likely"), "high_label": _("Very likely"), "expires_at": None}
+    return {
+        "question": _("How likely are you to recommend us to a friend?"),
+        "scale": [(score, "#") for score in range(11)],
+        "answer_url": "#",
+        "low_label": _("Not likely"),
+        "high_label": _("Very likely"),
+        "expires_at": None,
+    }
 
 
 def _invitation_of(message: Message) -> Invitation:
     reminded = (message.data or {}).get("reminder_of_invitation")
     if reminded:
         return Invitation.objects.get(pk=reminded)
-    invitation, _created = Invitation.objects.get_or_create(message=message, defaults={
-        "customer_id": message.customer_id,
-        "sale_id": message.sale_id or (message.complaint.sale_id if message.complaint_id else None),
-        "complaint_id": message.complaint_id,
-        "survey_type": _survey_type_of(message),
-    })
+    invitation, _created = Invitation.objects.get_or_create(
+        message=message,
+        defaults={
+            "customer_id": message.customer_id,
+            "sale_id": message.sale_id or (message.complaint.sale_id if message.complaint_id else None),
+            "complaint_id": message.complaint_id,
+            "survey_type": _survey_type_of(message),
+        },
+    )
     return invitation
 
 
@@ -102,12 +110,14 @@ def invitation_link_for_page(*, invitation: Invitation, page_token: str) -> str:
     digest = salted_hmac(ORDER_LINK_SALT, f"{invitation.pk}:{page_token}", algorithm="sha256").digest()
     token = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     InvitationToken.objects.bulk_create(
-        [InvitationToken(invitation=invitation, token_hash=token_hash(token))], ignore_conflicts=True)
+        [InvitationToken(invitation=invitation, token_hash=token_hash(token))], ignore_conflicts=True
+    )
     return token
 
 
-def reminders_plan(*, now: dt.datetime | None = None, after_days: int = REMINDER_AFTER_DAYS,
-                   batch_size: int = REMINDER_BATCH) -> int:
+def reminders_plan(
+    *, now: dt.datetime | None = None, after_days: int = REMINDER_AFTER_DAYS, batch_size: int = REMINDER_BATCH
+) -> int:
     """Plan one reminder mail per invitation still unanswered `after_days` after its mail.
 
     Set-based, one transaction per batch: one SELECT, one INSERT of outbox rows (their dedupe key
@@ -115,15 +125,20 @@ def reminders_plan(*, now: dt.datetime | None = None, after_days: int = REMINDER
     The reminder carries data["reminder_of_invitation"], so its mail asks the same invitation.
     """
     now = now or timezone.now()
-    due = (Invitation.objects.filter(answered_at__isnull=True, reminded_at__isnull=True,
-                                     created_at__lte=now - dt.timedelta(days=after_days),
-                                     expires_at__gt=now + REMINDER_MIN_LIFE)
-           .order_by("created_at", "pk"))
+    due = Invitation.objects.filter(
+        answered_at__isnull=True,
+        reminded_at__isnull=True,
+        created_at__lte=now - dt.timedelta(days=after_days),
+        expires_at__gt=now + REMINDER_MIN_LIFE,
+    ).order_by("created_at", "pk")
     planned = 0
     while True:
         with transaction.atomic():
-            rows = list(due.values_list("pk", "customer_id", "sale_id", "complaint_id",
-                                        "message__kind", "expires_at")[:batch_size])
+            rows = list(
+                due.values_list(
+                    "pk", "customer_id", "sale_id", "complaint_id", "message__kind", "expires_at"
+                )[:batch_size]
+            )
             if not rows:
                 return planned
             messages_plan([_reminder(row, now) for row in rows])
@@ -133,7 +148,13 @@ def reminders_plan(*, now: dt.datetime | None = None, after_days: int = REMINDER
 
 def _reminder(row: tuple, now: dt.datetime) -> Message:
     pk, customer_id, sale_id, complaint_id, kind, expires_at = row
-    return Message(kind=kind, customer_id=customer_id, sale_id=sale_id, complaint_id=complaint_id,
-                   dedupe_key=f"survey_reminder:{pk}", planned_at=now,
-                   expires_at=min(expires_at - REMINDER_MIN_LIFE, now + REMINDER_WINDOW),
-                   data={"reminder_of_invitation": pk})
+    return Message(
+        kind=kind,
+        customer_id=customer_id,
+        sale_id=sale_id,
+        complaint_id=complaint_id,
+        dedupe_key=f"survey_reminder:{pk}",
+        planned_at=now,
+        expires_at=min(expires_at - REMINDER_MIN_LIFE, now + REMINDER_WINDOW),
+        data={"reminder_of_invitation": pk},
+    )

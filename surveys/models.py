@@ -19,15 +19,34 @@ def invitation_expiry() -> dt.datetime:
 class Invitation(models.Model):
     """One question put to a customer by one survey mail; its reminder asks the same invitation."""
 
-    message = models.OneToOneField("followups.Message", on_delete=models.CASCADE,
-                                   related_name="survey_invitation", verbose_name=_("message"))
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
-                                 related_name="survey_invitations", verbose_name=_("customer"))
-    sale = models.ForeignKey("customers.Sale", on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="survey_invitations", verbose_name=_("sale"))
-    complaint = models.ForeignKey("customers.Complaint", on_delete=models.CASCADE, null=True,
-                                  blank=True, related_name="survey_invitations",
-                                  verbose_name=_("case asked about"))
+    message = models.OneToOneField(
+        "followups.Message",
+        on_delete=models.CASCADE,
+        related_name="survey_invitation",
+        verbose_name=_("message"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+        verbose_name=_("customer"),
+    )
+    sale = models.ForeignKey(
+        "customers.Sale",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_invitations",
+        verbose_name=_("sale"),
+    )
+    complaint = models.ForeignKey(
+        "customers.Complaint",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey_invitations",
+        verbose_name=_("case asked about"),
+    )
     survey_type = models.CharField(_("survey"), max_length=10, choices=SurveyType.choices)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now)
     expires_at = models.DateTimeField(_("link expires at"), default=invitation_expiry)
@@ -40,8 +59,11 @@ class Invitation(models.Model):
         verbose_name_plural = _("survey invitations")
         indexes = [
             # The reminder sweep reads only unanswered, unreminded invitations, by age.
-            models.Index(fields=["created_at"], name="invitation_remind_idx",
-                         condition=Q(answered_at__isnull=True, reminded_at__isnull=True)),
+            models.Index(
+                fields=["created_at"],
+                name="invitation_remind_idx",
+                condition=Q(answered_at__isnull=True, reminded_at__isnull=True),
+            ),
             models.Index(fields=["sale", "answered_at"], name="invitation_sale_idx"),
             models.Index(fields=["survey_type", "created_at"], name="invitation_type_created_idx"),
         ]
@@ -72,8 +94,9 @@ class InvitationToken(models.Model):
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     # Which mail carried the link (empty for links minted by the order page).
-    message = models.ForeignKey("followups.Message", on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="+")
+    message = models.ForeignKey(
+        "followups.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -92,11 +115,16 @@ class Answer(models.Model):
     """The invitation's current answer: a person's latest submission (or, until one comes, the
     latest automated one, kept flagged and out of the metrics)."""
 
-    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="answer",
-                                      verbose_name=_("invitation"))
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.CASCADE, related_name="answer", verbose_name=_("invitation")
+    )
     # Copies of the invitation's, so the metrics and the API read one table.
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
-                                 related_name="survey_answers", verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="survey_answers",
+        verbose_name=_("customer"),
+    )
     survey_type = models.CharField(_("survey"), max_length=10, choices=SurveyType.choices)
     score = models.PositiveSmallIntegerField(_("score"))
     ces_score = models.PositiveSmallIntegerField(_("effort score (CES)"), null=True, blank=True)
@@ -107,17 +135,23 @@ class Answer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     flagged = models.BooleanField(_("looks automated"), default=False)
     # The case this answer opened (once per invitation, however often the answer changes).
-    complaint = models.ForeignKey("customers.Complaint", on_delete=models.SET_NULL, null=True,
-                                  blank=True, related_name="survey_answers",
-                                  verbose_name=_("case opened"))
+    complaint = models.ForeignKey(
+        "customers.Complaint",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_answers",
+        verbose_name=_("case opened"),
+    )
 
     class Meta:
         verbose_name = _("survey answer")
         verbose_name_plural = _("survey answers")
         ordering = ["-answered_at", "-id"]
         indexes = [
-            models.Index(fields=["survey_type", "answered_at"], name="answer_metrics_idx",
-                         condition=Q(flagged=False)),
+            models.Index(
+                fields=["survey_type", "answered_at"], name="answer_metrics_idx", condition=Q(flagged=False)
+            ),
             models.Index(fields=["answered_at"], name="answer_answered_idx"),
             models.Index(fields=["customer", "answered_at"], name="answer_customer_idx"),
         ]
@@ -137,13 +171,15 @@ class AnswerRevision(models.Model):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     seconds_since_page_served = models.FloatField(
-        _("seconds since the page was served"), null=True, blank=True,
-        help_text=_("Empty: no valid page load came before this submission."))
+        _("seconds since the page was served"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no valid page load came before this submission."),
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     flagged = models.BooleanField(_("looks automated"), default=False)
-    flag_reason = models.CharField(_("why flagged"), max_length=20, blank=True,
-                                   choices=FlagReason.choices)
+    flag_reason = models.CharField(_("why flagged"), max_length=20, blank=True, choices=FlagReason.choices)
 
     class Meta:
         verbose_name = _("survey answer revision")

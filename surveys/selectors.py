@@ -15,12 +15,22 @@ from surveys.models import Invitation, InvitationToken
 
 # What the public pages read: the hot path loads no customer column it does not show.
 PAGE_FIELDS = (
-    "invitation__survey_type", "invitation__expires_at", "invitation__answered_at",
-    "invitation__complaint_id", "invitation__sale_id", "invitation__customer_id",
-    "invitation__customer__name", "invitation__customer__language", "invitation__sale__external_id",
-    "invitation__answer__score", "invitation__answer__ces_score", "invitation__answer__comment",
-    "invitation__answer__reasons", "invitation__answer__would_buy_again",
-    "invitation__answer__flagged", "invitation__answer__complaint_id",
+    "invitation__survey_type",
+    "invitation__expires_at",
+    "invitation__answered_at",
+    "invitation__complaint_id",
+    "invitation__sale_id",
+    "invitation__customer_id",
+    "invitation__customer__name",
+    "invitation__customer__language",
+    "invitation__sale__external_id",
+    "invitation__answer__score",
+    "invitation__answer__ces_score",
+    "invitation__answer__comment",
+    "invitation__answer__reasons",
+    "invitation__answer__would_buy_again",
+    "invitation__answer__flagged",
+    "invitation__answer__complaint_id",
 )
 
 
@@ -29,10 +39,14 @@ def invitation_by_token(token: str) -> Invitation | None:
 
     One query either way, so a guess and an expired link cost the same.
     """
-    link = (InvitationToken.objects
-            .select_related("invitation__customer", "invitation__sale", "invitation__answer",
-                            "message")
-            .only(*PAGE_FIELDS, "message__sent_at").filter(token_hash=token_hash(token)).first())
+    link = (
+        InvitationToken.objects.select_related(
+            "invitation__customer", "invitation__sale", "invitation__answer", "message"
+        )
+        .only(*PAGE_FIELDS, "message__sent_at")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
     if link is None or link.invitation.expires_at <= timezone.now():
         return None
     # When the mail carrying this link went out: a POST right after it is a scanner's.
@@ -47,12 +61,12 @@ def reminders_unwanted(messages: list[Message]) -> dict[int, str]:
     reminded = {pk: invitation for pk, invitation in reminded.items() if invitation}
     if not reminded:
         return {}
-    still_open = set(Invitation.objects.filter(pk__in=set(reminded.values()),
-                                               answered_at__isnull=True,
-                                               expires_at__gt=timezone.now())
-                     .values_list("pk", flat=True))
-    return {pk: Reason.SURVEY_ANSWERED for pk, invitation in reminded.items()
-            if invitation not in still_open}
+    still_open = set(
+        Invitation.objects.filter(
+            pk__in=set(reminded.values()), answered_at__isnull=True, expires_at__gt=timezone.now()
+        ).values_list("pk", flat=True)
+    )
+    return {pk: Reason.SURVEY_ANSWERED for pk, invitation in reminded.items() if invitation not in still_open}
 
 
 @dataclass
@@ -75,13 +89,20 @@ def sale_of(message: Message | None) -> Sale | None:
 
 def order_page(sale: Sale) -> OrderPage:
     """What the customer's order page shows: a fixed handful of queries."""
-    pending = (Invitation.objects.filter(sale=sale, answered_at__isnull=True,
-                                         expires_at__gt=timezone.now())
-               .order_by("-created_at").first())
+    pending = (
+        Invitation.objects.filter(sale=sale, answered_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )
     complaint = Complaint.objects.unresolved().filter(sale=sale).order_by("-opened_at").first()
     case = complaint or Complaint.objects.filter(sale=sale).order_by("-resolved_at", "-pk").first()
-    return OrderPage(sale=sale, pending_invitation=pending, open_complaint=complaint, case=case,
-                     delay_notice=_delay_notice_pending(sale))
+    return OrderPage(
+        sale=sale,
+        pending_invitation=pending,
+        open_complaint=complaint,
+        case=case,
+        delay_notice=_delay_notice_pending(sale),
+    )
 
 
 def _delay_notice_pending(sale: Sale) -> Message | None:
@@ -90,5 +111,9 @@ def _delay_notice_pending(sale: Sale) -> Message | None:
     delivery = getattr(sale, "delivery", None)
     if delivery is None or not delivery.is_open:
         return None
-    return (Message.objects.filter(sale=sale, kind=Kind.DELAY_NOTICE, state=State.SENT)
-            .exclude(data__has_key="choice").order_by("-sent_at", "-pk").first())
+    return (
+        Message.objects.filter(sale=sale, kind=Kind.DELAY_NOTICE, state=State.SENT)
+        .exclude(data__has_key="choice")
+        .order_by("-sent_at", "-pk")
+        .first()
+    )

@@ -22,11 +22,20 @@ CASE_SLA_HOURS = 24
 COMMENT_MAX = 2000
 
 
-def answer_submit(*, invitation: Invitation, score: int, ces_score: int | None = None,
-                  would_buy_again: bool | None = None, comment: str = "",
-                  reasons: list[str] | tuple = (), page_stamp: str = "", ip: str | None = None,
-                  user_agent: str = "", interaction: str = "",
-                  mail_sent_at: dt.datetime | None = None) -> AnswerRevision:
+def answer_submit(
+    *,
+    invitation: Invitation,
+    score: int,
+    ces_score: int | None = None,
+    would_buy_again: bool | None = None,
+    comment: str = "",
+    reasons: list[str] | tuple = (),
+    page_stamp: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+    interaction: str = "",
+    mail_sent_at: dt.datetime | None = None,
+) -> AnswerRevision:
     """Record one submission of the answer page. One transaction, one writer per invitation.
 
     Every submission is kept as a revision with its timing, IP and user agent. A person's becomes
@@ -36,20 +45,39 @@ def answer_submit(*, invitation: Invitation, score: int, ces_score: int | None =
     went out at `mail_sent_at`, no interaction seen by the page's script) is flagged and only
     stands in as the answer until a person answers; it never counts, never opens a case.
     """
-    values = _clean(invitation, score=score, ces_score=ces_score, would_buy_again=would_buy_again,
-                    comment=comment, reasons=reasons)
+    values = _clean(
+        invitation,
+        score=score,
+        ces_score=ces_score,
+        would_buy_again=would_buy_again,
+        comment=comment,
+        reasons=reasons,
+    )
     seconds = seconds_since_served(page_stamp, invitation.pk)
-    flag = automation_reason(seconds=seconds, user_agent=user_agent, ip=ip or "",
-                             mail_sent_at=mail_sent_at, interaction=interaction)
+    flag = automation_reason(
+        seconds=seconds,
+        user_agent=user_agent,
+        ip=ip or "",
+        mail_sent_at=mail_sent_at,
+        interaction=interaction,
+    )
     now = timezone.now()
     with transaction.atomic():
         # One writer per invitation; read "answered yet?" under the lock, not from the page load.
-        invitation.answered_at = (Invitation.objects.select_for_update().only("answered_at")
-                                  .get(pk=invitation.pk).answered_at)
+        invitation.answered_at = (
+            Invitation.objects.select_for_update().only("answered_at").get(pk=invitation.pk).answered_at
+        )
         answer, changed = _answer_apply(invitation, values, flagged=bool(flag), now=now)
         revision = AnswerRevision.objects.create(
-            answer=answer, submitted_at=now, seconds_since_page_served=seconds, ip=ip or None,
-            user_agent=user_agent[:500], flagged=bool(flag), flag_reason=flag, **values)
+            answer=answer,
+            submitted_at=now,
+            seconds_since_page_served=seconds,
+            ip=ip or None,
+            user_agent=user_agent[:500],
+            flagged=bool(flag),
+            flag_reason=flag,
+            **values,
+        )
         if not flag:
             _person_answered(invitation, answer, changed=changed, now=now)
     return revision
@@ -67,19 +95,30 @@ def _clean(invitation: Invitation, *, score, ces_score, would_buy_again, comment
         errors["comment"] = _("The comment is too long.")
     if errors:
         raise ValidationError(errors)
-    return {"score": score, "ces_score": ces_score, "comment": comment.strip(),
-            "would_buy_again": would_buy_again if invitation.asks_buy_again else None,
-            "reasons": [reason for reason in Reason.values if reason in reasons]}
+    return {
+        "score": score,
+        "ces_score": ces_score,
+        "comment": comment.strip(),
+        "would_buy_again": would_buy_again if invitation.asks_buy_again else None,
+        "reasons": [reason for reason in Reason.values if reason in reasons],
+    }
 
 
-def _answer_apply(invitation: Invitation, values: dict, *, flagged: bool,
-                  now: dt.datetime) -> tuple[Answer, bool]:
+def _answer_apply(
+    invitation: Invitation, values: dict, *, flagged: bool, now: dt.datetime
+) -> tuple[Answer, bool]:
     """The answer after this submission, and whether it changed."""
     answer = Answer.objects.filter(invitation=invitation).first()
     if answer is None:
-        return Answer.objects.create(invitation=invitation, customer_id=invitation.customer_id,
-                                     survey_type=invitation.survey_type, answered_at=now,
-                                     updated_at=now, flagged=flagged, **values), True
+        return Answer.objects.create(
+            invitation=invitation,
+            customer_id=invitation.customer_id,
+            survey_type=invitation.survey_type,
+            answered_at=now,
+            updated_at=now,
+            flagged=flagged,
+            **values,
+        ), True
     if flagged and not answer.flagged:  # a machine never overwrites a person
         return answer, False
     changed = answer.flagged != flagged or any(getattr(answer, k) != v for k, v in values.items())
@@ -92,8 +131,7 @@ def _answer_apply(invitation: Invitation, values: dict, *, flagged: bool,
     return answer, changed
 
 
-def _person_answered(invitation: Invitation, answer: Answer, *, changed: bool,
-                     now: dt.datetime) -> None:
+def _person_answered(invitation: Invitation, answer: Answer, *, changed: bool, now: dt.datetime) -> None:
     first = invitation.answered_at is None
     if first:
         invitation.answered_at = now
@@ -105,13 +143,15 @@ def _person_answered(invitation: Invitation, answer: Answer, *, changed: bool,
         if answer.complaint_id is None and _is_unhappy(invitation, answer):
             _case_open(invitation, answer)
     if first or changed:
-        customer_feeling_record(customer_id=invitation.customer_id, at=now,
-                                feeling=feeling_of(invitation, answer))
+        customer_feeling_record(
+            customer_id=invitation.customer_id, at=now, feeling=feeling_of(invitation, answer)
+        )
 
 
 def _is_unhappy(invitation: Invitation, answer: Answer) -> bool:
     return invitation.scale.is_detractor(answer.score) or (
-        invitation.asks_effort and CES.is_detractor(answer.ces_score))
+        invitation.asks_effort and CES.is_detractor(answer.ces_score)
+    )
 
 
 def feeling_of(invitation: Invitation, answer: Answer) -> str:
@@ -135,21 +175,40 @@ def answer_summary(answer: Answer) -> str:
 
 
 def _timeline_answer(invitation: Invitation, answer: Answer, *, first: bool) -> None:
-    summary = answer_summary(answer) if first else _("Answer changed: %(answer)s") % {
-        "answer": answer_summary(answer)}
-    timeline_add(customer=invitation.customer, kind=TimelineKind.SURVEY_ANSWER, summary=summary,
-                 sale=invitation.sale, complaint=invitation.complaint, body=answer.comment,
-                 data={"invitation": invitation.pk, "answer": answer.pk,
-                       "survey_type": answer.survey_type, "score": answer.score,
-                       "ces_score": answer.ces_score, "reasons": answer.reasons})
+    summary = (
+        answer_summary(answer)
+        if first
+        else _("Answer changed: %(answer)s") % {"answer": answer_summary(answer)}
+    )
+    timeline_add(
+        customer=invitation.customer,
+        kind=TimelineKind.SURVEY_ANSWER,
+        summary=summary,
+        sale=invitation.sale,
+        complaint=invitation.complaint,
+        body=answer.comment,
+        data={
+            "invitation": invitation.pk,
+            "answer": answer.pk,
+            "survey_type": answer.survey_type,
+            "score": answer.score,
+            "ces_score": answer.ces_score,
+            "reasons": answer.reasons,
+        },
+    )
 
 
 def _case_open(invitation: Invitation, answer: Answer) -> None:
     """Close the loop: an unhappy answer reaches support before the customer has to ask."""
     description = _("Unhappy survey answer: %(answer)s") % {"answer": answer_summary(answer)}
-    complaint = complaint_open(customer=invitation.customer, sale=invitation.sale,
-                               reason=answer.reasons[0] if answer.reasons else Reason.OTHER,
-                               severity=Severity.HIGH, source=ComplaintSource.SURVEY,
-                               description=description, sla_hours=CASE_SLA_HOURS)
+    complaint = complaint_open(
+        customer=invitation.customer,
+        sale=invitation.sale,
+        reason=answer.reasons[0] if answer.reasons else Reason.OTHER,
+        severity=Severity.HIGH,
+        source=ComplaintSource.SURVEY,
+        description=description,
+        sla_hours=CASE_SLA_HOURS,
+    )
     answer.complaint = complaint
     answer.save(update_fields=["complaint"])

@@ -5,7 +5,6 @@ Unknown and expired links get the same "link not valid" page in the shop's langu
 tells a guesser nothing.
 """
 
-
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -63,10 +62,13 @@ def _see_other(url: str) -> HttpResponseRedirect:
 
 def _submitted(request, form: AnswerForm, invitation) -> bool:
     try:
-        services.answer_submit(invitation=invitation, ip=client_ip(request) or None,
-                               user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                               mail_sent_at=getattr(invitation, "link_sent_at", None),
-                               **form.submission())
+        services.answer_submit(
+            invitation=invitation,
+            ip=client_ip(request) or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            mail_sent_at=getattr(invitation, "link_sent_at", None),
+            **form.submission(),
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, messages)
@@ -77,14 +79,18 @@ def _submitted(request, form: AnswerForm, invitation) -> bool:
 def _answer_page(request, form: AnswerForm, invitation):
     answer = getattr(invitation, "answer", None)
     # Every render stamps the form anew: the clock starts when this page was served.
-    context = {"form": form, "invitation": invitation, "scale": invitation.scale,
-               "stamp": page_stamp(invitation.pk),
-               "first_name": invitation.customer.first_name,
-               "order": invitation.sale.external_id if invitation.sale_id else "",
-               "changing": answer is not None and not answer.flagged, "ces": CES,
-               "chosen": form.chosen()}
-    return render_public(request, "surveys/answer.html", context,
-                         language=invitation.customer.language)
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "scale": invitation.scale,
+        "stamp": page_stamp(invitation.pk),
+        "first_name": invitation.customer.first_name,
+        "order": invitation.sale.external_id if invitation.sale_id else "",
+        "changing": answer is not None and not answer.flagged,
+        "ces": CES,
+        "chosen": form.chosen(),
+    }
+    return render_public(request, "surveys/answer.html", context, language=invitation.customer.language)
 
 
 @public_page
@@ -94,12 +100,14 @@ def thanks(request, token: str):
     if invitation is None:
         return link_not_valid(request)
     answer = getattr(invitation, "answer", None)
-    context = {"invitation": invitation, "first_name": invitation.customer.first_name,
-               "answered": answer is not None and not answer.flagged,
-               "case_opened": answer is not None and answer.complaint_id is not None,
-               "answer_url": reverse("survey:answer", args=[token])}
-    return render_public(request, "surveys/thanks.html", context,
-                         language=invitation.customer.language)
+    context = {
+        "invitation": invitation,
+        "first_name": invitation.customer.first_name,
+        "answered": answer is not None and not answer.flagged,
+        "case_opened": answer is not None and answer.complaint_id is not None,
+        "answer_url": reverse("survey:answer", args=[token]),
+    }
+    return render_public(request, "surveys/thanks.html", context, language=invitation.customer.language)
 
 
 @public_page
@@ -112,13 +120,21 @@ def order(request, token: str):
     page = selectors.order_page(sale)
     survey_url = ""
     if page.pending_invitation is not None:
-        survey_url = reverse("survey:answer", args=[invitations.invitation_link_for_page(
-            invitation=page.pending_invitation, page_token=token)])
-    context = {"page": page, "sale": page.sale, "delivery": getattr(page.sale, "delivery", None),
-               "first_name": message.customer.first_name, "survey_url": survey_url,
-               "delay_url": _delay_url(page.delay_notice) if page.delay_notice else "",
-               "case_status": _case_status(page.case, page_language(request, message.customer.language))
-               if page.case else ""}
+        survey_url = reverse(
+            "survey:answer",
+            args=[invitations.invitation_link_for_page(invitation=page.pending_invitation, page_token=token)],
+        )
+    context = {
+        "page": page,
+        "sale": page.sale,
+        "delivery": getattr(page.sale, "delivery", None),
+        "first_name": message.customer.first_name,
+        "survey_url": survey_url,
+        "delay_url": _delay_url(page.delay_notice) if page.delay_notice else "",
+        "case_status": _case_status(page.case, page_language(request, message.customer.language))
+        if page.case
+        else "",
+    }
     return render_public(request, "surveys/order.html", context, language=message.customer.language)
 
 

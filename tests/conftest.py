@@ -54,8 +54,7 @@ def eager_celery(request):
 
 
 def make_staff(username: str, group: str) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username,
-                                    first_name=username.title())
+    user = User.objects.create_user(username=username, password="pw-" + username, first_name=username.title())
     user.groups.add(Group.objects.get(name=group))
     return user
 

@@ -33,9 +33,17 @@ def stamp_of(response) -> str:
     return match.group(1)
 
 
-def person_posts(client: Client, path: str, data: dict, *, after_seconds: float = 2.0,
-                 interaction: str = "pointerdown", read_after: dt.timedelta = MAIL_READ_AFTER,
-                 stamp: bool = True, **headers):
+def person_posts(
+    client: Client,
+    path: str,
+    data: dict,
+    *,
+    after_seconds: float = 2.0,
+    interaction: str = "pointerdown",
+    read_after: dt.timedelta = MAIL_READ_AFTER,
+    stamp: bool = True,
+    **headers,
+):
     """Open the page `read_after` the mail went out, take `after_seconds`, press the button."""
     moment = timezone.now() + read_after
     with time_machine.travel(moment, tick=False):

@@ -55,20 +55,51 @@ def database_url_of_test_db() -> str:
 
 
 def celery_env(queue: str, extra_env: dict | None = None) -> dict:
-    return {**os.environ, "DATABASE_URL": database_url_of_test_db(), "CELERY_QUEUE": queue,
-            "DEBUG": "true", "EMAIL_ESP": "kept", **(extra_env or {})}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_db(),
+        "CELERY_QUEUE": queue,
+        "DEBUG": "true",
+        "EMAIL_ESP": "kept",
+        **(extra_env or {}),
+    }
 
 
-def start_worker(queue: str, extra_env: dict | None = None, concurrency: int = 1,
-                 name: str = "w") -> subprocess.Popen:
-    argv = [sys.executable, "-m", "celery", "-A", "postsale", "worker", "-l", "warning",
-            "-c", str(concurrency), "-n", f"{queue}-{name}@%h", "--without-gossip", "--without-mingle"]
+def start_worker(
+    queue: str, extra_env: dict | None = None, concurrency: int = 1, name: str = "w"
+) -> subprocess.Popen:
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "postsale",
+        "worker",
+        "-l",
+        "warning",
+        "-c",
+        str(concurrency),
+        "-n",
+        f"{queue}-{name}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     return subprocess.Popen(argv, cwd=ROOT, env=celery_env(queue, extra_env), start_new_session=True)
 
 
 def start_beat(queue: str, schedule_dir: Path, extra_env: dict | None = None) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "celery", "-A", "postsale", "beat", "-l", "warning",
-            "--schedule", str(schedule_dir / "beat-schedule")]
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "postsale",
+        "beat",
+        "-l",
+        "warning",
+        "--schedule",
+        str(schedule_dir / "beat-schedule"),
+    ]
     return subprocess.Popen(argv, cwd=ROOT, env=celery_env(queue, extra_env), start_new_session=True)
 
 

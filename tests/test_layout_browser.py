@@ -15,11 +15,20 @@ from tests.conftest import make_staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 WORDS = {
-    "es": {"case": r"Tu caso n\.º \d+: lo estamos revisando\.", "reason": "Tenía prisa",
-           "staff_reason": "Cliente inquieto", "stop": "Encuestas", "stay": "Avisos de pedidos"},
-    "en": {"case": r"Your case #\d+: solved on [A-Z][a-z]+\.? \d+, \d{4}\.",
-           "reason": "I was in a hurry", "staff_reason": "Customer anxious", "stop": "Surveys",
-           "stay": "Order updates"},
+    "es": {
+        "case": r"Tu caso n\.º \d+: lo estamos revisando\.",
+        "reason": "Tenía prisa",
+        "staff_reason": "Cliente inquieto",
+        "stop": "Encuestas",
+        "stay": "Avisos de pedidos",
+    },
+    "en": {
+        "case": r"Your case #\d+: solved on [A-Z][a-z]+\.? \d+, \d{4}\.",
+        "reason": "I was in a hurry",
+        "staff_reason": "Customer anxious",
+        "stop": "Surveys",
+        "stay": "Order updates",
+    },
 }
 
 
@@ -36,8 +45,11 @@ def test_customers_pages_fit_and_speak_the_customers_words(site, shown, language
         found = {}
         for name in ("order", "delay", "preferences", "unsubscribe", "survey"):
             page.goto(site + getattr(show, name))
-            found[name] = {"sideways": sideways(page), "text": page.inner_text("main"),
-                           "lang": page.get_attribute("html", "lang")}
+            found[name] = {
+                "sideways": sideways(page),
+                "text": page.inner_text("main"),
+                "lang": page.get_attribute("html", "lang"),
+            }
             if name in ("order", "delay"):
                 found[name]["dates"] = lines_of(page, "dd.date")
                 found[name]["tracking"] = lines_of(page, "#tracking")
@@ -75,8 +87,16 @@ def test_the_survey_mails_score_row_fits_every_width(site, shown, width):
         assert scores["rows"] == [11] and scores["right"] <= width
 
 
-STAFF_PAGES = ["/", "/customers/", "/followups/messages/", "/followups/rules/", "/reports/",
-               "/followups/templates/", "/followups/tips/", "/customers/import/"]
+STAFF_PAGES = [
+    "/",
+    "/customers/",
+    "/followups/messages/",
+    "/followups/rules/",
+    "/reports/",
+    "/followups/templates/",
+    "/followups/tips/",
+    "/customers/import/",
+]
 
 
 @pytest.mark.parametrize("size", [PHONE, TABLET], ids=["phone", "tablet"])

@@ -21,8 +21,18 @@ class IsManager(BasePermission):
 class CampaignOutput(serializers.ModelSerializer):
     class Meta:
         model = Campaign
-        fields = ["id", "name", "status", "schedule", "holdout_percent", "offer_code",
-                  "offer_expires_on", "created_at", "launched_at", "stopped_at"]
+        fields = [
+            "id",
+            "name",
+            "status",
+            "schedule",
+            "holdout_percent",
+            "offer_code",
+            "offer_expires_on",
+            "created_at",
+            "launched_at",
+            "stopped_at",
+        ]
         read_only_fields = fields
 
 
@@ -33,8 +43,7 @@ class GroupOutput(serializers.Serializer):
     share_30 = serializers.FloatField(allow_null=True)
     share_90 = serializers.FloatField(allow_null=True)
     revenue_90 = serializers.DecimalField(max_digits=14, decimal_places=2)
-    revenue_per_customer = serializers.DecimalField(max_digits=14, decimal_places=2,
-                                                    allow_null=True)
+    revenue_per_customer = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
 
 
 class UpliftOutput(serializers.Serializer):

@@ -12,27 +12,42 @@ class CustomerFilter(filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["external_id", "email", "lifecycle_stage", "language", "marketing_consent",
-                  "do_not_contact"]
+        fields = [
+            "external_id",
+            "email",
+            "lifecycle_stage",
+            "language",
+            "marketing_consent",
+            "do_not_contact",
+        ]
 
 
 class SaleFilter(filters.FilterSet):
     customer = filters.NumberFilter(field_name="customer_id", label=_("Customer id"))
     customer_external_id = filters.CharFilter(field_name="customer__external_id")
-    ordered_after = SafeIsoDateTimeFilter(field_name="ordered_at", lookup_expr="gte",
-                                          label=_("Ordered at or after (ISO 8601)"))
-    ordered_before = SafeIsoDateTimeFilter(field_name="ordered_at", lookup_expr="lt",
-                                           label=_("Ordered before (ISO 8601)"))
+    ordered_after = SafeIsoDateTimeFilter(
+        field_name="ordered_at", lookup_expr="gte", label=_("Ordered at or after (ISO 8601)")
+    )
+    ordered_before = SafeIsoDateTimeFilter(
+        field_name="ordered_at", lookup_expr="lt", label=_("Ordered before (ISO 8601)")
+    )
 
     class Meta:
         model = Sale
-        fields = ["external_id", "customer", "customer_external_id", "channel", "ordered_after",
-                  "ordered_before"]
+        fields = [
+            "external_id",
+            "customer",
+            "customer_external_id",
+            "channel",
+            "ordered_after",
+            "ordered_before",
+        ]
 
 
 class DeliveryFilter(filters.FilterSet):
-    late = filters.BooleanFilter(method="filter_late",
-                                 label=_("Late today: open, and past or beyond its promised date"))
+    late = filters.BooleanFilter(
+        method="filter_late", label=_("Late today: open, and past or beyond its promised date")
+    )
     external_id = filters.CharFilter(field_name="sale__external_id", label=_("Order id"))
     customer = filters.NumberFilter(field_name="sale__customer_id", label=_("Customer id"))
 
@@ -48,13 +63,13 @@ class DeliveryFilter(filters.FilterSet):
 
 
 class ComplaintFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=ComplaintStatus.choices,
-                                          label=_("Status (repeat for several)"))
+    status = filters.MultipleChoiceFilter(
+        choices=ComplaintStatus.choices, label=_("Status (repeat for several)")
+    )
     customer = filters.NumberFilter(field_name="customer_id", label=_("Customer id"))
     customer_external_id = filters.CharFilter(field_name="customer__external_id")
     assignee = filters.CharFilter(field_name="assignee__username", label=_("Assignee's username"))
 
     class Meta:
         model = Complaint
-        fields = ["status", "severity", "reason", "source", "customer", "customer_external_id",
-                  "assignee"]
+        fields = ["status", "severity", "reason", "source", "customer", "customer_external_id", "assignee"]

@@ -31,20 +31,41 @@ MAX_TEXT = 5000
 class CustomerOutput(serializers.ModelSerializer):
     # The purchase model's latest score (reports.CustomerPrediction); null where it has none.
     p_alive = serializers.FloatField(
-        source="prediction.p_alive", read_only=True, allow_null=True,
-        help_text=_("Probability that the customer still buys from the shop (purchase model)."))
+        source="prediction.p_alive",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Probability that the customer still buys from the shop (purchase model)."),
+    )
     expected_purchases_52w = serializers.FloatField(
-        source="prediction.expected_52w", read_only=True, allow_null=True,
-        help_text=_("Purchases the purchase model expects in the next 52 weeks."))
+        source="prediction.expected_52w",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Purchases the purchase model expects in the next 52 weeks."),
+    )
     # may be empty (imports keep customers without one), so no `format: email` in the schema
     email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Customer
-        fields = ["id", "external_id", "name", "email", "phone", "birth_date", "language",
-                  "time_zone", "marketing_consent", "consent_at", "consent_source",
-                  "do_not_contact", "lifecycle_stage", "p_alive", "expected_purchases_52w",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "external_id",
+            "name",
+            "email",
+            "phone",
+            "birth_date",
+            "language",
+            "time_zone",
+            "marketing_consent",
+            "consent_at",
+            "consent_source",
+            "do_not_contact",
+            "lifecycle_stage",
+            "p_alive",
+            "expected_purchases_52w",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -71,8 +92,18 @@ class DeliveryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Delivery
-        fields = ["id", "carrier", "tracking_number", "promised_date", "estimated_date",
-                  "delivered_at", "status", "delay_reason", "status_changed_at", "is_late"]
+        fields = [
+            "id",
+            "carrier",
+            "tracking_number",
+            "promised_date",
+            "estimated_date",
+            "delivered_at",
+            "status",
+            "delay_reason",
+            "status_changed_at",
+            "is_late",
+        ]
         read_only_fields = fields
 
     def get_is_late(self, delivery: Delivery) -> bool:
@@ -98,27 +129,57 @@ class SaleOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Sale
-        fields = ["id", "external_id", "customer", "ordered_at", "channel", "currency", "total",
-                  "offer_code", "created_at", "lines", "delivery"]
+        fields = [
+            "id",
+            "external_id",
+            "customer",
+            "ordered_at",
+            "channel",
+            "currency",
+            "total",
+            "offer_code",
+            "created_at",
+            "lines",
+            "delivery",
+        ]
         read_only_fields = fields
 
 
 class ComplaintOutput(serializers.ModelSerializer):
     customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
-    sale_external_id = serializers.CharField(source="sale.external_id", read_only=True,
-                                             allow_null=True)
+    sale_external_id = serializers.CharField(source="sale.external_id", read_only=True, allow_null=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     # The SLA clocks in business hours (customers/sla.py); null while a clock is stopped or paused.
     sla_state = serializers.ChoiceField(
-        choices=["ok", "due_soon", "breached", "paused", "met", "missed"], read_only=True)
+        choices=["ok", "due_soon", "breached", "paused", "met", "missed"], read_only=True
+    )
 
     class Meta:
         model = Complaint
-        fields = ["id", "customer", "customer_external_id", "sale", "sale_external_id", "reason",
-                  "severity", "status", "source", "description", "assignee", "opened_at",
-                  "first_response_at", "resolved_at", "sla_due_at", "compensation_kind",
-                  "compensation_amount", "resolution_note", "first_response_due_at",
-                  "next_response_due_at", "resolution_due_at", "sla_state"]
+        fields = [
+            "id",
+            "customer",
+            "customer_external_id",
+            "sale",
+            "sale_external_id",
+            "reason",
+            "severity",
+            "status",
+            "source",
+            "description",
+            "assignee",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "sla_due_at",
+            "compensation_kind",
+            "compensation_amount",
+            "resolution_note",
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+            "sla_state",
+        ]
         read_only_fields = fields
 
 
@@ -132,8 +193,7 @@ def _time_zones() -> frozenset[str]:
 
 def validate_time_zone(value: str) -> str:
     if value and value not in _time_zones():
-        raise serializers.ValidationError(
-            _("Unknown time zone: use an IANA name such as Europe/Madrid."))
+        raise serializers.ValidationError(_("Unknown time zone: use an IANA name such as Europe/Madrid."))
     return value
 
 
@@ -151,13 +211,26 @@ class CustomerInput(serializers.ModelSerializer):
     """
 
     consent_source = serializers.CharField(
-        max_length=100, required=False, default="api",
-        help_text=_("How marketing consent was given or withdrawn, when it changes."))
+        max_length=100,
+        required=False,
+        default="api",
+        help_text=_("How marketing consent was given or withdrawn, when it changes."),
+    )
 
     class Meta:
         model = Customer
-        fields = ["external_id", "name", "email", "phone", "birth_date", "language", "time_zone",
-                  "marketing_consent", "do_not_contact", "consent_source"]
+        fields = [
+            "external_id",
+            "name",
+            "email",
+            "phone",
+            "birth_date",
+            "language",
+            "time_zone",
+            "marketing_consent",
+            "do_not_contact",
+            "consent_source",
+        ]
         extra_kwargs = {
             # The upsert finds an existing external id; uniqueness is the database's job.
             "external_id": {"validators": []},
@@ -172,8 +245,7 @@ class CustomerUpdateInput(CustomerInput):
 
     class Meta(CustomerInput.Meta):
         fields = [f for f in CustomerInput.Meta.fields if f != "external_id"]
-        extra_kwargs = {**CustomerInput.Meta.extra_kwargs,
-                        "name": {"required": True, "allow_blank": False}}
+        extra_kwargs = {**CustomerInput.Meta.extra_kwargs, "name": {"required": True, "allow_blank": False}}
 
 
 class SaleCustomerInput(CustomerInput):
@@ -192,22 +264,37 @@ class SaleLineInput(serializers.Serializer):
 class DeliveryInput(serializers.ModelSerializer):
     class Meta:
         model = Delivery
-        fields = ["carrier", "tracking_number", "promised_date", "estimated_date", "delivered_at",
-                  "status", "delay_reason"]
+        fields = [
+            "carrier",
+            "tracking_number",
+            "promised_date",
+            "estimated_date",
+            "delivered_at",
+            "status",
+            "delay_reason",
+        ]
 
 
 class SaleInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=100, help_text=_("Your order id."))
     ordered_at = serializers.DateTimeField()
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
-    currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, default="EUR",
-                                      error_messages={"invalid": _("Use a 3-letter ISO 4217 code.")})
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        max_length=3,
+        default="EUR",
+        error_messages={"invalid": _("Use a 3-letter ISO 4217 code.")},
+    )
     customer = SaleCustomerInput()
     lines = SaleLineInput(many=True, allow_empty=False, max_length=MAX_LINES)
     delivery = DeliveryInput(required=False, allow_null=True)
     offer_code = serializers.CharField(
-        max_length=40, required=False, allow_blank=True, allow_null=True,
-        help_text=_("A campaign's offer code the customer used: the sale counts for it."))
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=_("A campaign's offer code the customer used: the sale counts for it."),
+    )
 
     def validate_ordered_at(self, value):
         problem = dates.order_time_problem(value)
@@ -219,7 +306,8 @@ class SaleInput(serializers.Serializer):
         problems = dates.delivery_problems(attrs.get("delivery") or {}, ordered_at=attrs["ordered_at"])
         if problems:
             raise serializers.ValidationError(
-                {"delivery": {name: [problem] for name, problem in problems.items()}})
+                {"delivery": {name: [problem] for name, problem in problems.items()}}
+            )
         if sum(line["quantity"] * line["unit_price"] for line in attrs["lines"]) > MAX_TOTAL:
             raise serializers.ValidationError({"lines": [_("The order total is too large.")]})
         return attrs
@@ -230,8 +318,11 @@ class DeliveryUpdateInput(DeliveryInput):
 
 
 def _staff():
-    return get_user_model().objects.filter(
-        Q(groups__name__in=[SUPPORT, MANAGER]) | Q(is_superuser=True), is_active=True).distinct()
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name__in=[SUPPORT, MANAGER]) | Q(is_superuser=True), is_active=True)
+        .distinct()
+    )
 
 
 class ComplaintCreateInput(serializers.Serializer):
@@ -239,15 +330,15 @@ class ComplaintCreateInput(serializers.Serializer):
 
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False)
     customer_external_id = serializers.SlugRelatedField(
-        slug_field="external_id", queryset=Customer.objects.all(), required=False)
-    sale = serializers.PrimaryKeyRelatedField(queryset=Sale.objects.all(), required=False,
-                                              allow_null=True)
+        slug_field="external_id", queryset=Customer.objects.all(), required=False
+    )
+    sale = serializers.PrimaryKeyRelatedField(queryset=Sale.objects.all(), required=False, allow_null=True)
     sale_external_id = serializers.SlugRelatedField(
-        slug_field="external_id", queryset=Sale.objects.all(), required=False, allow_null=True)
+        slug_field="external_id", queryset=Sale.objects.all(), required=False, allow_null=True
+    )
     reason = serializers.ChoiceField(choices=Reason.choices)
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.NORMAL)
-    description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
-                                        default="")
+    description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         sale = attrs.pop("sale_external_id", None) or attrs.pop("sale", None)
@@ -255,7 +346,8 @@ class ComplaintCreateInput(serializers.Serializer):
         customer = customer or (sale.customer if sale else None)
         if customer is None:
             raise serializers.ValidationError(
-                {"customer": [_("Give the customer (id or external id) or the sale.")]})
+                {"customer": [_("Give the customer (id or external id) or the sale.")]}
+            )
         if sale and sale.customer_id != customer.pk:
             raise serializers.ValidationError({"sale": [_("This sale belongs to another customer.")]})
         return {**attrs, "customer": customer, "sale": sale}
@@ -264,33 +356,42 @@ class ComplaintCreateInput(serializers.Serializer):
 class ComplaintUpdateInput(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     assignee = serializers.SlugRelatedField(
-        slug_field="username", queryset=_staff(), required=False, allow_null=True,
-        help_text=_("Username of a Support or Manager user; null unassigns."))
+        slug_field="username",
+        queryset=_staff(),
+        required=False,
+        allow_null=True,
+        help_text=_("Username of a Support or Manager user; null unassigns."),
+    )
     status = serializers.ChoiceField(choices=ComplaintStatus.choices, required=False)
-    resolution_note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
-                                            help_text=_("With status resolved."))
-    note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
-                                 help_text=_("Why, with another status change (e.g. reopening)."))
+    resolution_note = serializers.CharField(
+        max_length=MAX_TEXT, required=False, allow_blank=True, help_text=_("With status resolved.")
+    )
+    note = serializers.CharField(
+        max_length=MAX_TEXT,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why, with another status change (e.g. reopening)."),
+    )
     compensation_kind = serializers.ChoiceField(choices=CompensationKind.choices, required=False)
-    compensation_amount = serializers.DecimalField(max_digits=12, decimal_places=2,
-                                                   min_value=Decimal(0), required=False,
-                                                   allow_null=True)
+    compensation_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+    )
 
     def validate(self, attrs):
         status = attrs.get("status")
         if "resolution_note" in attrs and status != ComplaintStatus.RESOLVED:
-            raise serializers.ValidationError(
-                {"resolution_note": [_("Send it with status resolved.")]})
+            raise serializers.ValidationError({"resolution_note": [_("Send it with status resolved.")]})
         if "note" in attrs and not status:
             raise serializers.ValidationError({"note": [_("Send it with a status change.")]})
         complaint = self.instance
         if "compensation_amount" in attrs and not (
-                attrs.get("compensation_kind") or complaint.compensation_kind):
+            attrs.get("compensation_kind") or complaint.compensation_kind
+        ):
             raise serializers.ValidationError(
-                {"compensation_kind": [_("Say which kind of compensation this is.")]})
+                {"compensation_kind": [_("Say which kind of compensation this is.")]}
+            )
         return attrs
 
 
 class ComplaintResolveInput(serializers.Serializer):
-    resolution_note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True,
-                                            default="")
+    resolution_note = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")

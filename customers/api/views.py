@@ -27,8 +27,9 @@ from customers.models import Complaint, Customer, Delivery, Sale
 from customers.search import CustomerSearchFilter
 from postsale.api_filters import StrictDjangoFilterBackend
 
-ORDER_ID = OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
-                            description="The order id the sale was sent with.")
+ORDER_ID = OpenApiParameter(
+    "external_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The order id the sale was sent with."
+)
 
 
 def _valid(serializer_class, request, **kwargs) -> dict:
@@ -50,14 +51,25 @@ def _json_types(field) -> tuple[type, ...] | None:
         return (int,)
     if isinstance(field, fields.FloatField):
         return (int, float)
-    if isinstance(field, (fields.CharField, fields.DecimalField, fields.DateField,
-                          fields.DateTimeField, relations.SlugRelatedField)):
+    if isinstance(
+        field,
+        (
+            fields.CharField,
+            fields.DecimalField,
+            fields.DateField,
+            fields.DateTimeField,
+            relations.SlugRelatedField,
+        ),
+    ):
         return (str,)  # decimals travel as strings, as the answers give them
     return None
 
 
-WRONG_TYPE = {bool: _("Must be true or false."), int: _("Must be a whole number."),
-              str: _("Must be a string.")}
+WRONG_TYPE = {
+    bool: _("Must be true or false."),
+    int: _("Must be a whole number."),
+    str: _("Must be a string."),
+}
 
 
 def _shape_errors(serializer, data) -> dict:
@@ -81,7 +93,8 @@ def _shape_errors(serializer, data) -> dict:
             if any(items.values()):  # keyed by position, as DRF gives a list's errors
                 errors[name] = {i: item for i, item in items.items() if item}
         elif (types := _json_types(field)) and (
-                not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+            not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+        ):
             errors[name] = [WRONG_TYPE.get(types[0], WRONG_TYPE[str])]
     return errors
 
@@ -135,11 +148,11 @@ def _customer_save(request, data: dict, customer: Customer | None = None):
         else:
             customer, created = services.customer_update(customer=customer, **data), False
         if consent is not None and consent != customer.marketing_consent:
-            services.consent_change(customer=customer, marketing_consent=consent, source=source,
-                                    author=request.user)
+            services.consent_change(
+                customer=customer, marketing_consent=consent, source=source, author=request.user
+            )
         if do_not_contact is not None and do_not_contact != customer.do_not_contact:
-            services.do_not_contact_set(customer=customer, value=do_not_contact,
-                                        author=request.user)
+            services.do_not_contact_set(customer=customer, value=do_not_contact, author=request.user)
     return customer, created
 
 
@@ -157,16 +170,22 @@ class SaleViewSet(ReadViewSet):
     def get_queryset(self):
         if self.action == "delivery":  # so the model permissions asked for are the delivery's
             return Delivery.objects.select_related("sale__customer")
-        return (Sale.objects.select_related("customer", "delivery").prefetch_related("lines")
-                .order_by("-ordered_at", "-pk"))
+        return (
+            Sale.objects.select_related("customer", "delivery")
+            .prefetch_related("lines")
+            .order_by("-ordered_at", "-pk")
+        )
 
     @extend_schema(request=s.SaleInput, responses={201: s.SaleOutput, 200: s.SaleOutput})
     def create(self, request):
         result = _sale_record(_valid(s.SaleInput, request))
         return self.answer(self.get_queryset().get(pk=result.sale.pk), created=result.created)
 
-    @extend_schema(request=s.DeliveryUpdateInput, parameters=[ORDER_ID],
-                   responses={200: s.DeliveryDetailOutput, 201: s.DeliveryDetailOutput})
+    @extend_schema(
+        request=s.DeliveryUpdateInput,
+        parameters=[ORDER_ID],
+        responses={200: s.DeliveryDetailOutput, 201: s.DeliveryDetailOutput},
+    )
     @action(detail=True, methods=["patch"], url_path="delivery")
     def delivery(self, request, external_id=None):
         """Carrier news for the order's delivery; creates it (201) if the sale has none yet."""
@@ -211,8 +230,7 @@ class DeliveryViewSet(ReadViewSet):
 class ComplaintViewSet(ReadViewSet):
     """Complaints (cases). PATCH re-rates, assigns, compensates and moves the status."""
 
-    queryset = (Complaint.objects.select_related("customer", "sale", "assignee")
-                .order_by("-opened_at", "-pk"))
+    queryset = Complaint.objects.select_related("customer", "sale", "assignee").order_by("-opened_at", "-pk")
     serializer_class = s.ComplaintOutput
     filterset_class = ComplaintFilter
     ordering_fields = ["opened_at", "sla_due_at", "id"]
@@ -220,8 +238,7 @@ class ComplaintViewSet(ReadViewSet):
     @extend_schema(request=s.ComplaintCreateInput, responses={201: s.ComplaintOutput})
     def create(self, request):
         data = _valid(s.ComplaintCreateInput, request)
-        complaint = services.complaint_open(source=ComplaintSource.API, author=request.user,
-                                            **data)
+        complaint = services.complaint_open(source=ComplaintSource.API, author=request.user, **data)
         return self.answer(self.get_queryset().get(pk=complaint.pk), created=True)
 
     @extend_schema(request=s.ComplaintUpdateInput, responses=s.ComplaintOutput)
@@ -245,16 +262,18 @@ def _complaint_change(complaint: Complaint, data: dict, *, author) -> None:
     compensated and resolved in one request."""
     with transaction.atomic():
         if "severity" in data:
-            services.complaint_severity_set(complaint=complaint, severity=data["severity"],
-                                            author=author)
+            services.complaint_severity_set(complaint=complaint, severity=data["severity"], author=author)
         if "assignee" in data and data["assignee"] != complaint.assignee:
             services.complaint_assign(complaint=complaint, assignee=data["assignee"], author=author)
         if "compensation_kind" in data or "compensation_amount" in data:
             services.complaint_compensate(
-                complaint=complaint, author=author,
+                complaint=complaint,
+                author=author,
                 kind=data.get("compensation_kind", complaint.compensation_kind),
-                amount=data.get("compensation_amount", complaint.compensation_amount))
+                amount=data.get("compensation_amount", complaint.compensation_amount),
+            )
         if "status" in data:
             note = data.get("resolution_note", data.get("note", ""))
-            services.complaint_status_set(complaint=complaint, status=data["status"], note=note,
-                                          author=author)
+            services.complaint_status_set(
+                complaint=complaint, status=data["status"], note=note, author=author
+            )

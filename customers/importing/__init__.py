@@ -63,8 +63,12 @@ def sales_import(source, *, dry_run: bool = False, progress: Progress | None = N
         # What the checks above let through and the database still refused (a constraint, a
         # concurrent writer): the transaction rolled back, so nothing was written.
         report.committed = False
-        report.add_error(None, "", _("The database refused the import, so nothing was written: "
-                                     "%(error)s") % {"error": str(exc).strip()})
+        report.add_error(
+            None,
+            "",
+            _("The database refused the import, so nothing was written: %(error)s")
+            % {"error": str(exc).strip()},
+        )
     finally:
         _drop(dialect)
     return report
@@ -117,8 +121,7 @@ def _count(cursor, report: ImportReport) -> None:
     report.customers_created, report.customers_updated = created, updated
     report.customers_unchanged = total - created - updated
     cursor.execute(orders_sql, [])
-    orders, new, changed, lines, deliveries_new, deliveries_changed = (
-        n or 0 for n in cursor.fetchone())
+    orders, new, changed, lines, deliveries_new, deliveries_changed = (n or 0 for n in cursor.fetchone())
     report.orders, report.sales_created, report.sales_updated = orders, new, changed
     report.sales_unchanged = orders - new - changed
     report.lines_written = lines

@@ -3,20 +3,36 @@
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TYPES = {
-    "postgresql": {"int": "integer", "bigint": "bigint", "text": "text", "date": "date",
-                   "ts": "timestamp with time zone", "money": "numeric(12,2)",
-                   "total": "numeric(14,2)", "bool": "boolean"},
+    "postgresql": {
+        "int": "integer",
+        "bigint": "bigint",
+        "text": "text",
+        "date": "date",
+        "ts": "timestamp with time zone",
+        "money": "numeric(12,2)",
+        "total": "numeric(14,2)",
+        "bool": "boolean",
+    },
     # SQLite keeps what Django keeps: UTC datetimes as "YYYY-MM-DD HH:MM:SS[.ffffff]" text.
-    "sqlite": {"int": "integer", "bigint": "integer", "text": "text", "date": "date",
-               "ts": "datetime", "money": "decimal", "total": "decimal", "bool": "bool"},
+    "sqlite": {
+        "int": "integer",
+        "bigint": "integer",
+        "text": "text",
+        "date": "date",
+        "ts": "datetime",
+        "money": "decimal",
+        "total": "decimal",
+        "bool": "bool",
+    },
 }
 
 
 class Dialect:
     def __init__(self, connection: BaseDatabaseWrapper):
         if connection.vendor not in TYPES:
-            raise NotImplementedError(f"The sales import supports PostgreSQL and SQLite, "
-                                      f"not {connection.vendor}.")
+            raise NotImplementedError(
+                f"The sales import supports PostgreSQL and SQLite, not {connection.vendor}."
+            )
         self.connection = connection
         self.vendor = connection.vendor
         self.types = TYPES[connection.vendor]
@@ -39,8 +55,7 @@ class Dialect:
     def birthday_key(self, expr: str) -> str:
         if self.postgres:
             return f"CAST(EXTRACT(MONTH FROM {expr}) * 100 + EXTRACT(DAY FROM {expr}) AS integer)"
-        return (f"CAST(strftime('%%m', {expr}) AS integer) * 100 "
-                f"+ CAST(strftime('%%d', {expr}) AS integer)")
+        return f"CAST(strftime('%%m', {expr}) AS integer) * 100 + CAST(strftime('%%d', {expr}) AS integer)"
 
     def datetime_param(self, value):
         return self.connection.ops.adapt_datetimefield_value(value)

@@ -13,10 +13,27 @@ from django.utils.translation import gettext as _
 from customers.importing.source import FileProblem
 
 CANONICAL_COLUMNS = (
-    "order_id", "ordered_at", "channel", "currency", "customer_id", "customer_email",
-    "customer_name", "customer_phone", "customer_birth_date", "customer_language", "item_sku",
-    "item_name", "item_category", "quantity", "unit_price", "promised_delivery_date",
-    "estimated_delivery_date", "delivered_at", "carrier", "tracking_number", "delivery_status",
+    "order_id",
+    "ordered_at",
+    "channel",
+    "currency",
+    "customer_id",
+    "customer_email",
+    "customer_name",
+    "customer_phone",
+    "customer_birth_date",
+    "customer_language",
+    "item_sku",
+    "item_name",
+    "item_category",
+    "quantity",
+    "unit_price",
+    "promised_delivery_date",
+    "estimated_delivery_date",
+    "delivered_at",
+    "carrier",
+    "tracking_number",
+    "delivery_status",
     "offer_code",  # optional: a campaign's offer code the order used
 )
 REQUIRED_COLUMNS = ("order_id", "ordered_at", "item_name", "quantity", "unit_price")
@@ -26,16 +43,30 @@ ORDER_FIELDS = tuple(f for f in CANONICAL_COLUMNS if f not in LINE_FIELDS and f 
 
 SHOPIFY_REQUIRED = ("name", "created at", "lineitem quantity", "lineitem name", "lineitem price")
 SHOPIFY_LABELS = {
-    "order_id": "Name", "ordered_at": "Created at", "channel": "Source", "currency": "Currency",
-    "customer_id": "Email", "customer_email": "Email", "customer_name": "Billing Name",
-    "customer_phone": "Billing Phone", "item_sku": "Lineitem sku", "item_name": "Lineitem name",
-    "item_category": "Vendor", "quantity": "Lineitem quantity", "unit_price": "Lineitem price",
-    "delivered_at": "Fulfilled at", "delivery_status": "Fulfillment Status",
+    "order_id": "Name",
+    "ordered_at": "Created at",
+    "channel": "Source",
+    "currency": "Currency",
+    "customer_id": "Email",
+    "customer_email": "Email",
+    "customer_name": "Billing Name",
+    "customer_phone": "Billing Phone",
+    "item_sku": "Lineitem sku",
+    "item_name": "Lineitem name",
+    "item_category": "Vendor",
+    "quantity": "Lineitem quantity",
+    "unit_price": "Lineitem price",
+    "delivered_at": "Fulfilled at",
+    "delivery_status": "Fulfillment Status",
     "offer_code": "Discount Code",
 }
 # Shopify's fulfillment states, as delivery statuses (the import's aliases do the rest).
-SHOPIFY_FULFILLMENT = {"fulfilled": "delivered", "partial": "in_transit",
-                       "unfulfilled": "pending", "restocked": "returned"}
+SHOPIFY_FULFILLMENT = {
+    "fulfilled": "delivered",
+    "partial": "in_transit",
+    "unfulfilled": "pending",
+    "restocked": "returned",
+}
 # Shopify's order sources; web, the mobile apps and sales-channel app ids are all online.
 SHOPIFY_SOURCES = {"pos": "store", "shopify_draft_order": "phone"}
 
@@ -71,9 +102,12 @@ def detect(header: list[str]) -> Format:
         missing.append("customer_id / customer_email")
     if missing:
         raise FileProblem(
-            _("Unknown header: this is neither the Postsale sales format nor a Shopify orders "
-              "export. Missing columns: %(missing)s. Expected: %(expected)s.")
-            % {"missing": ", ".join(missing), "expected": ", ".join(CANONICAL_COLUMNS)})
+            _(
+                "Unknown header: this is neither the Postsale sales format nor a Shopify orders "
+                "export. Missing columns: %(missing)s. Expected: %(expected)s."
+            )
+            % {"missing": ", ".join(missing), "expected": ", ".join(CANONICAL_COLUMNS)}
+        )
     return Format("canonical", {}, header)
 
 
@@ -128,18 +162,23 @@ def _shopify_values(cells: dict[str, str]) -> list[str]:
     status = SHOPIFY_FULFILLMENT.get(fulfillment, fulfillment)
     phone = get("billing phone", "") or get("phone", "") or get("shipping phone", "")
     values = {
-        "order_id": get("name", ""), "ordered_at": get("created at", ""),
+        "order_id": get("name", ""),
+        "ordered_at": get("created at", ""),
         "channel": SHOPIFY_SOURCES.get(source, "online") if source else "",
         "currency": get("currency", ""),
         # No customer id in this export: the e-mail is the id, or the phone for a walk-in
         # sale (POS) that left no e-mail.
-        "customer_id": email.lower() or phone, "customer_email": email,
+        "customer_id": email.lower() or phone,
+        "customer_email": email,
         "customer_name": get("billing name", "") or get("shipping name", ""),
         "customer_phone": phone,
-        "item_sku": get("lineitem sku", ""), "item_name": get("lineitem name", ""),
-        "item_category": get("vendor", ""), "quantity": get("lineitem quantity", ""),
+        "item_sku": get("lineitem sku", ""),
+        "item_name": get("lineitem name", ""),
+        "item_category": get("vendor", ""),
+        "quantity": get("lineitem quantity", ""),
         "unit_price": get("lineitem price", ""),
         "delivered_at": get("fulfilled at", "") if status == "delivered" else "",
-        "delivery_status": status, "offer_code": get("discount code", ""),
+        "delivery_status": status,
+        "offer_code": get("discount code", ""),
     }
     return [values.get(name, "") for name in CANONICAL_COLUMNS]

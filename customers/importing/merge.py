@@ -31,12 +31,17 @@ class Merge:
         with self.d.connection.cursor() as cursor:
             for sql, params in self.statements():
                 cursor.execute(sql.format(**self.t), params)
-            cursor.execute("SELECT sale_pk FROM {orders} WHERE sale_new ORDER BY first_line"
-                           .format(**self.t), [])
+            cursor.execute(
+                "SELECT sale_pk FROM {orders} WHERE sale_new ORDER BY first_line".format(**self.t), []
+            )
             sale_ids = [pk for (pk,) in cursor.fetchall()]
-            cursor.execute("""SELECT d.id FROM {delivery} d JOIN {orders} o ON d.sale_id = o.sale_pk
-                              WHERE o.delivery_new OR o.delivery_changed ORDER BY o.first_line"""
-                           .format(**self.t), [])
+            cursor.execute(
+                """SELECT d.id FROM {delivery} d JOIN {orders} o ON d.sale_id = o.sale_pk
+                              WHERE o.delivery_new OR o.delivery_changed ORDER BY o.first_line""".format(
+                    **self.t
+                ),
+                [],
+            )
             delivery_ids = [pk for (pk,) in cursor.fetchall()]
         return sale_ids, delivery_ids
 
@@ -49,13 +54,16 @@ class Merge:
         given = ("external_id", "name", "email", "phone", "birth_date", "birthday_key", "language")
         extra, extra_params = self._defaults(Customer, given)
         language = Customer._meta.get_field("language").get_default()
-        insert = (f"""INSERT INTO {{customer}} ({self._names(given)}{extra.columns})
+        insert = (
+            f"""INSERT INTO {{customer}} ({self._names(given)}{extra.columns})
                       SELECT ckey, COALESCE(name, email, ckey), COALESCE(email, ''),
                              COALESCE(phone, ''), birth_date, {d.birthday_key("birth_date")},
                              COALESCE(language, {self._param("text")}){extra.values}
                       FROM {{customers}} WHERE customer_pk IS NULL ORDER BY first_line""",
-                  [language, *extra_params])
-        update = (f"""UPDATE {{customer}} SET name = COALESCE(i.name, {{customer}}.name),
+            [language, *extra_params],
+        )
+        update = (
+            f"""UPDATE {{customer}} SET name = COALESCE(i.name, {{customer}}.name),
                         email = COALESCE(i.email, {{customer}}.email),
                         phone = COALESCE(i.phone, {{customer}}.phone),
                         birth_date = COALESCE(i.birth_date, {{customer}}.birth_date),
@@ -63,56 +71,88 @@ class Merge:
                                             ELSE {d.birthday_key("i.birth_date")} END,
                         language = COALESCE(i.language, {{customer}}.language), updated_at = %s
                       FROM {{customers}} i WHERE {{customer}}.id = i.customer_pk AND i.changed""",
-                  [now])
-        return [*self._insert_and_resolve(insert, "customer", "customer_key", "customer_pk"),
-                update]
+            [now],
+        )
+        return [*self._insert_and_resolve(insert, "customer", "customer_key", "customer_pk"), update]
 
     # -- sales ------------------------------------------------------------------------------
     def _sales(self):
-        given = ("external_id", "customer_id", "ordered_at", "channel", "currency", "total",
-                 "offer_code")
+        given = ("external_id", "customer_id", "ordered_at", "channel", "currency", "total", "offer_code")
         extra, extra_params = self._defaults(Sale, given)
-        insert = (f"""INSERT INTO {{sale}} ({self._names(given)}{extra.columns})
+        insert = (
+            f"""INSERT INTO {{sale}} ({self._names(given)}{extra.columns})
                       SELECT order_id, customer_pk, ordered_at, channel, currency, total,
                              offer_code{extra.values}
-                      FROM {{orders}} WHERE sale_new ORDER BY first_line""", extra_params)
-        update = ("""UPDATE {sale} SET customer_id = o.customer_pk, ordered_at = o.ordered_at,
+                      FROM {{orders}} WHERE sale_new ORDER BY first_line""",
+            extra_params,
+        )
+        update = (
+            """UPDATE {sale} SET customer_id = o.customer_pk, ordered_at = o.ordered_at,
                        channel = o.channel, currency = o.currency, total = o.total,
                        offer_code = COALESCE(o.offer_code, {sale}.offer_code)
-                     FROM {orders} o WHERE {sale}.id = o.sale_pk AND o.sale_changed""", [])
+                     FROM {orders} o WHERE {sale}.id = o.sale_pk AND o.sale_changed""",
+            [],
+        )
         summary, summary_params = self._template(
             _("Order %(order)s: %(total)s %(currency)s"),
-            {"order": ("order_id", []), "total": (self.d.money_text("total"), []),
-             "currency": ("currency", [])})
-        timeline = self._timeline(at="ordered_at", where="sale_new", summary=summary,
-                                  summary_params=summary_params, kind=TimelineKind.SALE)
+            {
+                "order": ("order_id", []),
+                "total": (self.d.money_text("total"), []),
+                "currency": ("currency", []),
+            },
+        )
+        timeline = self._timeline(
+            at="ordered_at",
+            where="sale_new",
+            summary=summary,
+            summary_params=summary_params,
+            kind=TimelineKind.SALE,
+        )
         return [*self._insert_and_resolve(insert, "sale", "order_id", "sale_pk"), update, timeline]
 
     def _lines(self):
         given = ("sale_id", "sku", "name", "category", "quantity", "unit_price")
         extra, extra_params = self._defaults(SaleLine, given)
-        delete = ("""DELETE FROM {line}
-                     WHERE sale_id IN (SELECT sale_pk FROM {orders} WHERE lines_changed)""", [])
-        insert = (f"""INSERT INTO {{line}} ({self._names(given)}{extra.columns})
+        delete = (
+            """DELETE FROM {line}
+                     WHERE sale_id IN (SELECT sale_pk FROM {orders} WHERE lines_changed)""",
+            [],
+        )
+        insert = (
+            f"""INSERT INTO {{line}} ({self._names(given)}{extra.columns})
                       SELECT o.sale_pk, COALESCE(s.sku, ''), s.item_name, COALESCE(s.category, ''),
                              s.quantity, s.unit_price{extra.values}
                       FROM {{lines}} s JOIN {{orders}} o ON o.order_id = s.order_id
-                      WHERE o.sale_new OR o.lines_changed ORDER BY s.line_no""", extra_params)
+                      WHERE o.sale_new OR o.lines_changed ORDER BY s.line_no""",
+            extra_params,
+        )
         return [delete, insert]
 
     # -- deliveries -------------------------------------------------------------------------
     def _deliveries(self):
         now = self.d.datetime_param(self.now)
-        given = ("sale_id", "ordered_at", "carrier", "tracking_number", "promised_date",
-                 "estimated_date", "delivered_at", "status")
+        given = (
+            "sale_id",
+            "ordered_at",
+            "carrier",
+            "tracking_number",
+            "promised_date",
+            "estimated_date",
+            "delivered_at",
+            "status",
+        )
         extra, extra_params = self._defaults(Delivery, given)
-        insert = (f"""INSERT INTO {{delivery}} ({self._names(given)}{extra.columns})
+        insert = (
+            f"""INSERT INTO {{delivery}} ({self._names(given)}{extra.columns})
                       SELECT sale_pk, ordered_at, new_carrier, new_tracking_number,
                              new_promised_date, new_estimated_date, new_delivered_at,
                              new_status{extra.values}
-                      FROM {{orders}} WHERE delivery_new ORDER BY first_line""", extra_params)
+                      FROM {{orders}} WHERE delivery_new ORDER BY first_line""",
+            extra_params,
+        )
         # A sale whose order time moved carries its delivery's copy along.
-        update = ("""UPDATE {delivery} SET carrier = o.new_carrier,
+        update = (
+            """UPDATE {delivery} SET carrier = o.new_carrier,
                        tracking_number = o.new_tracking_number,
                        promised_date = o.new_promised_date, estimated_date = o.new_estimated_date,
                        delivered_at = o.new_delivered_at, status = o.new_status,
@@ -122,15 +162,25 @@ class Merge:
                        updated_at = CASE WHEN o.delivery_changed THEN %s
                                          ELSE {delivery}.updated_at END
                      FROM {orders} o WHERE {delivery}.id = o.delivery_pk
-                       AND (o.delivery_changed OR o.sale_changed)""", [now, now])
+                       AND (o.delivery_changed OR o.sale_changed)""",
+            [now, now],
+        )
         labels = " ".join(f"WHEN '{value}' THEN %s" for value in DeliveryStatus.values)
         summary, summary_params = self._template(
             _("Delivery of %(order)s: %(status)s"),
-            {"order": ("order_id", []),
-             "status": (f"CASE new_status {labels} END", [str(x) for x in DeliveryStatus.labels])})
-        timeline = self._timeline(at=self._param("ts"), at_params=[now], where="delivery_changed",
-                                  summary=summary, summary_params=summary_params,
-                                  kind=TimelineKind.DELIVERY)
+            {
+                "order": ("order_id", []),
+                "status": (f"CASE new_status {labels} END", [str(x) for x in DeliveryStatus.labels]),
+            },
+        )
+        timeline = self._timeline(
+            at=self._param("ts"),
+            at_params=[now],
+            where="delivery_changed",
+            summary=summary,
+            summary_params=summary_params,
+            kind=TimelineKind.DELIVERY,
+        )
         return [insert, update, timeline]
 
     # -- shared -----------------------------------------------------------------------------
@@ -139,21 +189,39 @@ class Merge:
         sql, params = insert
         if self.d.postgres:
             # RETURNING hands back the new ids, sparing a second look-up in the big table.
-            return [(f"""WITH inserted AS ({sql} RETURNING id, external_id)
+            return [
+                (
+                    f"""WITH inserted AS ({sql} RETURNING id, external_id)
                          UPDATE {{orders}} SET {pk} = inserted.id FROM inserted
-                         WHERE inserted.external_id = {{orders}}.{key}""", params)]
-        return [insert, (f"""UPDATE {{orders}} SET {pk} = x.id FROM {{{table}}} x
+                         WHERE inserted.external_id = {{orders}}.{key}""",
+                    params,
+                )
+            ]
+        return [
+            insert,
+            (
+                f"""UPDATE {{orders}} SET {pk} = x.id FROM {{{table}}} x
                              WHERE x.external_id = {{orders}}.{key} AND {{orders}}.{pk} IS NULL""",
-                         [])]
+                [],
+            ),
+        ]
 
-    def _timeline(self, *, at: str, where: str, summary: str, summary_params: list, kind: str,
-                  at_params: list | None = None):
+    def _timeline(
+        self,
+        *,
+        at: str,
+        where: str,
+        summary: str,
+        summary_params: list,
+        kind: str,
+        at_params: list | None = None,
+    ):
         given = ("customer_id", "at", "kind", "summary", "sale_id")
         extra, extra_params = self._defaults(TimelineEntry, given)
-        sql = (f"""INSERT INTO {{timeline}} ({self._names(given)}{extra.columns})
+        sql = f"""INSERT INTO {{timeline}} ({self._names(given)}{extra.columns})
                    SELECT customer_pk, {at}, {self._param("text")}, SUBSTR({summary}, 1, 300),
                           sale_pk{extra.values}
-                   FROM {{orders}} WHERE {where} ORDER BY first_line""")
+                   FROM {{orders}} WHERE {where} ORDER BY first_line"""
         return sql, [*(at_params or []), str(kind), *summary_params, *extra_params]
 
     def _template(self, template: str, expressions: dict[str, tuple[str, list]]):
@@ -191,8 +259,9 @@ class Merge:
             else:
                 value = field.get_default()
             if value is None and not field.null:
-                raise ImproperlyConfigured(f"The sales import cannot fill {model.__name__}."
-                                           f"{field.name}: give it a default.")
+                raise ImproperlyConfigured(
+                    f"The sales import cannot fill {model.__name__}.{field.name}: give it a default."
+                )
             columns.append(self.d.q(field.column))
             values.append(f"CAST(%s AS {field.db_type(connection)})" if self.d.postgres else "%s")
             params.append(field.get_db_prep_save(value, connection))

@@ -14,42 +14,89 @@ from customers.models import Customer, Delivery, Sale, SaleLine
 CUSTOMERS = "postsale_import_customer"
 ORDERS = "postsale_import_order"
 CUSTOMER_COLUMNS = (
-    ("ckey", "text"), ("first_line", "int"), ("name", "text"), ("email", "text"),
-    ("phone", "text"), ("birth_date", "date"), ("language", "text"), ("customer_pk", "bigint"),
+    ("ckey", "text"),
+    ("first_line", "int"),
+    ("name", "text"),
+    ("email", "text"),
+    ("phone", "text"),
+    ("birth_date", "date"),
+    ("language", "text"),
+    ("customer_pk", "bigint"),
     ("changed", "bool"),
 )
-DELIVERY_VALUES = (("carrier", "text"), ("tracking_number", "text"), ("promised_date", "date"),
-                   ("estimated_date", "date"), ("delivered_at", "ts"), ("status", "text"))
-ORDER_COLUMNS = (
-    ("order_id", "text"), ("first_line", "int"), ("customer_key", "text"), ("ordered_at", "ts"),
-    ("channel", "text"), ("currency", "text"), ("total", "total"), ("line_count", "int"),
-    ("offer_code", "text"),
-    ("customer_pk", "bigint"), ("sale_pk", "bigint"), ("sale_new", "bool"),
-    ("sale_changed", "bool"), ("lines_changed", "bool"), ("delivery_pk", "bigint"),
-    *((f"new_{name}", kind) for name, kind in DELIVERY_VALUES),  # the delivery after the merge
-    ("delivery_new", "bool"), ("delivery_changed", "bool"), ("status_changed", "bool"),
+DELIVERY_VALUES = (
+    ("carrier", "text"),
+    ("tracking_number", "text"),
+    ("promised_date", "date"),
+    ("estimated_date", "date"),
+    ("delivered_at", "ts"),
+    ("status", "text"),
 )
-FLAGS = ("changed", "sale_new", "sale_changed", "lines_changed", "delivery_new",
-         "delivery_changed", "status_changed")
+ORDER_COLUMNS = (
+    ("order_id", "text"),
+    ("first_line", "int"),
+    ("customer_key", "text"),
+    ("ordered_at", "ts"),
+    ("channel", "text"),
+    ("currency", "text"),
+    ("total", "total"),
+    ("line_count", "int"),
+    ("offer_code", "text"),
+    ("customer_pk", "bigint"),
+    ("sale_pk", "bigint"),
+    ("sale_new", "bool"),
+    ("sale_changed", "bool"),
+    ("lines_changed", "bool"),
+    ("delivery_pk", "bigint"),
+    *((f"new_{name}", kind) for name, kind in DELIVERY_VALUES),  # the delivery after the merge
+    ("delivery_new", "bool"),
+    ("delivery_changed", "bool"),
+    ("status_changed", "bool"),
+)
+FLAGS = (
+    "changed",
+    "sale_new",
+    "sale_changed",
+    "lines_changed",
+    "delivery_new",
+    "delivery_changed",
+    "status_changed",
+)
 
 
 def tables(d: Dialect) -> dict[str, str]:
-    return {"lines": LINES, "customers": CUSTOMERS, "orders": ORDERS,
-            "customer": d.q(Customer._meta.db_table), "sale": d.q(Sale._meta.db_table),
-            "line": d.q(SaleLine._meta.db_table), "delivery": d.q(Delivery._meta.db_table)}
+    return {
+        "lines": LINES,
+        "customers": CUSTOMERS,
+        "orders": ORDERS,
+        "customer": d.q(Customer._meta.db_table),
+        "sale": d.q(Sale._meta.db_table),
+        "line": d.q(SaleLine._meta.db_table),
+        "delivery": d.q(Delivery._meta.db_table),
+    }
 
 
 def _ddl(d: Dialect, name: str, spec) -> str:
-    columns = ", ".join(f"{col} {d.types[kind]}" + (" NOT NULL DEFAULT FALSE" if col in FLAGS
-                                                      else "") for col, kind in spec)
+    columns = ", ".join(
+        f"{col} {d.types[kind]}" + (" NOT NULL DEFAULT FALSE" if col in FLAGS else "") for col, kind in spec
+    )
     return f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY ({spec[0][0]}))"
 
 
 def plan_statements(d: Dialect) -> list[str]:
     t = tables(d)
-    return [sql.format(**t) for sql in (
-        _ddl(d, CUSTOMERS, CUSTOMER_COLUMNS), _customers_sql(d), "ANALYZE {customers}",
-        _ddl(d, ORDERS, ORDER_COLUMNS), _orders_sql(d), "ANALYZE {orders}", LINES_CHANGED_SQL)]
+    return [
+        sql.format(**t)
+        for sql in (
+            _ddl(d, CUSTOMERS, CUSTOMER_COLUMNS),
+            _customers_sql(d),
+            "ANALYZE {customers}",
+            _ddl(d, ORDERS, ORDER_COLUMNS),
+            _orders_sql(d),
+            "ANALYZE {orders}",
+            LINES_CHANGED_SQL,
+        )
+    ]
 
 
 def _customers_sql(d: Dialect) -> str:

@@ -56,12 +56,15 @@ class ImportReport:
 
     def counts(self) -> dict[str, int]:
         return {
-            "lines": self.lines, "orders": self.orders,
+            "lines": self.lines,
+            "orders": self.orders,
             "customers_created": self.customers_created,
             "customers_updated": self.customers_updated,
             "customers_unchanged": self.customers_unchanged,
-            "sales_created": self.sales_created, "sales_updated": self.sales_updated,
-            "sales_unchanged": self.sales_unchanged, "lines_written": self.lines_written,
+            "sales_created": self.sales_created,
+            "sales_updated": self.sales_updated,
+            "sales_unchanged": self.sales_unchanged,
+            "lines_written": self.lines_written,
             "deliveries_created": self.deliveries_created,
             "deliveries_updated": self.deliveries_updated,
             "errors": self.error_count,

@@ -45,10 +45,13 @@ class CsvSource:
         """The user's words for an error the reader raised half-way through the file."""
         line = self.rows.line_num + 1  # the header line was read before the reader
         if isinstance(exc, UnicodeDecodeError):
-            return FileProblem(_("The file mixes text encodings (near line %(line)d). Save it as "
-                                 "CSV (UTF-8) and try again.") % {"line": line + 1})
-        return FileProblem(_("The file is not valid CSV near line %(line)d: %(error)s")
-                           % {"line": line, "error": exc})
+            return FileProblem(
+                _("The file mixes text encodings (near line %(line)d). Save it as CSV (UTF-8) and try again.")
+                % {"line": line + 1}
+            )
+        return FileProblem(
+            _("The file is not valid CSV near line %(line)d: %(error)s") % {"line": line, "error": exc}
+        )
 
 
 @contextmanager
@@ -85,8 +88,12 @@ def _encoding_of(sample: bytes) -> str:
     if not sample:
         raise FileProblem(_("The file is empty."))
     if sample.startswith(BINARY_SIGNATURES) or b"\x00" in sample:
-        raise FileProblem(_("This is not a CSV file (it looks like a spreadsheet or another binary "
-                            "file). Save it as CSV (UTF-8) and upload that."))
+        raise FileProblem(
+            _(
+                "This is not a CSV file (it looks like a spreadsheet or another binary "
+                "file). Save it as CSV (UTF-8) and upload that."
+            )
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:

@@ -23,26 +23,50 @@ BATCH_SIZE = 5000
 TEMP_BUFFERS = "128MB"  # per session, allocated as the temp tables grow
 # The order of LineCleaner.clean()'s tuple.
 COLUMNS = (
-    ("line_no", "int"), ("order_id", "text"), ("ordered_at", "ts"), ("channel", "text"),
-    ("currency", "text"), ("customer_key", "text"), ("customer_email", "text"),
-    ("customer_name", "text"), ("customer_phone", "text"), ("birth_date", "date"),
-    ("language", "text"), ("sku", "text"), ("item_name", "text"), ("category", "text"),
-    ("quantity", "int"), ("unit_price", "money"), ("promised_date", "date"),
-    ("estimated_date", "date"), ("delivered_at", "ts"), ("carrier", "text"),
-    ("tracking_number", "text"), ("status", "text"), ("offer_code", "text"),
+    ("line_no", "int"),
+    ("order_id", "text"),
+    ("ordered_at", "ts"),
+    ("channel", "text"),
+    ("currency", "text"),
+    ("customer_key", "text"),
+    ("customer_email", "text"),
+    ("customer_name", "text"),
+    ("customer_phone", "text"),
+    ("birth_date", "date"),
+    ("language", "text"),
+    ("sku", "text"),
+    ("item_name", "text"),
+    ("category", "text"),
+    ("quantity", "int"),
+    ("unit_price", "money"),
+    ("promised_date", "date"),
+    ("estimated_date", "date"),
+    ("delivered_at", "ts"),
+    ("carrier", "text"),
+    ("tracking_number", "text"),
+    ("status", "text"),
+    ("offer_code", "text"),
 )
 SEPARATORS = len(COLUMNS) - 1
 # Compared with the order's first line: the order's own fields.
-ORDER_CHECKS = (("customer_key", "customer_id"), ("ordered_at", "ordered_at"),
-                ("channel", "channel"), ("currency", "currency"))
+ORDER_CHECKS = (
+    ("customer_key", "customer_id"),
+    ("ordered_at", "ordered_at"),
+    ("channel", "channel"),
+    ("currency", "currency"),
+)
 # Compared like the delivery's: an offer code given on one line holds for the order.
 OFFER_CHECKS = (("offer_code", "offer_code"),)
 # Compared with the order's other lines where both are filled: the delivery's fields.
-DELIVERY_CHECKS = (("carrier", "carrier"), ("tracking_number", "tracking_number"),
-                   ("promised_date", "promised_delivery_date"),
-                   ("estimated_date", "estimated_delivery_date"),
-                   ("delivered_at", "delivered_at"), ("status", "delivery_status"),
-                   *OFFER_CHECKS)
+DELIVERY_CHECKS = (
+    ("carrier", "carrier"),
+    ("tracking_number", "tracking_number"),
+    ("promised_date", "promised_delivery_date"),
+    ("estimated_date", "estimated_delivery_date"),
+    ("delivered_at", "delivered_at"),
+    ("status", "delivery_status"),
+    *OFFER_CHECKS,
+)
 
 
 class Staging:
@@ -99,7 +123,6 @@ class Staging:
                     raise source.error from None
                 raise
 
-
     def finish(self) -> None:
         with self.d.connection.cursor() as cursor:
             if not self.d.postgres:
@@ -124,12 +147,14 @@ class Staging:
         order = [f"s.{col} <> f.{col}" for col, _label in ORDER_CHECKS]
         delivery = [f"s.{col} <> g.{col}" for col, _label in DELIVERY_CHECKS]
         flags = ", ".join(f"CASE WHEN {cond} THEN 1 ELSE 0 END" for cond in order + delivery)
-        sql = (f"WITH g AS (SELECT order_id, MIN(line_no) AS first_line, {aggregates} "
-               f"FROM {TABLE} GROUP BY order_id HAVING {disagree}) "
-               f"SELECT s.line_no, s.order_id, f.line_no, {flags} FROM g "
-               f"JOIN {TABLE} s ON s.order_id = g.order_id "
-               f"JOIN {TABLE} f ON f.line_no = g.first_line "
-               f"WHERE {' OR '.join(order + delivery)} ORDER BY s.line_no LIMIT %s")
+        sql = (
+            f"WITH g AS (SELECT order_id, MIN(line_no) AS first_line, {aggregates} "
+            f"FROM {TABLE} GROUP BY order_id HAVING {disagree}) "
+            f"SELECT s.line_no, s.order_id, f.line_no, {flags} FROM g "
+            f"JOIN {TABLE} s ON s.order_id = g.order_id "
+            f"JOIN {TABLE} f ON f.line_no = g.first_line "
+            f"WHERE {' OR '.join(order + delivery)} ORDER BY s.line_no LIMIT %s"
+        )
         with self.d.connection.cursor() as cursor:
             cursor.execute(sql, [MAX_ERRORS_KEPT])
             rows = cursor.fetchall()
@@ -140,10 +165,13 @@ class Staging:
                     continue
                 if position < len(ORDER_CHECKS):
                     message = _("differs from line %(line)d of the same order (%(order)s)") % {
-                        "line": first_line, "order": order_id}
+                        "line": first_line,
+                        "order": order_id,
+                    }
                 else:
                     message = _("differs from another line of the same order (%(order)s)") % {
-                        "order": order_id}
+                        "order": order_id
+                    }
                 report.add_error(line, fmt.label(label), message)
 
 
@@ -170,12 +198,10 @@ def _copy_line(row: tuple[str, ...]) -> str:
     # Escaping is rare, so look for its need on the whole line: a tab or backslash more than the
     # separators and NULL markers account for, or a line break. (A cell holding exactly \N
     # reads as empty, as in any COPY.)
-    if (line.count("\t") != SEPARATORS or line.count("\\") != row.count(NULL)
-            or "\n" in line or "\r" in line):
+    if line.count("\t") != SEPARATORS or line.count("\\") != row.count(NULL) or "\n" in line or "\r" in line:
         line = "\t".join(v if v == NULL else _escape(v) for v in row)
     return line + "\n"
 
 
 def _escape(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

@@ -30,33 +30,98 @@ PRICE_RE = re.compile(r"\d{1,10}(\.\d{1,2})?")
 DATE_RE = re.compile(r"\d{4}-\d\d-\d\d")
 # Spellings of an aware time that PostgreSQL reads as they are, so the raw text goes to COPY.
 MOMENT_RE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d(:?\d\d)?)")
-MAX_LENGTHS = {"order_id": 100, "customer_id": 100, "customer_email": 254, "customer_name": 200,
-               "customer_phone": 40, "item_sku": 100, "item_name": 300, "item_category": 100,
-               "carrier": 100, "tracking_number": 100, "offer_code": 40}
-TEXT_LIMITS = tuple((CANONICAL_COLUMNS.index(name), name, limit)
-                    for name, limit in MAX_LENGTHS.items())
+MAX_LENGTHS = {
+    "order_id": 100,
+    "customer_id": 100,
+    "customer_email": 254,
+    "customer_name": 200,
+    "customer_phone": 40,
+    "item_sku": 100,
+    "item_name": 300,
+    "item_category": 100,
+    "carrier": 100,
+    "tracking_number": 100,
+    "offer_code": 40,
+}
+TEXT_LIMITS = tuple((CANONICAL_COLUMNS.index(name), name, limit) for name, limit in MAX_LENGTHS.items())
 SHORTEST_LIMIT = min(MAX_LENGTHS.values())
 NULL = "\\N"  # COPY's text format for NULL
 
 # Spellings a shop's export or a person might use, in English and Spanish, for each choice.
 CHANNEL_ALIASES = {
-    Channel.ONLINE: ("web", "website", "ecommerce", "e_commerce", "internet", "app", "mobile",
-                     "shopify", "marketplace", "en_linea", "en_línea", "tienda_online"),
-    Channel.STORE: ("shop", "tienda", "in_store", "instore", "retail", "pos", "local", "offline",
-                    "tienda_fisica", "tienda_física", "física", "fisica"),
-    Channel.PHONE: ("telephone", "telefono", "teléfono", "call", "call_center", "callcenter",
-                    "por_telefono", "por_teléfono"),
+    Channel.ONLINE: (
+        "web",
+        "website",
+        "ecommerce",
+        "e_commerce",
+        "internet",
+        "app",
+        "mobile",
+        "shopify",
+        "marketplace",
+        "en_linea",
+        "en_línea",
+        "tienda_online",
+    ),
+    Channel.STORE: (
+        "shop",
+        "tienda",
+        "in_store",
+        "instore",
+        "retail",
+        "pos",
+        "local",
+        "offline",
+        "tienda_fisica",
+        "tienda_física",
+        "física",
+        "fisica",
+    ),
+    Channel.PHONE: (
+        "telephone",
+        "telefono",
+        "teléfono",
+        "call",
+        "call_center",
+        "callcenter",
+        "por_telefono",
+        "por_teléfono",
+    ),
 }
 STATUS_ALIASES = {
-    DeliveryStatus.PENDING: ("new", "unfulfilled", "awaiting_shipment", "processing", "preparing",
-                             "pendiente", "en_preparacion", "en_preparación"),
-    DeliveryStatus.IN_TRANSIT: ("transit", "shipped", "sent", "dispatched", "out_for_delivery",
-                                "partial", "en_transito", "en_tránsito", "enviado", "en_reparto"),
+    DeliveryStatus.PENDING: (
+        "new",
+        "unfulfilled",
+        "awaiting_shipment",
+        "processing",
+        "preparing",
+        "pendiente",
+        "en_preparacion",
+        "en_preparación",
+    ),
+    DeliveryStatus.IN_TRANSIT: (
+        "transit",
+        "shipped",
+        "sent",
+        "dispatched",
+        "out_for_delivery",
+        "partial",
+        "en_transito",
+        "en_tránsito",
+        "enviado",
+        "en_reparto",
+    ),
     DeliveryStatus.DELAYED: ("late", "retrasado", "con_retraso", "retraso"),
     DeliveryStatus.DELIVERED: ("fulfilled", "done", "complete", "completed", "entregado"),
     DeliveryStatus.FAILED: ("failure", "lost", "fallido", "perdido", "incidencia"),
-    DeliveryStatus.RETURNED: ("return", "returned_to_sender", "restocked", "devuelto",
-                              "devolucion", "devolución"),
+    DeliveryStatus.RETURNED: (
+        "return",
+        "returned_to_sender",
+        "restocked",
+        "devuelto",
+        "devolucion",
+        "devolución",
+    ),
 }
 LANGUAGE_ALIASES = {
     Language.ES: ("spa", "spanish", "español", "espanol", "castellano"),
@@ -110,13 +175,35 @@ class LineCleaner:
     def clean(self, record: Record) -> tuple | None:
         """The staging row, every value a string (or the backend's NULL), or None if bad."""
         line, values, extra_cells = record
-        (order_id, ordered_raw, channel_raw, currency_raw, customer_id, email, name, phone,
-         birth_raw, language_raw, sku, item_name, category, quantity_raw, price_raw, promised_raw,
-         estimated_raw, delivered_raw, carrier, tracking, status_raw, offer_code) = values
+        (
+            order_id,
+            ordered_raw,
+            channel_raw,
+            currency_raw,
+            customer_id,
+            email,
+            name,
+            phone,
+            birth_raw,
+            language_raw,
+            sku,
+            item_name,
+            category,
+            quantity_raw,
+            price_raw,
+            promised_raw,
+            estimated_raw,
+            delivered_raw,
+            carrier,
+            tracking,
+            status_raw,
+            offer_code,
+        ) = values
         bad: list[tuple[str, str]] = []
         if extra_cells:
-            bad.append(("", _("has more cells than the header has columns (is a value with a "
-                              "comma not quoted?)")))
+            bad.append(
+                ("", _("has more cells than the header has columns (is a value with a comma not quoted?)"))
+            )
         if max(map(len, values)) > SHORTEST_LIMIT:
             _check_lengths(values, bad)
         if not order_id:
@@ -126,23 +213,38 @@ class LineCleaner:
         ordered_at, bounds = self._order_time(ordered_raw, bad)
         delivered_at = self._moment(delivered_raw, "delivered_at", bad)
         if ordered_at and delivered_at:
-            _problem(dates.delivered_time_problem(delivered_at[0], ordered_at=ordered_at[0]),
-                     "delivered_at", bad)
+            _problem(
+                dates.delivered_time_problem(delivered_at[0], ordered_at=ordered_at[0]), "delivered_at", bad
+            )
         elif delivered_at:
             _problem(dates.offset_problem(delivered_at[0]), "delivered_at", bad)
         customer_key = self._customer_key(customer_id, email, bad)
         n = self.null
         row = (
-            str(line), order_id, ordered_at[1] if ordered_at else n,
+            str(line),
+            order_id,
+            ordered_at[1] if ordered_at else n,
             _choice(channel_raw, CHANNELS, "channel", bad) or Channel.ONLINE.value,
-            _currency(currency_raw, bad), customer_key, email or n, name or n, phone or n,
+            _currency(currency_raw, bad),
+            customer_key,
+            email or n,
+            name or n,
+            phone or n,
             self._birth_date(birth_raw, bad) or n,
-            _choice(language_raw, LANGUAGES, "customer_language", bad) or n, sku or n, item_name,
-            category or n, _quantity(quantity_raw, bad), _price(price_raw, bad),
+            _choice(language_raw, LANGUAGES, "customer_language", bad) or n,
+            sku or n,
+            item_name,
+            category or n,
+            _quantity(quantity_raw, bad),
+            _price(price_raw, bad),
             _delivery_date(promised_raw, "promised_delivery_date", bounds, bad) or n,
             _delivery_date(estimated_raw, "estimated_delivery_date", bounds, bad) or n,
-            delivered_at[1] if delivered_at else n, carrier or n, tracking or n,
-            _choice(status_raw, STATUSES, "delivery_status", bad) or n, offer_code or n)
+            delivered_at[1] if delivered_at else n,
+            carrier or n,
+            tracking or n,
+            _choice(status_raw, STATUSES, "delivery_status", bad) or n,
+            offer_code or n,
+        )
         if bad:
             for field, message in bad:
                 self.report.add_error(line, self.fmt.label(field) if field else "", message)
@@ -155,11 +257,9 @@ class LineCleaner:
             bad.append(("customer_email", _("is not a valid e-mail address")))
         key = customer_id or email.lower()
         if not key:
-            bad.append(("customer_id", _("is required: the customer needs an id or an e-mail "
-                                         "address")))
+            bad.append(("customer_id", _("is required: the customer needs an id or an e-mail address")))
         elif len(key) > MAX_LENGTHS["customer_id"]:
-            bad.append(("customer_email", _("is too long to identify the customer (at most 100 "
-                                            "characters)")))
+            bad.append(("customer_email", _("is too long to identify the customer (at most 100 characters)")))
         return key
 
     def _birth_date(self, raw: str, bad: list) -> str | None:
@@ -187,8 +287,8 @@ class LineCleaner:
             if len(self._orders) > 10_000:
                 self._orders.clear()
             checked = self._orders[raw] = (
-                (problem, None, None) if problem else
-                (None, moment, dates.delivery_date_bounds(moment[0])))
+                (problem, None, None) if problem else (None, moment, dates.delivery_date_bounds(moment[0]))
+            )
         problem, moment, bounds = checked
         return (None, None) if _problem(problem, "ordered_at", bad) else (moment, bounds)
 
@@ -268,8 +368,13 @@ def _choice(raw: str, table: dict[str, str], field: str, bad: list) -> str | Non
         if value is None and table is LANGUAGES:  # es-ES, en_GB
             value = table.get(key.split("_", 1)[0])
     if value is None:
-        bad.append((field, _("“%(value)s” is not one of: %(choices)s")
-                    % {"value": raw, "choices": ", ".join(dict.fromkeys(table.values()))}))
+        bad.append(
+            (
+                field,
+                _("“%(value)s” is not one of: %(choices)s")
+                % {"value": raw, "choices": ", ".join(dict.fromkeys(table.values()))},
+            )
+        )
     return value
 
 

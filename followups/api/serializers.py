@@ -12,13 +12,31 @@ class MessageEventSerializer(serializers.ModelSerializer):
 class MessageSerializer(serializers.ModelSerializer):
     events = MessageEventSerializer(many=True, read_only=True)
     customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
-    sale_external_id = serializers.CharField(source="sale.external_id", read_only=True, default=None,
-                                             allow_null=True)
+    sale_external_id = serializers.CharField(
+        source="sale.external_id", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Message
-        fields = ["id", "kind", "category", "customer", "customer_external_id", "sale",
-                  "sale_external_id", "complaint", "state", "reason", "planned_at", "expires_at",
-                  "sent_at", "attempts", "to_email", "language", "subject", "esp_message_id",
-                  "events"]
+        fields = [
+            "id",
+            "kind",
+            "category",
+            "customer",
+            "customer_external_id",
+            "sale",
+            "sale_external_id",
+            "complaint",
+            "state",
+            "reason",
+            "planned_at",
+            "expires_at",
+            "sent_at",
+            "attempts",
+            "to_email",
+            "language",
+            "subject",
+            "esp_message_id",
+            "events",
+        ]
         read_only_fields = fields

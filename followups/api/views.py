@@ -26,5 +26,8 @@ class MessageViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MessageSerializer
     filterset_class = MessageFilter
     ordering_fields = ["planned_at", "sent_at", "id"]
-    queryset = (Message.objects.select_related("customer", "sale").order_by("-planned_at", "-id")
-                .prefetch_related(Prefetch("events", queryset=MessageEvent.objects.order_by("at", "id"))))
+    queryset = (
+        Message.objects.select_related("customer", "sale")
+        .order_by("-planned_at", "-id")
+        .prefetch_related(Prefetch("events", queryset=MessageEvent.objects.order_by("at", "id")))
+    )

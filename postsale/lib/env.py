@@ -57,7 +57,8 @@ def envcidrs(name: str, default: list[str]) -> list[str]:
             ipaddress.ip_network(cidr, strict=False)
         except ValueError as exc:
             raise ImproperlyConfigured(
-                f"{name} must list IP addresses or networks like 10.0.0.0/8, not {cidr!r}") from exc
+                f"{name} must list IP addresses or networks like 10.0.0.0/8, not {cidr!r}"
+            ) from exc
     return cidrs
 
 
@@ -78,4 +79,3 @@ def secret_key(*, debug: bool, var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
-

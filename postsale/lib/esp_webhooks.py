@@ -80,6 +80,7 @@ def _guard(esp: str, pattern: URLPattern):
 def urlpatterns() -> list[URLPattern]:
     patterns = []
     for pattern in anymail_urls.urlpatterns:
-        patterns.append(URLPattern(pattern.pattern, _guard(esp_of(pattern), pattern),
-                                   pattern.default_args, pattern.name))
+        patterns.append(
+            URLPattern(pattern.pattern, _guard(esp_of(pattern), pattern), pattern.default_args, pattern.name)
+        )
     return patterns

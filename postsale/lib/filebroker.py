@@ -105,8 +105,7 @@ class Channel(filesystem.Channel):
         with self._table_lock(exchange):
             table = self.get_table(exchange)
             if entry in table:
-                write_atomically(self._exchange_file(exchange),
-                                 dumps([e for e in table if e != entry]))
+                write_atomically(self._exchange_file(exchange), dumps([e for e in table if e != entry]))
 
 
 class Transport(filesystem.Transport):

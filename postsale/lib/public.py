@@ -17,9 +17,11 @@ from django.utils import translation
 from postsale.lib import client_ip as _client_ip
 from postsale.lib.ratelimit import limit_exceeded, retry_after
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 PER_IP_PER_MINUTE = getattr(settings, "PUBLIC_RATE_PER_IP", 120)
 PER_TOKEN_PER_MINUTE = getattr(settings, "PUBLIC_RATE_PER_TOKEN", 30)
 
@@ -42,9 +44,9 @@ def public_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         token = kwargs.get("token", "")
-        if (limit_exceeded(f"ip:{client_ip(request)}", limit=PER_IP_PER_MINUTE, window_seconds=60)
-                or (token and limit_exceeded(f"tok:{token[:64]}", limit=PER_TOKEN_PER_MINUTE,
-                                             window_seconds=60))):
+        if limit_exceeded(f"ip:{client_ip(request)}", limit=PER_IP_PER_MINUTE, window_seconds=60) or (
+            token and limit_exceeded(f"tok:{token[:64]}", limit=PER_TOKEN_PER_MINUTE, window_seconds=60)
+        ):
             response = render(request, "public/too_many.html", status=429)
             response["Retry-After"] = str(retry_after(60))
             return protect(response)
@@ -63,8 +65,7 @@ def page_language(request, language: str | None = None) -> str:
     return settings.LANGUAGE_CODE
 
 
-def render_public(request, template: str, context: dict, *, language: str | None = None,
-                  status: int = 200):
+def render_public(request, template: str, context: dict, *, language: str | None = None, status: int = 200):
     """Render in the customer's language (their link decides it; the browser only when the
     customer's is unknown)."""
     language = page_language(request, language)

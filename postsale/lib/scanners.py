@@ -42,10 +42,30 @@ STAMP_FIELD, INTERACTION_FIELD = "stamp", "interaction"
 NO_INTERACTION = "none"
 # Lower-case substrings of user agents that are never a person's browser.
 AUTOMATED_AGENTS = (
-    "barracuda", "proofpoint", "mimecast", "urlscan", "trendmicro", "forcepoint", "symantec",
-    "safelinks", "linkscanner", "python-requests", "python-urllib", "aiohttp", "httpx", "curl/",
-    "wget/", "go-http-client", "java/", "okhttp", "libwww-perl", "apache-httpclient", "scrapy",
-    "bot/", "spider", "crawler",
+    "barracuda",
+    "proofpoint",
+    "mimecast",
+    "urlscan",
+    "trendmicro",
+    "forcepoint",
+    "symantec",
+    "safelinks",
+    "linkscanner",
+    "python-requests",
+    "python-urllib",
+    "aiohttp",
+    "httpx",
+    "curl/",
+    "wget/",
+    "go-http-client",
+    "java/",
+    "okhttp",
+    "libwww-perl",
+    "apache-httpclient",
+    "scrapy",
+    "bot/",
+    "spider",
+    "crawler",
 )
 
 
@@ -74,15 +94,19 @@ class Submission:
         return bool(self.reason)
 
     def as_data(self) -> dict:
-        return {"reason": self.reason, "seconds": self.seconds, "ip": self.ip,
-                "user_agent": self.user_agent[:300], "interaction": self.interaction[:20]}
+        return {
+            "reason": self.reason,
+            "seconds": self.seconds,
+            "ip": self.ip,
+            "user_agent": self.user_agent[:300],
+            "interaction": self.interaction[:20],
+        }
 
 
 def page_stamp(subject: str, *, served_at: float | None = None) -> str:
     """A signed "this page was served for `subject` at this time" for the page's form."""
     served_at = time.time() if served_at is None else served_at
-    return signing.dumps({"s": subject, "ms": int(served_at * 1000)}, salt=STAMP_SALT,
-                         compress=False)
+    return signing.dumps({"s": subject, "ms": int(served_at * 1000)}, salt=STAMP_SALT, compress=False)
 
 
 def seconds_since_served(stamp: str, subject: str) -> float | None:
@@ -106,13 +130,18 @@ def in_scanner_network(ip: str) -> bool:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return False
-    return any(address in network
-               for network in _networks(tuple(settings.SCANNER_NETWORKS)))
+    return any(address in network for network in _networks(tuple(settings.SCANNER_NETWORKS)))
 
 
-def automation_reason(*, seconds: float | None, user_agent: str, ip: str = "",
-                      mail_sent_at: dt.datetime | None = None, interaction: str = "",
-                      now: dt.datetime | None = None) -> str:
+def automation_reason(
+    *,
+    seconds: float | None,
+    user_agent: str,
+    ip: str = "",
+    mail_sent_at: dt.datetime | None = None,
+    interaction: str = "",
+    now: dt.datetime | None = None,
+) -> str:
     """Why this submission looks automated ("" when it looks like a person's)."""
     agent = user_agent.lower()
     if not agent or any(marker in agent for marker in AUTOMATED_AGENTS):
@@ -130,13 +159,12 @@ def automation_reason(*, seconds: float | None, user_agent: str, ip: str = "",
     return ""
 
 
-def submission_check(request, *, subject: str,
-                     mail_sent_at: dt.datetime | None = None) -> Submission:
+def submission_check(request, *, subject: str, mail_sent_at: dt.datetime | None = None) -> Submission:
     """Judge a public page's POST (its stamp, interaction field, agent and address)."""
     seconds = seconds_since_served(request.POST.get(STAMP_FIELD, ""), subject)
     ip, agent = client_ip(request), request.META.get("HTTP_USER_AGENT", "")
     interaction = request.POST.get(INTERACTION_FIELD, "")
-    reason = automation_reason(seconds=seconds, user_agent=agent, ip=ip,
-                               mail_sent_at=mail_sent_at, interaction=interaction)
-    return Submission(seconds=seconds, ip=ip, user_agent=agent, interaction=interaction,
-                      reason=reason)
+    reason = automation_reason(
+        seconds=seconds, user_agent=agent, ip=ip, mail_sent_at=mail_sent_at, interaction=interaction
+    )
+    return Submission(seconds=seconds, ip=ip, user_agent=agent, interaction=interaction, reason=reason)

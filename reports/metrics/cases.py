@@ -18,8 +18,9 @@ from reports.metrics.scope import Scope
 
 
 def opened_cases(scope: Scope) -> QuerySet[Complaint]:
-    return (Complaint.objects.filter(opened_at__gte=scope.since, opened_at__lt=scope.until)
-            .filter(scope.sale_q("sale_id")))
+    return Complaint.objects.filter(opened_at__gte=scope.since, opened_at__lt=scope.until).filter(
+        scope.sale_q("sale_id")
+    )
 
 
 @dataclass
@@ -35,8 +36,7 @@ class Median:
 def _median_hours(scope: Scope, column: str) -> Median:
     # One query returning the pairs; a median has no portable SQL form (PostgreSQL's
     # percentile_cont, none on SQLite) and a period's cases are thousands, not millions.
-    pairs = (opened_cases(scope).filter(**{f"{column}__isnull": False})
-             .values_list("opened_at", column))
+    pairs = opened_cases(scope).filter(**{f"{column}__isnull": False}).values_list("opened_at", column)
     hours = [(done - opened).total_seconds() / 3600 for opened, done in pairs]
     return Median(round(statistics.median(hours), 1) if hours else None, len(hours))
 
@@ -57,9 +57,11 @@ def within_sla(scope: Scope) -> Share:
     """Share within SLA = cases resolved by their SLA due time / the period's cases that are
     resolved or past their due time (a case still open within its time is not decided yet)."""
     now = timezone.now()
-    row = (opened_cases(scope).filter(Q(resolved_at__isnull=False) | Q(sla_due_at__lt=now))
-           .aggregate(whole=Count("pk"),
-                      part=Count("pk", filter=Q(resolved_at__lte=F("sla_due_at")))))
+    row = (
+        opened_cases(scope)
+        .filter(Q(resolved_at__isnull=False) | Q(sla_due_at__lt=now))
+        .aggregate(whole=Count("pk"), part=Count("pk", filter=Q(resolved_at__lte=F("sla_due_at"))))
+    )
     return Share(**row)
 
 
@@ -89,7 +91,16 @@ def compensation_by_kind(scope: Scope) -> list[Compensation]:
     """Compensation given on the period's cases per kind: how many and the amount summed. One
     query."""
     labels = dict(CompensationKind.choices)
-    rows = (opened_cases(scope).exclude(compensation_kind="").values("compensation_kind")
-            .annotate(n=Count("pk"), amount=Sum("compensation_amount")).order_by("-n"))
-    return [Compensation(r["compensation_kind"], str(labels.get(r["compensation_kind"], "")),
-                         r["n"], r["amount"] or 0) for r in rows]
+    rows = (
+        opened_cases(scope)
+        .exclude(compensation_kind="")
+        .values("compensation_kind")
+        .annotate(n=Count("pk"), amount=Sum("compensation_amount"))
+        .order_by("-n")
+    )
+    return [
+        Compensation(
+            r["compensation_kind"], str(labels.get(r["compensation_kind"], "")), r["n"], r["amount"] or 0
+        )
+        for r in rows
+    ]

@@ -31,24 +31,31 @@ from surveys.models import Answer
 
 def _notice_in_time(sale_ref: str, promised_ref: str) -> Exists:
     tz = timezone.get_current_timezone()
-    return Exists(Message.objects.filter(sale_id=OuterRef(sale_ref), kind=Kind.DELAY_NOTICE,
-                                         sent_at__isnull=False)
-                  .annotate(sent_day=TruncDate("sent_at", tzinfo=tz))
-                  .filter(sent_day__lte=OuterRef(promised_ref)))
+    return Exists(
+        Message.objects.filter(sale_id=OuterRef(sale_ref), kind=Kind.DELAY_NOTICE, sent_at__isnull=False)
+        .annotate(sent_day=TruncDate("sent_at", tzinfo=tz))
+        .filter(sent_day__lte=OuterRef(promised_ref))
+    )
 
 
 def decided_deliveries(scope: Scope) -> QuerySet[Delivery]:
     """Deliveries promised in the period and decided, with on_time and notified annotated."""
     today = timezone.localdate()
     tz = timezone.get_current_timezone()
-    return (Delivery.objects
-            .filter(promised_date__gte=scope.start, promised_date__lt=scope.end)
-            .filter(Q(delivered_at__isnull=False) | Q(promised_date__lt=today))
-            .filter(scope.sale_q("sale_id"))
-            .annotate(delivered_day=TruncDate("delivered_at", tzinfo=tz))
-            .annotate(on_time=Case(When(delivered_day__lte=F("promised_date"), then=Value(True)),
-                                   default=Value(False), output_field=BooleanField()),
-                      notified=_notice_in_time("sale_id", "promised_date")))
+    return (
+        Delivery.objects.filter(promised_date__gte=scope.start, promised_date__lt=scope.end)
+        .filter(Q(delivered_at__isnull=False) | Q(promised_date__lt=today))
+        .filter(scope.sale_q("sale_id"))
+        .annotate(delivered_day=TruncDate("delivered_at", tzinfo=tz))
+        .annotate(
+            on_time=Case(
+                When(delivered_day__lte=F("promised_date"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            notified=_notice_in_time("sale_id", "promised_date"),
+        )
+    )
 
 
 def on_time_rate(scope: Scope) -> Share:
@@ -56,8 +63,7 @@ def on_time_rate(scope: Scope) -> Share:
     deliveries promised in the period.
 
     One query."""
-    row = decided_deliveries(scope).aggregate(whole=Count("pk"),
-                                              part=Count("pk", filter=Q(on_time=True)))
+    row = decided_deliveries(scope).aggregate(whole=Count("pk"), part=Count("pk", filter=Q(on_time=True)))
     return Share(**row)
 
 
@@ -66,8 +72,11 @@ def late_notified_rate(scope: Scope) -> Share:
     before the promised date / late deliveries promised in the period.
 
     One query."""
-    row = decided_deliveries(scope).filter(on_time=False).aggregate(
-        whole=Count("pk"), part=Count("pk", filter=Q(notified=True)))
+    row = (
+        decided_deliveries(scope)
+        .filter(on_time=False)
+        .aggregate(whole=Count("pk"), part=Count("pk", filter=Q(notified=True)))
+    )
     return Share(**row)
 
 
@@ -81,16 +90,24 @@ class Count_:
 def late_by_reason(scope: Scope) -> list[Count_]:
     """Late deliveries of the period per delay reason (none given: "not given"), most first."""
     labels = dict(DelayReason.choices)
-    rows = (decided_deliveries(scope).filter(on_time=False).values("delay_reason")
-            .annotate(n=Count("pk")).order_by("-n", "delay_reason"))
+    rows = (
+        decided_deliveries(scope)
+        .filter(on_time=False)
+        .values("delay_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "delay_reason")
+    )
     return [Count_(r["delay_reason"], str(labels.get(r["delay_reason"], "—")), r["n"]) for r in rows]
 
 
 def late_by_carrier(scope: Scope) -> list[tuple[str, Share]]:
     """Per carrier: late deliveries / decided deliveries of the period, most late first."""
-    rows = (decided_deliveries(scope).values("carrier")
-            .annotate(whole=Count("pk"), part=Count("pk", filter=Q(on_time=False)))
-            .order_by("-part", "carrier"))
+    rows = (
+        decided_deliveries(scope)
+        .values("carrier")
+        .annotate(whole=Count("pk"), part=Count("pk", filter=Q(on_time=False)))
+        .order_by("-part", "carrier")
+    )
     return [(r["carrier"] or "—", Share(part=r["part"], whole=r["whole"])) for r in rows]
 
 
@@ -135,19 +152,30 @@ def lateness_impact(scope: Scope) -> LatenessImpact:
 
     Two queries."""
     groups = ("on_time", "notified", "delay_reason", "carrier")
-    again = Exists(Sale.objects.filter(customer_id=OuterRef("sale__customer_id"),
-                                       ordered_at__gt=OuterRef("ordered_at")))
-    deliveries = (decided_deliveries(scope).annotate(again=again).values(*groups)
-                  .annotate(n=Count("pk"), repeat=Count("pk", filter=Q(again=True))).order_by())
+    again = Exists(
+        Sale.objects.filter(customer_id=OuterRef("sale__customer_id"), ordered_at__gt=OuterRef("ordered_at"))
+    )
+    deliveries = (
+        decided_deliveries(scope)
+        .annotate(again=again)
+        .values(*groups)
+        .annotate(n=Count("pk"), repeat=Count("pk", filter=Q(again=True)))
+        .order_by()
+    )
     decided = decided_deliveries(scope).filter(sale_id=OuterRef("invitation__sale_id"))
-    answers = (Answer.objects.filter(flagged=False, survey_type__in=[SurveyType.NPS, SurveyType.CSAT])
-               .filter(Exists(decided))
-               .annotate(on_time=Exists(decided.filter(on_time=True)),
-                         notified=Exists(decided.filter(notified=True)),
-                         delay_reason=F("invitation__sale__delivery__delay_reason"),
-                         carrier=F("invitation__sale__delivery__carrier"))
-               .values("survey_type", *groups)
-               .annotate(**NPS_COUNTS, satisfied=CSAT_COUNTS["satisfied"]).order_by())
+    answers = (
+        Answer.objects.filter(flagged=False, survey_type__in=[SurveyType.NPS, SurveyType.CSAT])
+        .filter(Exists(decided))
+        .annotate(
+            on_time=Exists(decided.filter(on_time=True)),
+            notified=Exists(decided.filter(notified=True)),
+            delay_reason=F("invitation__sale__delivery__delay_reason"),
+            carrier=F("invitation__sale__delivery__carrier"),
+        )
+        .values("survey_type", *groups)
+        .annotate(**NPS_COUNTS, satisfied=CSAT_COUNTS["satisfied"])
+        .order_by()
+    )
     return _assemble(list(deliveries), list(answers))
 
 
@@ -160,8 +188,7 @@ def _assemble(deliveries: list[dict], answers: list[dict]) -> LatenessImpact:
         late = not row["on_time"]
         keys = [("on_time" if row["on_time"] else "late",)]
         if late:
-            keys += [("notified" if row["notified"] else "not_notified",),
-                     ("reason", row["delay_reason"])]
+            keys += [("notified" if row["notified"] else "not_notified",), ("reason", row["delay_reason"])]
         keys.append(("carrier", row["carrier"] or "—", late))
         return [table.setdefault(key, Impact(label=_label(key, reasons), key=_key(key))) for key in keys]
 
@@ -182,10 +209,13 @@ def _assemble(deliveries: list[dict], answers: list[dict]) -> LatenessImpact:
 
     carriers = sorted({key[1] for key in table if key[0] == "carrier"})
     return LatenessImpact(
-        on_time=get("on_time"), late=get("late"), notified=get("notified"),
+        on_time=get("on_time"),
+        late=get("late"),
+        notified=get("notified"),
         not_notified=get("not_notified"),
         by_reason=sorted((v for k, v in table.items() if k[0] == "reason"), key=lambda i: -i.deliveries),
-        by_carrier=[(get("carrier", c, False), get("carrier", c, True)) for c in carriers])
+        by_carrier=[(get("carrier", c, False), get("carrier", c, True)) for c in carriers],
+    )
 
 
 def _key(key: tuple) -> str:
@@ -195,9 +225,12 @@ def _key(key: tuple) -> str:
 def _label(key: tuple, reasons: dict) -> str:
     from django.utils.translation import gettext as _
 
-    names = {"on_time": _("On time"), "late": _("Late"),
-             "notified": _("Late, told before the promised date"),
-             "not_notified": _("Late, not told in time")}
+    names = {
+        "on_time": _("On time"),
+        "late": _("Late"),
+        "notified": _("Late, told before the promised date"),
+        "not_notified": _("Late, not told in time"),
+    }
     if key[0] == "reason":
         return str(reasons.get(key[1], _("No reason given")))
     if key[0] == "carrier":

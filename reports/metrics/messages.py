@@ -9,10 +9,27 @@ from followups.models import Kind, Message, MessageEvent, State
 from reports.metrics.scope import Scope
 
 # Funnel steps read from the message's events: ESP tracking, plus the engine's own "defer".
-EVENT_STEPS = {"delivered": "delivered", "opened": "opened", "clicked": "clicked",
-               "bounced": "bounced", "unsubscribed": "unsubscribed", "defer": "deferred"}
-STEPS = ("planned", "sent", "delivered", "opened", "clicked", "bounced", "unsubscribed",
-         "deferred", "suppressed", "cancelled", "failed")
+EVENT_STEPS = {
+    "delivered": "delivered",
+    "opened": "opened",
+    "clicked": "clicked",
+    "bounced": "bounced",
+    "unsubscribed": "unsubscribed",
+    "defer": "deferred",
+}
+STEPS = (
+    "planned",
+    "sent",
+    "delivered",
+    "opened",
+    "clicked",
+    "bounced",
+    "unsubscribed",
+    "deferred",
+    "suppressed",
+    "cancelled",
+    "failed",
+)
 
 
 @dataclass
@@ -29,8 +46,9 @@ class Funnel:
 
 
 def planned_messages(scope: Scope) -> QuerySet[Message]:
-    return (Message.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until)
-            .filter(scope.sale_q("sale_id")))
+    return Message.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until).filter(
+        scope.sale_q("sale_id")
+    )
 
 
 def message_funnel(scope: Scope) -> list[Funnel]:
@@ -46,8 +64,12 @@ def message_funnel(scope: Scope) -> list[Funnel]:
     def funnel(kind: str) -> Funnel:
         return funnels.setdefault(kind, Funnel(kind, str(labels.get(kind, kind))))
 
-    states = (planned_messages(scope).values("kind", "state", "reason")
-              .annotate(n=Count("pk"), sent=Count("pk", filter=Q(sent_at__isnull=False))).order_by())
+    states = (
+        planned_messages(scope)
+        .values("kind", "state", "reason")
+        .annotate(n=Count("pk"), sent=Count("pk", filter=Q(sent_at__isnull=False)))
+        .order_by()
+    )
     for row in states:
         f = funnel(row["kind"])
         f.steps["planned"] += row["n"]
@@ -58,10 +80,12 @@ def message_funnel(scope: Scope) -> list[Funnel]:
             by[row["reason"] or "—"] = by.get(row["reason"] or "—", 0) + row["n"]
         elif row["state"] == State.FAILED:
             f.steps["failed"] += row["n"]
-    events = (MessageEvent.objects.filter(message__in=planned_messages(scope),
-                                          event__in=list(EVENT_STEPS))
-              .values("message__kind", "event").annotate(n=Count("message_id", distinct=True))
-              .order_by())
+    events = (
+        MessageEvent.objects.filter(message__in=planned_messages(scope), event__in=list(EVENT_STEPS))
+        .values("message__kind", "event")
+        .annotate(n=Count("message_id", distinct=True))
+        .order_by()
+    )
     for row in events:
         funnel(row["message__kind"]).steps[EVENT_STEPS[row["event"]]] += row["n"]
     ordered = [funnels[kind] for kind in Kind.values if kind in funnels]
@@ -70,8 +94,10 @@ def message_funnel(scope: Scope) -> list[Funnel]:
         for f in ordered:
             for step, n in f.steps.items():
                 total.steps[step] += n
-            for source, into in ((f.suppressed_by, total.suppressed_by),
-                                 (f.cancelled_by, total.cancelled_by)):
+            for source, into in (
+                (f.suppressed_by, total.suppressed_by),
+                (f.cancelled_by, total.cancelled_by),
+            ):
                 for reason, n in source.items():
                     into[reason] = into.get(reason, 0) + n
         ordered.append(total)

@@ -40,36 +40,57 @@ def headline(scope: Scope, names=None) -> dict[str, dict]:
         if names and name not in names:
             continue
         now, before = metric(scope), metric(previous)
-        body[name] = {"value": _number(now.value), "count": now.count,
-                      "previous": _number(before.value)}
+        body[name] = {"value": _number(now.value), "count": now.count, "previous": _number(before.value)}
         if name == "nps":
-            body[name].update(low=now.low, high=now.high, promoters=now.promoters,
-                              passives=now.passives, detractors=now.detractors)
+            body[name].update(
+                low=now.low,
+                high=now.high,
+                promoters=now.promoters,
+                passives=now.passives,
+                detractors=now.detractors,
+            )
     return body
 
 
 def metrics_payload(start: dt.date, end: dt.date, channel: str = "", category: str = "") -> dict:
     """The API body of GET /api/v1/metrics/: the period, its filters, and every metric."""
     scope = Scope(start, end, channel or "", category or "")
-    body = {"period": {"start": start.isoformat(), "end": end.isoformat(),
-                       "previous_start": scope.previous().start.isoformat(),
-                       "channel": channel or None, "category": category or None}}
+    body = {
+        "period": {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "previous_start": scope.previous().start.isoformat(),
+            "channel": channel or None,
+            "category": category or None,
+        }
+    }
     body.update(headline(scope))
     cohorts = body["cohort_retention"]
-    cohorts["cohorts"] = [{"month": c.month.isoformat(), "size": c.size, "retention": c.rates}
-                          for c in metrics.cohort_retention(scope).cohorts]
+    cohorts["cohorts"] = [
+        {"month": c.month.isoformat(), "size": c.size, "retention": c.rates}
+        for c in metrics.cohort_retention(scope).cohorts
+    ]
     rfm, rfm_before = metrics.rfm_segments(scope), metrics.rfm_segments(scope.previous())
     before = {s.key: s.customers for s in rfm_before.segments}
     body["rfm_segments"] = {
-        "value": {s.key: {"customers": s.customers, "value": float(s.value),
-                          "previous": before.get(s.key, 0)} for s in rfm.segments},
-        "count": rfm.count, "previous": rfm_before.count}
+        "value": {
+            s.key: {"customers": s.customers, "value": float(s.value), "previous": before.get(s.key, 0)}
+            for s in rfm.segments
+        },
+        "count": rfm.count,
+        "previous": rfm_before.count,
+    }
     body["late_by_reason"] = {"value": {r.key or "none": r.count for r in metrics.late_by_reason(scope)}}
-    body["complaints_by_reason"] = {"value": {r.key: r.count
-                                              for r in metrics.complaints_by_reason(scope)}}
-    body["compensation_by_kind"] = {"value": {c.key: {"count": c.count, "amount": float(c.amount)}
-                                              for c in metrics.compensation_by_kind(scope)}}
-    body["message_funnel"] = {"value": {f.kind or "all": f.steps | {"suppressed_by": f.suppressed_by,
-                                                                  "cancelled_by": f.cancelled_by}
-                                        for f in metrics.message_funnel(scope)}}
+    body["complaints_by_reason"] = {"value": {r.key: r.count for r in metrics.complaints_by_reason(scope)}}
+    body["compensation_by_kind"] = {
+        "value": {
+            c.key: {"count": c.count, "amount": float(c.amount)} for c in metrics.compensation_by_kind(scope)
+        }
+    }
+    body["message_funnel"] = {
+        "value": {
+            f.kind or "all": f.steps | {"suppressed_by": f.suppressed_by, "cancelled_by": f.cancelled_by}
+            for f in metrics.message_funnel(scope)
+        }
+    }
     return body

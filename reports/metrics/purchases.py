@@ -35,17 +35,25 @@ def repeat_purchase_rate(scope: Scope | None = None) -> float | Share | None:
 
 
 def _repeat(sales) -> Share:
-    row = (sales.values("customer_id").annotate(n=Count("pk"))
-           .aggregate(whole=Count("customer_id"), part=Count("customer_id", filter=Q(n__gte=2))))
+    row = (
+        sales.values("customer_id")
+        .annotate(n=Count("pk"))
+        .aggregate(whole=Count("customer_id"), part=Count("customer_id", filter=Q(n__gte=2)))
+    )
     return Share(part=row["part"], whole=row["whole"])
 
 
 def repeat_purchase_trend(scope: Scope) -> list[tuple[dt.date, Share]]:
     """Repeat-purchase rate within each week or month of the period. One query."""
     rows: dict[dt.date, list[int]] = {}
-    per_customer = (scope.sales().filter(ordered_at__gte=scope.since, ordered_at__lt=scope.until)
-                    .annotate(bucket=scope.bucket("ordered_at")).values("bucket", "customer_id")
-                    .annotate(n=Count("pk")).values_list("bucket", "n"))
+    per_customer = (
+        scope.sales()
+        .filter(ordered_at__gte=scope.since, ordered_at__lt=scope.until)
+        .annotate(bucket=scope.bucket("ordered_at"))
+        .values("bucket", "customer_id")
+        .annotate(n=Count("pk"))
+        .values_list("bucket", "n")
+    )
     for bucket, n in per_customer:
         counts = rows.setdefault(bucket_date(bucket), [0, 0])
         counts[0] += n >= 2
@@ -103,13 +111,22 @@ def cohort_retention(scope: Scope) -> CohortTable:
     first_month = add_months(last.replace(day=1), 1 - COHORT_MONTHS)
     tz = timezone.get_current_timezone()
     sales = scope.sales()
-    first_purchase = (sales.filter(customer_id=OuterRef("customer_id")).order_by()
-                      .values("customer_id").annotate(first=Min("ordered_at")).values("first"))
+    first_purchase = (
+        sales.filter(customer_id=OuterRef("customer_id"))
+        .order_by()
+        .values("customer_id")
+        .annotate(first=Min("ordered_at"))
+        .values("first")
+    )
     since = timezone.make_aware(dt.datetime.combine(first_month, dt.time.min))
-    rows = (sales.filter(ordered_at__gte=since, ordered_at__lt=scope.until)
-            .annotate(first=Subquery(first_purchase)).filter(first__gte=since)
-            .annotate(cohort=TruncMonth("first", tzinfo=tz), month=TruncMonth("ordered_at", tzinfo=tz))
-            .values("cohort", "month").annotate(n=Count("customer_id", distinct=True)))
+    rows = (
+        sales.filter(ordered_at__gte=since, ordered_at__lt=scope.until)
+        .annotate(first=Subquery(first_purchase))
+        .filter(first__gte=since)
+        .annotate(cohort=TruncMonth("first", tzinfo=tz), month=TruncMonth("ordered_at", tzinfo=tz))
+        .values("cohort", "month")
+        .annotate(n=Count("customer_id", distinct=True))
+    )
     cells: dict[dt.date, dict[int, int]] = {}
     for row in rows:
         cohort, month = bucket_date(row["cohort"]), bucket_date(row["month"])
@@ -122,9 +139,14 @@ def cohort_retention(scope: Scope) -> CohortTable:
             continue
         ready = COHORT_MONTHS - i  # months from the cohort's to the period's end, included
         complete = sum(add_months(month, k + 1) <= scope.end for k in range(ready))
-        table.cohorts.append(Cohort(month=month, size=cells[month].get(0, 0), complete=complete,
-                                    retained=[cells[month].get(k, 0) if k < ready else None
-                                              for k in range(COHORT_MONTHS)]))
+        table.cohorts.append(
+            Cohort(
+                month=month,
+                size=cells[month].get(0, 0),
+                complete=complete,
+                retained=[cells[month].get(k, 0) if k < ready else None for k in range(COHORT_MONTHS)],
+            )
+        )
     return table
 
 
@@ -179,19 +201,29 @@ def _score(column: str) -> str:
     # PERCENT_RANK keeps ties together (every one-time buyer gets the same F); CASE rather than
     # a cast, which truncates on SQLite but rounds on PostgreSQL.
     rank = f"PERCENT_RANK() OVER (ORDER BY {column})"
-    return (f"CASE WHEN {rank} >= 0.8 THEN 5 WHEN {rank} >= 0.6 THEN 4 "
-            f"WHEN {rank} >= 0.4 THEN 3 WHEN {rank} >= 0.2 THEN 2 ELSE 1 END")
+    return (
+        f"CASE WHEN {rank} >= 0.8 THEN 5 WHEN {rank} >= 0.6 THEN 4 "
+        f"WHEN {rank} >= 0.4 THEN 3 WHEN {rank} >= 0.2 THEN 2 ELSE 1 END"
+    )
 
 
 def _rfm_sql(scope: Scope) -> tuple[str, list]:
-    sales = (scope.sales().filter(ordered_at__lt=scope.until).order_by()
-             .values("customer_id", "ordered_at", "total"))
+    sales = (
+        scope.sales()
+        .filter(ordered_at__lt=scope.until)
+        .order_by()
+        .values("customer_id", "ordered_at", "total")
+    )
     inner, params = sales.query.sql_with_params()
     # Only our own SQL text is pasted together; every value travels as a parameter.
-    per_customer = ("SELECT customer_id, MAX(ordered_at) AS last_at, COUNT(*) AS n, "  # noqa: S608
-                    f"SUM(total) AS amount FROM ({inner}) U GROUP BY customer_id")
-    scored = (f"SELECT customer_id, amount, {_score('last_at')} AS r, {_score('n')} AS f, "  # noqa: S608
-              f"{_score('amount')} AS m FROM ({per_customer}) C")
+    per_customer = (
+        "SELECT customer_id, MAX(ordered_at) AS last_at, COUNT(*) AS n, "  # noqa: S608
+        f"SUM(total) AS amount FROM ({inner}) U GROUP BY customer_id"
+    )
+    scored = (
+        f"SELECT customer_id, amount, {_score('last_at')} AS r, {_score('n')} AS f, "  # noqa: S608
+        f"{_score('amount')} AS m FROM ({per_customer}) C"
+    )
     return scored, list(params)
 
 
@@ -204,8 +236,10 @@ def rfm_segments(scope: Scope) -> RfmTable:
     One query, grouped by the 125 score triples at most."""
     scored, params = _rfm_sql(scope)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S GROUP BY r, f, m",  # noqa: S608
-                       params)
+        cursor.execute(
+            f"SELECT r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S GROUP BY r, f, m",  # noqa: S608
+            params,
+        )
         triples = cursor.fetchall()
     segments = {key: Segment(key, name) for key, name, *_ranges in SEGMENTS}
     for r, f, m, customers, amount in triples:
@@ -217,13 +251,21 @@ def rfm_segments(scope: Scope) -> RfmTable:
 
 def rfm_customer_ids(scope: Scope, segment: str) -> list[int]:
     """The customers in one RFM segment (as rfm_segments() scores them), most valuable first."""
-    triples = [r * 100 + f * 10 + m for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)
-               if segment_of(r, f, m) == segment]
+    triples = [
+        r * 100 + f * 10 + m
+        for r in range(1, 6)
+        for f in range(1, 6)
+        for m in range(1, 6)
+        if segment_of(r, f, m) == segment
+    ]
     scored, params = _rfm_sql(scope)
     marks = ", ".join(["%s"] * len(triples))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT customer_id FROM ({scored}) S WHERE r * 100 + f * 10 + m IN ({marks}) "  # noqa: S608
-                       "ORDER BY amount DESC, customer_id", [*params, *triples])
+        cursor.execute(
+            f"SELECT customer_id FROM ({scored}) S WHERE r * 100 + f * 10 + m IN ({marks}) "  # noqa: S608
+            "ORDER BY amount DESC, customer_id",
+            [*params, *triples],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -10,8 +10,9 @@ from reports.metrics.scope import Scope
 from surveys.definitions import CES, CSAT, NPS, SurveyType
 from surveys.models import Answer
 
-UNHAPPY = (Q(survey_type=SurveyType.NPS, score__lte=NPS.detractor_max)
-           | Q(survey_type=SurveyType.CSAT, score__lte=CSAT.detractor_max))
+UNHAPPY = Q(survey_type=SurveyType.NPS, score__lte=NPS.detractor_max) | Q(
+    survey_type=SurveyType.CSAT, score__lte=CSAT.detractor_max
+)
 
 
 @dataclass
@@ -35,19 +36,33 @@ def detractor_recovery(scope: Scope) -> Recovery:
     detractors who bought again after the resolution / detractors with a resolved case.
 
     One query."""
-    not_unhappy = (Q(next_type=SurveyType.NPS, next_score__gt=NPS.detractor_max)
-                   | Q(next_type=SurveyType.CSAT, next_score__gt=CSAT.detractor_max)
-                   | Q(next_type=SurveyType.CES, next_score__gt=CES.detractor_max))
-    later = (Answer.objects.filter(flagged=False, customer_id=OuterRef("customer_id"),
-                                   answered_at__gt=OuterRef("complaint__resolved_at"))
-             .order_by("answered_at", "pk"))
-    row = (counted_answers(scope).filter(UNHAPPY, complaint__resolved_at__isnull=False)
-           .annotate(next_type=Subquery(later.values("survey_type")[:1]),
-                     next_score=Subquery(later.values("score")[:1]),
-                     again=Exists(Sale.objects.filter(customer_id=OuterRef("customer_id"),
-                                                      ordered_at__gt=OuterRef("complaint__resolved_at"))))
-           .aggregate(resolved=Count("pk"), answered=Count("pk", filter=Q(next_score__isnull=False)),
-                      recovered=Count("pk", filter=not_unhappy),
-                      repeat=Count("pk", filter=Q(again=True))))
-    return Recovery(recovered=Share(row["recovered"], row["answered"]),
-                    repeat=Share(row["repeat"], row["resolved"]))
+    not_unhappy = (
+        Q(next_type=SurveyType.NPS, next_score__gt=NPS.detractor_max)
+        | Q(next_type=SurveyType.CSAT, next_score__gt=CSAT.detractor_max)
+        | Q(next_type=SurveyType.CES, next_score__gt=CES.detractor_max)
+    )
+    later = Answer.objects.filter(
+        flagged=False, customer_id=OuterRef("customer_id"), answered_at__gt=OuterRef("complaint__resolved_at")
+    ).order_by("answered_at", "pk")
+    row = (
+        counted_answers(scope)
+        .filter(UNHAPPY, complaint__resolved_at__isnull=False)
+        .annotate(
+            next_type=Subquery(later.values("survey_type")[:1]),
+            next_score=Subquery(later.values("score")[:1]),
+            again=Exists(
+                Sale.objects.filter(
+                    customer_id=OuterRef("customer_id"), ordered_at__gt=OuterRef("complaint__resolved_at")
+                )
+            ),
+        )
+        .aggregate(
+            resolved=Count("pk"),
+            answered=Count("pk", filter=Q(next_score__isnull=False)),
+            recovered=Count("pk", filter=not_unhappy),
+            repeat=Count("pk", filter=Q(again=True)),
+        )
+    )
+    return Recovery(
+        recovered=Share(row["recovered"], row["answered"]), repeat=Share(row["repeat"], row["resolved"])
+    )

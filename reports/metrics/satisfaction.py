@@ -110,17 +110,19 @@ def percent(part: int, whole: int) -> float | None:
 
 def counted_answers(scope: Scope) -> QuerySet[Answer]:
     """A person's answers first given in the period, of the chosen channel and category."""
-    answers = Answer.objects.filter(flagged=False, answered_at__gte=scope.since,
-                                    answered_at__lt=scope.until)
+    answers = Answer.objects.filter(flagged=False, answered_at__gte=scope.since, answered_at__lt=scope.until)
     if scope.filtered:
-        answers = (answers.alias(sale_ref=Coalesce("invitation__sale_id",
-                                                   "invitation__complaint__sale_id"))
-                   .filter(scope.sale_q("sale_ref")))
+        answers = answers.alias(
+            sale_ref=Coalesce("invitation__sale_id", "invitation__complaint__sale_id")
+        ).filter(scope.sale_q("sale_ref"))
     return answers
 
 
-NPS_COUNTS = {"total": Count("pk"), "promoters": Count("pk", filter=Q(score__gte=NPS.promoter_min)),
-              "detractors": Count("pk", filter=Q(score__lte=NPS.detractor_max))}
+NPS_COUNTS = {
+    "total": Count("pk"),
+    "promoters": Count("pk", filter=Q(score__gte=NPS.promoter_min)),
+    "detractors": Count("pk", filter=Q(score__lte=NPS.detractor_max)),
+}
 CSAT_COUNTS = {"total": Count("pk"), "satisfied": Count("pk", filter=Q(score__gte=CSAT.promoter_min))}
 EFFORT = Q(ces_score__isnull=False) | Q(survey_type=SurveyType.CES)
 CES_COUNTS = {"total": Count("pk"), "average": Avg(Coalesce("ces_score", "score"))}
@@ -129,13 +131,19 @@ CES_COUNTS = {"total": Count("pk"), "average": Avg(Coalesce("ces_score", "score"
 def nps_of(row: dict) -> NpsResult:
     total, promoters, detractors = row["total"], row["promoters"], row["detractors"]
     score = round(100 * (promoters - detractors) / total, 1) if total else None
-    return NpsResult(score=score, responses=total, promoters=promoters,
-                     passives=total - promoters - detractors, detractors=detractors)
+    return NpsResult(
+        score=score,
+        responses=total,
+        promoters=promoters,
+        passives=total - promoters - detractors,
+        detractors=detractors,
+    )
 
 
 def csat_of(row: dict) -> CsatResult:
-    return CsatResult(score=percent(row["satisfied"], row["total"]), responses=row["total"],
-                      satisfied=row["satisfied"])
+    return CsatResult(
+        score=percent(row["satisfied"], row["total"]), responses=row["total"], satisfied=row["satisfied"]
+    )
 
 
 def ces_of(row: dict) -> CesResult:
@@ -152,8 +160,7 @@ def nps(scope: Scope) -> NpsResult:
 
 def csat(scope: Scope) -> CsatResult:
     """Customer satisfaction = % of CSAT answers (1-5) that are 4 or 5."""
-    return csat_of(counted_answers(scope).filter(survey_type=SurveyType.CSAT)
-                   .aggregate(**CSAT_COUNTS))
+    return csat_of(counted_answers(scope).filter(survey_type=SurveyType.CSAT).aggregate(**CSAT_COUNTS))
 
 
 def ces(scope: Scope) -> CesResult:
@@ -163,9 +170,13 @@ def ces(scope: Scope) -> CesResult:
 
 
 def _trend(scope: Scope, answers: QuerySet[Answer], counts: dict, build) -> list[tuple[dt.date, object]]:
-    rows = {bucket_date(row["bucket"]): build(row) for row in
-            answers.annotate(bucket=scope.bucket("answered_at")).values("bucket")
-            .annotate(**counts).order_by("bucket")}
+    rows = {
+        bucket_date(row["bucket"]): build(row)
+        for row in answers.annotate(bucket=scope.bucket("answered_at"))
+        .values("bucket")
+        .annotate(**counts)
+        .order_by("bucket")
+    }
     empty = build({key: 0 if key != "average" else None for key in ("total", *counts)})
     return [(day, rows.get(day, empty)) for day in scope.buckets()]
 
@@ -178,8 +189,7 @@ def nps_trend(scope: Scope) -> list[tuple[dt.date, NpsResult]]:
 
 def csat_trend(scope: Scope) -> list[tuple[dt.date, CsatResult]]:
     """CSAT per week or month of the period. One query."""
-    return _trend(scope, counted_answers(scope).filter(survey_type=SurveyType.CSAT), CSAT_COUNTS,
-                  csat_of)
+    return _trend(scope, counted_answers(scope).filter(survey_type=SurveyType.CSAT), CSAT_COUNTS, csat_of)
 
 
 def ces_trend(scope: Scope) -> list[tuple[dt.date, CesResult]]:
@@ -189,11 +199,13 @@ def ces_trend(scope: Scope) -> list[tuple[dt.date, CesResult]]:
 
 def _invitations(scope: Scope) -> QuerySet[Invitation]:
     bounced = MessageEvent.objects.filter(message_id=OuterRef("message_id"), event="bounced")
-    invitations = (Invitation.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until)
-                   .filter(~Exists(bounced)))
+    invitations = Invitation.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until).filter(
+        ~Exists(bounced)
+    )
     if scope.filtered:
-        invitations = (invitations.alias(sale_ref=Coalesce("sale_id", "complaint__sale_id"))
-                       .filter(scope.sale_q("sale_ref")))
+        invitations = invitations.alias(sale_ref=Coalesce("sale_id", "complaint__sale_id")).filter(
+            scope.sale_q("sale_ref")
+        )
     return invitations
 
 
@@ -209,9 +221,14 @@ def response_rate(scope: Scope) -> Share:
 
 def response_rate_trend(scope: Scope) -> list[tuple[dt.date, Share]]:
     """Response rate per week or month in which the invitations were sent. One query."""
-    rows = {bucket_date(row.pop("bucket")): Share(**row) for row in
-            _invitations(scope).annotate(bucket=scope.bucket("created_at")).values("bucket")
-            .annotate(**RESPONSE_COUNTS).order_by("bucket")}
+    rows = {
+        bucket_date(row.pop("bucket")): Share(**row)
+        for row in _invitations(scope)
+        .annotate(bucket=scope.bucket("created_at"))
+        .values("bucket")
+        .annotate(**RESPONSE_COUNTS)
+        .order_by("bucket")
+    }
     return [(day, rows.get(day, Share(0, 0))) for day in scope.buckets()]
 
 
@@ -235,8 +252,7 @@ def _feeling_q(feeling: str) -> Q:
     return q
 
 
-def latest_comments(scope: Scope, *, feeling: str = "", reason: str = "",
-                    limit: int = 25) -> list[Answer]:
+def latest_comments(scope: Scope, *, feeling: str = "", reason: str = "", limit: int = 25) -> list[Answer]:
     """The period's latest answers with a comment, newest first, optionally of one feeling
     (detractor, passive, promoter on the answer's scale) and one reason. One query."""
     answers = counted_answers(scope).exclude(comment="")
@@ -245,6 +261,8 @@ def latest_comments(scope: Scope, *, feeling: str = "", reason: str = "",
     if reason:
         # JSON "contains" has no SQLite form; the list's text holds each reason quoted.
         answers = answers.alias(reasons_text=Cast("reasons", TextField())).filter(
-            reasons_text__contains=f'"{reason}"')
-    return list(answers.select_related("customer", "invitation__sale")
-                .order_by("-answered_at", "-pk")[:limit])
+            reasons_text__contains=f'"{reason}"'
+        )
+    return list(
+        answers.select_related("customer", "invitation__sale").order_by("-answered_at", "-pk")[:limit]
+    )

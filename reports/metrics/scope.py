@@ -54,8 +54,10 @@ class Scope:
         """Every bucket start the period touches, so a trend shows empty weeks too."""
         if self.weekly:
             first = self.start - dt.timedelta(days=self.start.weekday())
-            return [first + dt.timedelta(weeks=n)
-                    for n in range((self.end - first).days // 7 + ((self.end - first).days % 7 > 0))]
+            return [
+                first + dt.timedelta(weeks=n)
+                for n in range((self.end - first).days // 7 + ((self.end - first).days % 7 > 0))
+            ]
         months, month = [], self.start.replace(day=1)
         while month < self.end:
             months.append(month)
@@ -70,8 +72,7 @@ class Scope:
         if self.channel:
             sales = sales.filter(channel=self.channel)
         if self.category:
-            sales = sales.filter(Exists(SaleLine.objects.filter(sale=OuterRef("pk"),
-                                                                category=self.category)))
+            sales = sales.filter(Exists(SaleLine.objects.filter(sale=OuterRef("pk"), category=self.category)))
         return sales
 
     def sale_q(self, sale_ref: str) -> Q:

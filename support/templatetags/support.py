@@ -30,8 +30,7 @@ def _span(delta: dt.timedelta) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return ngettext("%(n)s day", "%(n)s days", days) % {"n": days} + (
-            f" {hours} h" if hours else "")
+        return ngettext("%(n)s day", "%(n)s days", days) % {"n": days} + (f" {hours} h" if hours else "")
     if hours:
         return f"{hours} h {minutes:02d} min"
     return f"{minutes} min"
@@ -39,7 +38,7 @@ def _span(delta: dt.timedelta) -> str:
 
 @register.filter
 def left(due: dt.datetime | None, now: dt.datetime) -> str:
-    """"2 h 10 min left" or "overdue by 35 min"."""
+    """ "2 h 10 min left" or "overdue by 35 min"."""
     if due is None:
         return ""
     if due >= now:
@@ -47,8 +46,14 @@ def left(due: dt.datetime | None, now: dt.datetime) -> str:
     return _("overdue by %(span)s") % {"span": _span(now - due)}
 
 
-STATES = {"ok": _lazy("On time"), "due_soon": _lazy("Due soon"), "breached": _lazy("Breached"),
-          "paused": _lazy("Paused"), "met": _lazy("Met"), "missed": _lazy("Missed")}
+STATES = {
+    "ok": _lazy("On time"),
+    "due_soon": _lazy("Due soon"),
+    "breached": _lazy("Breached"),
+    "paused": _lazy("Paused"),
+    "met": _lazy("Met"),
+    "missed": _lazy("Missed"),
+}
 
 
 @register.filter

@@ -12,8 +12,7 @@ class AnswerViewSet(viewsets.ReadOnlyModelViewSet):
     """Survey answers (read only): the current answer per invitation. `flagged` answers looked
     automated (a mail scanner) and are left out of the metrics."""
 
-    queryset = (Answer.objects.select_related("customer", "invitation__sale")
-                .order_by("-answered_at", "-pk"))
+    queryset = Answer.objects.select_related("customer", "invitation__sale").order_by("-answered_at", "-pk")
     serializer_class = AnswerOutput
     permission_classes = [ModelPermissions]
     filterset_class = AnswerFilter

@@ -21,7 +21,7 @@ def test_thirty_wrong_passwords_lock_the_user_and_the_right_one_then_fails(clien
     answers = [login(client, "ana", f"guess-{i}").status_code for i in range(30)]
 
     assert answers[: settings.AXES_FAILURE_LIMIT - 1] == [200] * (settings.AXES_FAILURE_LIMIT - 1)
-    assert set(answers[settings.AXES_FAILURE_LIMIT:]) == {429}
+    assert set(answers[settings.AXES_FAILURE_LIMIT :]) == {429}
     locked = login(client, "ana", "right-horse-battery")
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
@@ -45,11 +45,19 @@ def test_the_lock_is_per_address_across_user_names(client, ana, settings):
 def test_the_address_behind_a_trusted_proxy_is_the_clients(client, ana, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     for i in range(settings.AXES_FAILURE_LIMIT):
-        client.post(LOGIN, {"username": f"x{i}", "password": "wrong"}, REMOTE_ADDR="10.0.0.2",
-                    HTTP_X_FORWARDED_FOR="203.0.113.5")
+        client.post(
+            LOGIN,
+            {"username": f"x{i}", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+        )
     assert AccessAttempt.objects.filter(ip_address="203.0.113.5").exists()
-    other = client.post(LOGIN, {"username": "ana", "password": "right-horse-battery"},
-                        REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    other = client.post(
+        LOGIN,
+        {"username": "ana", "password": "right-horse-battery"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.1",
+    )
     assert other.status_code == 302
 
 
@@ -61,8 +69,10 @@ def test_a_manager_unlocks_and_the_user_logs_in(client, ana, manager, settings):
     client.force_login(manager)
     page = client.get("/accounts/lockouts/")
     assert page.status_code == 200 and "ana" in page.content.decode()
-    assert client.post("/accounts/lockouts/", {"username": "ana", "ip_address": "198.51.100.7"}
-                       ).status_code == 302
+    assert (
+        client.post("/accounts/lockouts/", {"username": "ana", "ip_address": "198.51.100.7"}).status_code
+        == 302
+    )
     client.logout()
 
     assert login(client, "ana", "right-horse-battery").status_code == 302

@@ -161,12 +161,26 @@ def objects(db):
 
 
 def build_url(name: str, args: list[str], objects) -> str:
-    values = {"pk": 1, "object_id": "1", "app_label": "customers", "model_name": "customer",
-              "external_id": objects["sale"].external_id, "kind": "thank_you", "language": "es",
-              "category": "hogar", "token": "not-a-real-token", "uidb64": "MQ", "content_type_id": "1",
-              "url": "x"}
-    pk_of = {"customers:detail": "customer", "customer-detail": "customer",
-             "complaint-detail": "complaint", "complaint-resolve": "complaint"}
+    values = {
+        "pk": 1,
+        "object_id": "1",
+        "app_label": "customers",
+        "model_name": "customer",
+        "external_id": objects["sale"].external_id,
+        "kind": "thank_you",
+        "language": "es",
+        "category": "hogar",
+        "token": "not-a-real-token",
+        "uidb64": "MQ",
+        "content_type_id": "1",
+        "url": "x",
+    }
+    pk_of = {
+        "customers:detail": "customer",
+        "customer-detail": "customer",
+        "complaint-detail": "complaint",
+        "complaint-resolve": "complaint",
+    }
     if name in pk_of:
         values["pk"] = objects[pk_of[name]].pk
     return reverse(name, kwargs={arg: values.get(arg, "1") for arg in args})

@@ -37,9 +37,13 @@ def allowed(app: str, module: str) -> bool:
     top = module.split(".")[0]
     # postsale.lib holds helpers named by concept that import no app; celery is the app object;
     # the API filter backend and schema class are the API edge's shared pieces.
-    return (top == app or top in ALLOWED[app]
-            or module.startswith(("postsale.lib", "postsale.celery", "postsale.api_filters",
-                                  "postsale.api_schema")))
+    return (
+        top == app
+        or top in ALLOWED[app]
+        or module.startswith(
+            ("postsale.lib", "postsale.celery", "postsale.api_filters", "postsale.api_schema")
+        )
+    )
 
 
 @pytest.mark.parametrize("app", [app for app in ALLOWED if (ROOT / app).is_dir()])

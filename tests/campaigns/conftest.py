@@ -22,8 +22,12 @@ def make_campaign(**values) -> Campaign:
 def buyer(*, days_ago=1, amount="19.90", category="hogar", **customer):
     """A customer with one sale `days_ago` days ago for `amount` in `category`."""
     person = CustomerFactory(**customer)
-    SaleFactory(customer=person, ordered_at=timezone.now() - dt.timedelta(days=days_ago),
-                lines__unit_price=Decimal(amount), lines__category=category)
+    SaleFactory(
+        customer=person,
+        ordered_at=timezone.now() - dt.timedelta(days=days_ago),
+        lines__unit_price=Decimal(amount),
+        lines__category=category,
+    )
     return person
 
 
@@ -47,8 +51,9 @@ def salt_for(campaign: Campaign, *, sent=(), holdout=()) -> Campaign:
     hash, so a test chooses the salt instead of hoping."""
     for n in range(10_000):
         campaign.salt = f"test-{n}"
-        if (not any(campaign.in_holdout(c.pk) for c in sent)
-                and all(campaign.in_holdout(c.pk) for c in holdout)):
+        if not any(campaign.in_holdout(c.pk) for c in sent) and all(
+            campaign.in_holdout(c.pk) for c in holdout
+        ):
             campaign.save(update_fields=["salt"])
             return campaign
     raise AssertionError("no salt found")

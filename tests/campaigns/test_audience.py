@@ -54,10 +54,16 @@ def test_product_category_bought():
 
 def test_rules_combine_without_multiplying_rows():
     person = buyer(days_ago=100, category="libros", amount="50.00")
-    SaleFactory(customer=person, ordered_at=timezone.now() - dt.timedelta(days=150),
-                lines=2, lines__category="libros", lines__unit_price=Decimal("10"))
-    campaign = make_campaign(last_purchase_days=90, category="libros", min_purchases=2,
-                             min_spent=Decimal("70"))
+    SaleFactory(
+        customer=person,
+        ordered_at=timezone.now() - dt.timedelta(days=150),
+        lines=2,
+        lines__category="libros",
+        lines__unit_price=Decimal("10"),
+    )
+    campaign = make_campaign(
+        last_purchase_days=90, category="libros", min_purchases=2, min_spent=Decimal("70")
+    )
     assert list(audience(campaign).values_list("pk", flat=True)) == [person.pk]
     assert audience(make_campaign(min_spent=Decimal("71"), category="libros")).count() == 0
 
@@ -95,8 +101,7 @@ def test_held_back_no_consent(rules):
 
 def test_held_back_open_case(rules):
     ComplaintFactory(status=ComplaintStatus.OPEN, customer=CustomerFactory(marketing_consent=True))
-    ComplaintFactory(status=ComplaintStatus.RESOLVED,
-                     customer=CustomerFactory(marketing_consent=True))
+    ComplaintFactory(status=ComplaintStatus.RESOLVED, customer=CustomerFactory(marketing_consent=True))
     assert holds(make_campaign())["open_case"] == 1
 
 
@@ -111,10 +116,12 @@ def test_held_back_late_order(rules):
 def test_held_back_unsubscribed_from_offers(rules):
     offers, surveys = CustomerFactory(email="Ana@Example.es"), CustomerFactory()
     CustomerFactory()
-    Suppression.objects.create(email="ana@example.es", category=Category.PROMOTIONAL,
-                               reason=SuppressionReason.UNSUBSCRIBED)
-    Suppression.objects.create(email=surveys.email, category=Category.SURVEY,
-                               reason=SuppressionReason.UNSUBSCRIBED)
+    Suppression.objects.create(
+        email="ana@example.es", category=Category.PROMOTIONAL, reason=SuppressionReason.UNSUBSCRIBED
+    )
+    Suppression.objects.create(
+        email=surveys.email, category=Category.SURVEY, reason=SuppressionReason.UNSUBSCRIBED
+    )
     assert holds(make_campaign())["unsubscribed"] == 1
     assert offers.pk
 
@@ -125,13 +132,26 @@ def test_held_back_contact_budget(rules):
     full, half, old = CustomerFactory(), CustomerFactory(), CustomerFactory()
     now = timezone.now()
     for n, (person, days) in enumerate([(full, 1), (full, 2), (half, 1), (old, 8), (old, 9)]):
-        Message.objects.create(kind=Kind.BIRTHDAY, category=Category.RELATIONSHIP,
-                               customer=person, dedupe_key=f"k{n}", state=State.SENT,
-                               planned_at=now, expires_at=now,
-                               sent_at=now - dt.timedelta(days=days))
-    Message.objects.create(kind=Kind.THANK_YOU, category=Category.TRANSACTIONAL, customer=half,
-                           dedupe_key="t", state=State.SENT, planned_at=now, expires_at=now,
-                           sent_at=now)
+        Message.objects.create(
+            kind=Kind.BIRTHDAY,
+            category=Category.RELATIONSHIP,
+            customer=person,
+            dedupe_key=f"k{n}",
+            state=State.SENT,
+            planned_at=now,
+            expires_at=now,
+            sent_at=now - dt.timedelta(days=days),
+        )
+    Message.objects.create(
+        kind=Kind.THANK_YOU,
+        category=Category.TRANSACTIONAL,
+        customer=half,
+        dedupe_key="t",
+        state=State.SENT,
+        planned_at=now,
+        expires_at=now,
+        sent_at=now,
+    )
     assert holds(make_campaign())["contact_budget"] == 1
 
 

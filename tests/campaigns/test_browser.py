@@ -34,13 +34,15 @@ def shop():
     lapsed = []
     for n in range(40):
         person = CustomerFactory(marketing_consent=True, language="en" if n % 4 == 0 else "es")
-        SaleFactory(customer=person, ordered_at=timezone.now() - dt.timedelta(days=120),
-                    lines__unit_price=Decimal("35.00"))
+        SaleFactory(
+            customer=person,
+            ordered_at=timezone.now() - dt.timedelta(days=120),
+            lines__unit_price=Decimal("35.00"),
+        )
         lapsed.append(person)
     SaleFactory(customer=CustomerFactory(marketing_consent=True))  # bought yesterday: not lapsed
     ComplaintFactory(customer=lapsed[1], status=ComplaintStatus.OPEN)
-    Suppression.objects.create(email=lapsed[2].email, category=Category.PROMOTIONAL,
-                               reason="unsubscribed")
+    Suppression.objects.create(email=lapsed[2].email, category=Category.PROMOTIONAL, reason="unsubscribed")
     return lapsed
 
 
@@ -51,8 +53,12 @@ def session_of(user) -> str:
 
 
 def logged_in(page, site, session):
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": site},
-                              {"name": "django_language", "value": "es", "url": site}])
+    page.context.add_cookies(
+        [
+            {"name": "sessionid", "value": session, "url": site},
+            {"name": "django_language", "value": "es", "url": site},
+        ]
+    )
 
 
 def test_a_manager_launches_a_winback_campaign_and_sees_the_groups(site, settings, manager):
@@ -81,8 +87,10 @@ def test_a_manager_launches_a_winback_campaign_and_sees_the_groups(site, setting
             page.evaluate("document.querySelector('form.campaign-form').requestSubmit()")
         page.wait_for_selector("#audience-size")
         size = page.inner_text("#audience-size")
-        held = {row.get_attribute("data-code"): row.inner_text()
-                for row in page.query_selector_all("#held-back tbody tr")}
+        held = {
+            row.get_attribute("data-code"): row.inner_text()
+            for row in page.query_selector_all("#held-back tbody tr")
+        }
         shot(page, "audience-es")
         page.click("#launch")
         page.wait_for_selector("#sent-group")
@@ -97,8 +105,9 @@ def test_a_manager_launches_a_winback_campaign_and_sees_the_groups(site, setting
     mailed = Message.objects.filter(campaign_member__campaign=campaign, state=State.SENT).count()
     assert sent_group + holdout == 40 and holdout > 0
     assert len(mail.outbox) == mailed > 0
-    held_emails = set(CampaignMember.objects.filter(group=Group.HOLDOUT)
-                      .values_list("customer__email", flat=True))
+    held_emails = set(
+        CampaignMember.objects.filter(group=Group.HOLDOUT).values_list("customer__email", flat=True)
+    )
     assert not held_emails & {m.to[0] for m in mail.outbox}
 
     with chromium_page(viewport={"width": 1200, "height": 900}) as page:
@@ -111,9 +120,11 @@ def test_a_manager_launches_a_winback_campaign_and_sees_the_groups(site, setting
         shot(page, "results-es")
         if SHOTS:
             page.context.add_cookies([{"name": "django_language", "value": "en", "url": site}])
-            for path, name in ((f"/campaigns/{campaign.pk}/results/", "results-en"),
-                               (f"/campaigns/{campaign.pk}/", "audience-en"),
-                               ("/campaigns/new/", "form-en")):
+            for path, name in (
+                (f"/campaigns/{campaign.pk}/results/", "results-en"),
+                (f"/campaigns/{campaign.pk}/", "audience-en"),
+                ("/campaigns/new/", "form-en"),
+            ):
                 page.goto(site + path)
                 shot(page, name)
     assert shown == (str(sent_group), str(holdout))

@@ -48,26 +48,31 @@ def import_csv(tmp_path, text):
 
 
 def test_the_import_takes_an_optional_offer_code_column(db, tmp_path):
-    report = import_csv(tmp_path, HEADER + ",offer_code\n"
-                        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90,VUELVE10\n"
-                        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Plato,1,5.00,\n"
-                        "W-2,2026-01-11T10:00:00+01:00,C2,b@example.es,Taza,1,9.90,\n")
+    report = import_csv(
+        tmp_path,
+        HEADER + ",offer_code\n"
+        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90,VUELVE10\n"
+        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Plato,1,5.00,\n"
+        "W-2,2026-01-11T10:00:00+01:00,C2,b@example.es,Taza,1,9.90,\n",
+    )
     assert not report.errors
-    assert dict(Sale.objects.values_list("external_id", "offer_code")) == {
-        "W-1": "VUELVE10", "W-2": None}
+    assert dict(Sale.objects.values_list("external_id", "offer_code")) == {"W-1": "VUELVE10", "W-2": None}
 
 
 def test_a_file_without_the_column_imports_as_before_and_keeps_a_stored_code(db, tmp_path):
-    import_csv(tmp_path, HEADER + ",offer_code\n"
-               "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90,VUELVE10\n")
-    report = import_csv(tmp_path, HEADER + "\n"
-                        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90\n")
+    import_csv(
+        tmp_path, HEADER + ",offer_code\nW-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90,VUELVE10\n"
+    )
+    report = import_csv(tmp_path, HEADER + "\nW-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90\n")
     assert not report.errors
     assert Sale.objects.get().offer_code == "VUELVE10"
 
 
 def test_two_codes_on_one_order_are_a_line_error(db, tmp_path):
-    report = import_csv(tmp_path, HEADER + ",offer_code\n"
-                        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90,A\n"
-                        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Plato,1,5.00,B\n")
+    report = import_csv(
+        tmp_path,
+        HEADER + ",offer_code\n"
+        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Taza,1,9.90,A\n"
+        "W-1,2026-01-10T10:00:00+01:00,C1,a@example.es,Plato,1,5.00,B\n",
+    )
     assert report.errors and not Sale.objects.exists()

@@ -27,7 +27,10 @@ def test_launch_plans_one_row_per_sent_member_and_none_for_the_holdout():
     assert member.group == Group.SENT and member.assigned_at == NOON
     message = member.message
     assert (message.kind, message.category, message.state) == (
-        Kind.CAMPAIGN, Category.PROMOTIONAL, State.PLANNED)
+        Kind.CAMPAIGN,
+        Category.PROMOTIONAL,
+        State.PLANNED,
+    )
     assert message.dedupe_key == f"campaign:{campaign.pk}:customer:{kept.pk}"
     assert message.data == {"campaign": campaign.pk}
     holdout = CampaignMember.objects.get(campaign=campaign, customer=held)
@@ -47,15 +50,13 @@ def test_rows_are_spread_over_the_chosen_window():
     assert times[-1] < NOON + dt.timedelta(hours=10)
     assert times[-1] > NOON + dt.timedelta(hours=8)
     assert len(set(times)) == len(times)
-    assert all(m.expires_at == m.planned_at + dt.timedelta(days=7)
-               for m in Message.objects.all())
+    assert all(m.expires_at == m.planned_at + dt.timedelta(days=7) for m in Message.objects.all())
 
 
 @time_machine.travel(NOON, tick=False)
 def test_an_offer_expiry_caps_how_long_a_mail_may_wait():
     person = CustomerFactory()
-    campaign = make_campaign(holdout_percent=1, offer_code="VUELVE10",
-                             offer_expires_on=dt.date(2026, 3, 12))
+    campaign = make_campaign(holdout_percent=1, offer_code="VUELVE10", offer_expires_on=dt.date(2026, 3, 12))
     salt_for(campaign, sent=[person])
     campaign_launch(campaign=campaign)
     message = Message.objects.get()

@@ -21,8 +21,12 @@ T0 = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
 
 
 def sale(customer, days, amount, code=None):
-    SaleFactory(customer=customer, ordered_at=T0 + dt.timedelta(days=days), offer_code=code,
-                lines__unit_price=Decimal(amount))
+    SaleFactory(
+        customer=customer,
+        ordered_at=T0 + dt.timedelta(days=days),
+        offer_code=code,
+        lines__unit_price=Decimal(amount),
+    )
 
 
 @pytest.fixture
@@ -36,15 +40,20 @@ def campaign(db):
     holdout = CustomerFactory.create_batch(5)
     for n, person in enumerate(sent):
         message = Message.objects.create(
-            kind=Kind.CAMPAIGN, category=Category.PROMOTIONAL, customer=person,
-            dedupe_key=f"campaign:{campaign.pk}:customer:{person.pk}", planned_at=T0,
-            expires_at=T0 + dt.timedelta(days=7), state=State.SENT if n < 8 else State.SUPPRESSED,
-            sent_at=T0 if n < 8 else None)
-        CampaignMember.objects.create(campaign=campaign, customer=person, group=Group.SENT,
-                                      assigned_at=T0, message=message)
+            kind=Kind.CAMPAIGN,
+            category=Category.PROMOTIONAL,
+            customer=person,
+            dedupe_key=f"campaign:{campaign.pk}:customer:{person.pk}",
+            planned_at=T0,
+            expires_at=T0 + dt.timedelta(days=7),
+            state=State.SENT if n < 8 else State.SUPPRESSED,
+            sent_at=T0 if n < 8 else None,
+        )
+        CampaignMember.objects.create(
+            campaign=campaign, customer=person, group=Group.SENT, assigned_at=T0, message=message
+        )
     for person in holdout:
-        CampaignMember.objects.create(campaign=campaign, customer=person, group=Group.HOLDOUT,
-                                      assigned_at=T0)
+        CampaignMember.objects.create(campaign=campaign, customer=person, group=Group.HOLDOUT, assigned_at=T0)
     for n, person in enumerate(sent[:4]):
         sale(person, 10, "50.00", code="VUELVE10" if n < 2 else None)
     sale(sent[4], 60, "30.00")
@@ -52,11 +61,18 @@ def campaign(db):
     sale(holdout[0], 5, "40.00")
     sale(holdout[1], 100, "70.00")
     SaleFactory(ordered_at=T0 - dt.timedelta(days=1), offer_code="VUELVE10")  # before launch
-    messages = [m.message for m in CampaignMember.objects.filter(group=Group.SENT)
-                .select_related("message").order_by("pk")]
-    for message, event in [(messages[0], EventKind.OPENED), (messages[0], EventKind.OPENED),
-                           (messages[1], EventKind.OPENED), (messages[2], EventKind.OPENED),
-                           (messages[0], EventKind.CLICKED), (messages[3], EventKind.UNSUBSCRIBED)]:
+    messages = [
+        m.message
+        for m in CampaignMember.objects.filter(group=Group.SENT).select_related("message").order_by("pk")
+    ]
+    for message, event in [
+        (messages[0], EventKind.OPENED),
+        (messages[0], EventKind.OPENED),
+        (messages[1], EventKind.OPENED),
+        (messages[2], EventKind.OPENED),
+        (messages[0], EventKind.CLICKED),
+        (messages[3], EventKind.UNSUBSCRIBED),
+    ]:
         MessageEvent.objects.create(message=message, event=event, at=T0)
     return campaign
 
@@ -70,18 +86,24 @@ HAND_90 = (0.3, 0.3 - 1.959964 * math.sqrt(0.057), 0.3 + 1.959964 * math.sqrt(0.
 def test_the_selector_matches_the_hand(campaign):
     results = campaign_results(campaign)
     assert (results.sent.members, results.sent.bought_30, results.sent.bought_90) == (10, 4, 5)
-    assert (results.holdout.members, results.holdout.bought_30,
-            results.holdout.bought_90) == (5, 1, 1)
+    assert (results.holdout.members, results.holdout.bought_30, results.holdout.bought_90) == (5, 1, 1)
     assert results.sent.revenue_per_customer == Decimal("23.00")  # (4*50 + 30) / 10
     assert results.holdout.revenue_per_customer == Decimal("8.00")  # 40 / 5
     for got, hand in ((results.uplift_30, HAND_30), (results.uplift_90, HAND_90)):
         assert (got.difference, got.low, got.high) == pytest.approx(hand, abs=1e-9)
     assert results.uplift_30.low == pytest.approx(-0.263812, abs=1e-6)
     assert results.messages == {State.SENT: 8, State.SUPPRESSED: 2}
-    assert results.events == {EventKind.OPENED: 3, EventKind.CLICKED: 1,
-                              EventKind.UNSUBSCRIBED: 1, EventKind.COMPLAINED: 0}
-    assert (results.attributed_sales, results.attributed_revenue,
-            results.attributed_customers) == (2, Decimal("100.00"), 2)
+    assert results.events == {
+        EventKind.OPENED: 3,
+        EventKind.CLICKED: 1,
+        EventKind.UNSUBSCRIBED: 1,
+        EventKind.COMPLAINED: 0,
+    }
+    assert (results.attributed_sales, results.attributed_revenue, results.attributed_customers) == (
+        2,
+        Decimal("100.00"),
+        2,
+    )
 
 
 def test_results_cost_a_fixed_number_of_queries(campaign, django_assert_num_queries):

@@ -50,8 +50,9 @@ def dispatch_at(moment):
 def test_campaign_mail_is_sent_with_the_managers_text_in_the_customers_language(outbox_mail):
     spanish = CustomerFactory(marketing_consent=True, name="Lucía Gómez", language="es")
     english = CustomerFactory(marketing_consent=True, name="John Smith", language="en")
-    launch(spanish, english, offer_code="VUELVE10", offer_discount="15%",
-           offer_expires_on=dt.date(2026, 3, 31))
+    launch(
+        spanish, english, offer_code="VUELVE10", offer_discount="15%", offer_expires_on=dt.date(2026, 3, 31)
+    )
     dispatch_at(NOON + dt.timedelta(hours=2))
     assert outcome(spanish) == (State.SENT, "")
     by_to = {mail.to[0]: mail for mail in outbox_mail}
@@ -78,10 +79,8 @@ def test_without_consent_it_is_suppressed(outbox_mail):
 @time_machine.travel(NOON, tick=False)
 def test_unsubscribed_from_offers_is_suppressed_but_other_unsubscribes_are_not():
     offers, surveys = (CustomerFactory(marketing_consent=True) for _ in range(2))
-    Suppression.objects.create(email=offers.email, category=Category.PROMOTIONAL,
-                               reason="unsubscribed")
-    Suppression.objects.create(email=surveys.email, category=Category.SURVEY,
-                               reason="unsubscribed")
+    Suppression.objects.create(email=offers.email, category=Category.PROMOTIONAL, reason="unsubscribed")
+    Suppression.objects.create(email=surveys.email, category=Category.SURVEY, reason="unsubscribed")
     launch(offers, surveys)
     dispatch_at(NOON + dt.timedelta(hours=2))
     assert outcome(offers) == (State.SUPPRESSED, Reason.UNSUBSCRIBED)
@@ -107,9 +106,16 @@ def test_the_contact_budget_defers_it(rules):
     rules.frequency_cap = 1
     rules.save()
     customer = CustomerFactory(marketing_consent=True)
-    Message.objects.create(kind=Kind.BIRTHDAY, category=Category.RELATIONSHIP, customer=customer,
-                           dedupe_key="b", state=State.SENT, planned_at=NOON, expires_at=NOON,
-                           sent_at=NOON - dt.timedelta(days=1))
+    Message.objects.create(
+        kind=Kind.BIRTHDAY,
+        category=Category.RELATIONSHIP,
+        customer=customer,
+        dedupe_key="b",
+        state=State.SENT,
+        planned_at=NOON,
+        expires_at=NOON,
+        sent_at=NOON - dt.timedelta(days=1),
+    )
     launch(customer)
     dispatch_at(NOON + dt.timedelta(hours=2))
     message = Message.objects.get(pk=mail_of(customer).pk)
@@ -141,15 +147,17 @@ def test_a_deferral_past_the_window_cancels_it_with_the_rule_that_held_it():
         dispatch_at(NOON + dt.timedelta(hours=hours))
     message = Message.objects.get(pk=mail_of(customer).pk)
     assert (message.state, message.reason, message.held_by) == (
-        State.CANCELLED, Reason.EXPIRED, Reason.OPEN_COMPLAINT)
+        State.CANCELLED,
+        Reason.EXPIRED,
+        Reason.OPEN_COMPLAINT,
+    )
 
 
 @time_machine.travel(NOON, tick=False)
 def test_a_late_order_cancels_the_offer(outbox_mail):
     late, fine = (CustomerFactory(marketing_consent=True) for _ in range(2))
     DeliveryFactory(sale=SaleFactory(customer=late, ordered_at=NOON - dt.timedelta(days=10)))
-    DeliveryFactory(sale=SaleFactory(customer=fine, ordered_at=NOON - dt.timedelta(days=10)),
-                    delivered=True)
+    DeliveryFactory(sale=SaleFactory(customer=fine, ordered_at=NOON - dt.timedelta(days=10)), delivered=True)
     launch(late, fine)
     dispatch_at(NOON + dt.timedelta(hours=2))
     assert outcome(late) == (State.CANCELLED, Reason.ORDER_NOT_DELIVERED)

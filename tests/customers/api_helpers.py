@@ -11,16 +11,25 @@ SALE = {
     "ordered_at": "2025-03-03T10:15:00+01:00",
     "channel": "online",
     "currency": "eur",
-    "customer": {"external_id": "C-77", "name": "Lucía Pérez", "email": "lucia@example.com",
-                 "phone": "+34600111222", "birth_date": "1990-05-17", "language": "es",
-                 "time_zone": "Europe/Madrid"},
+    "customer": {
+        "external_id": "C-77",
+        "name": "Lucía Pérez",
+        "email": "lucia@example.com",
+        "phone": "+34600111222",
+        "birth_date": "1990-05-17",
+        "language": "es",
+        "time_zone": "Europe/Madrid",
+    },
     "lines": [
-        {"sku": "KT-1", "name": "Kettle", "category": "kitchen", "quantity": 2,
-         "unit_price": "24.50"},
+        {"sku": "KT-1", "name": "Kettle", "category": "kitchen", "quantity": 2, "unit_price": "24.50"},
         {"sku": "MG-2", "name": "Mug", "category": "kitchen", "quantity": 1, "unit_price": "6.00"},
     ],
-    "delivery": {"carrier": "SEUR", "tracking_number": "SE123", "promised_date": "2025-03-06",
-                 "status": "in_transit"},
+    "delivery": {
+        "carrier": "SEUR",
+        "tracking_number": "SE123",
+        "promised_date": "2025-03-06",
+        "status": "in_transit",
+    },
 }
 
 

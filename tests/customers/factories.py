@@ -104,8 +104,7 @@ class DeliveryFactory(DjangoModelFactory):
     ordered_at = factory.SelfAttribute("sale.ordered_at")
     carrier = factory.Iterator(["Correos Express", "SEUR", "MRW", "GLS"])
     tracking_number = factory.Sequence(lambda n: f"TRK{n:09d}")
-    promised_date = factory.LazyAttribute(
-        lambda o: timezone.localdate(o.ordered_at) + dt.timedelta(days=3))
+    promised_date = factory.LazyAttribute(lambda o: timezone.localdate(o.ordered_at) + dt.timedelta(days=3))
     status = DeliveryStatus.IN_TRANSIT
 
 
@@ -121,8 +120,7 @@ class ComplaintFactory(DjangoModelFactory):
     source = ComplaintSource.STAFF
     description = es_faker("sentence")
     opened_at = factory.LazyFunction(timezone.now)
-    sla_due_at = factory.LazyAttribute(
-        lambda o: o.opened_at + dt.timedelta(hours=SLA_HOURS[o.severity][1]))
+    sla_due_at = factory.LazyAttribute(lambda o: o.opened_at + dt.timedelta(hours=SLA_HOURS[o.severity][1]))
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -159,5 +157,4 @@ def _recorder(seen: list, name: str):
     return lambda **payload: seen.append((name, payload))
 
 
-EVENTS = (events.SALE_RECORDED, events.DELIVERY_CHANGED, events.COMPLAINT_OPENED,
-          events.COMPLAINT_RESOLVED)
+EVENTS = (events.SALE_RECORDED, events.DELIVERY_CHANGED, events.COMPLAINT_OPENED, events.COMPLAINT_RESOLVED)

@@ -44,8 +44,7 @@ def test_a_user_without_permissions_cannot_write(django_user_model):
     api = api_client(nobody)
 
     assert api.post("/api/v1/sales/", sale_payload(), format="json").status_code == 403
-    assert api.patch(f"/api/v1/customers/{customer.pk}/", {"name": "X"},
-                     format="json").status_code == 403
+    assert api.patch(f"/api/v1/customers/{customer.pk}/", {"name": "X"}, format="json").status_code == 403
     assert not Sale.objects.exists()
 
 
@@ -74,8 +73,10 @@ def test_a_logged_in_support_user_reads_customers_by_session(support_client):
 def test_support_can_resolve_complaints_and_nobody_deletes_them(support, manager):
     complaint = ComplaintFactory()
 
-    assert api_client(support).post(f"/api/v1/complaints/{complaint.pk}/resolve/", {},
-                                    format="json").status_code == 200
+    assert (
+        api_client(support).post(f"/api/v1/complaints/{complaint.pk}/resolve/", {}, format="json").status_code
+        == 200
+    )
     assert api_client(support).delete(f"/api/v1/complaints/{complaint.pk}/").status_code == 403
     assert api_client(manager).delete(f"/api/v1/complaints/{complaint.pk}/").status_code == 405
     assert Complaint.objects.filter(pk=complaint.pk).exists()

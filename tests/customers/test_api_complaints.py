@@ -18,13 +18,25 @@ def api(support):
 def test_opening_a_complaint_records_it_as_from_the_api(api, support):
     customer = CustomerFactory()
 
-    response = api.post(URL, {"customer": customer.pk, "reason": "delivery_damaged",
-                              "severity": "high", "description": "Box crushed"}, format="json")
+    response = api.post(
+        URL,
+        {
+            "customer": customer.pk,
+            "reason": "delivery_damaged",
+            "severity": "high",
+            "description": "Box crushed",
+        },
+        format="json",
+    )
 
     assert response.status_code == 201
     complaint = Complaint.objects.get()
     assert (complaint.customer, complaint.source, complaint.severity, complaint.status) == (
-        customer, ComplaintSource.API, "high", ComplaintStatus.OPEN)
+        customer,
+        ComplaintSource.API,
+        "high",
+        ComplaintStatus.OPEN,
+    )
     assert response.json()["sla_due_at"] is not None
     entry = TimelineEntry.objects.get(kind=TimelineKind.COMPLAINT, complaint=complaint)
     assert entry.author == support
@@ -33,8 +45,7 @@ def test_opening_a_complaint_records_it_as_from_the_api(api, support):
 def test_a_complaint_about_an_order_takes_the_order_customer(api):
     sale = SaleFactory(external_id="A-9")
 
-    response = api.post(URL, {"sale_external_id": "A-9", "reason": "delivery_late"},
-                        format="json")
+    response = api.post(URL, {"sale_external_id": "A-9", "reason": "delivery_late"}, format="json")
 
     assert response.status_code == 201
     assert response.json()["customer"] == sale.customer_id
@@ -45,8 +56,7 @@ def test_a_complaint_needs_a_customer_whose_sale_it_names(api):
     sale, stranger = SaleFactory(), CustomerFactory()
 
     no_customer = api.post(URL, {"reason": "other"}, format="json")
-    mismatch = api.post(URL, {"customer": stranger.pk, "sale": sale.pk, "reason": "other"},
-                        format="json")
+    mismatch = api.post(URL, {"customer": stranger.pk, "sale": sale.pk, "reason": "other"}, format="json")
     unknown = api.post(URL, {"customer_external_id": "NOPE", "reason": "other"}, format="json")
 
     assert (no_customer.status_code, mismatch.status_code, unknown.status_code) == (400, 400, 400)
@@ -91,10 +101,12 @@ def test_only_staff_can_be_assigned(api, django_user_model):
 def test_compensation_is_recorded_and_can_be_amended(api):
     complaint = ComplaintFactory()
 
-    api.patch(f"{URL}{complaint.pk}/", {"compensation_kind": "voucher",
-                                        "compensation_amount": "15.00"}, format="json")
-    response = api.patch(f"{URL}{complaint.pk}/", {"compensation_amount": "20.00"},
-                         format="json")
+    api.patch(
+        f"{URL}{complaint.pk}/",
+        {"compensation_kind": "voucher", "compensation_amount": "15.00"},
+        format="json",
+    )
+    response = api.patch(f"{URL}{complaint.pk}/", {"compensation_amount": "20.00"}, format="json")
 
     assert response.json()["compensation_kind"] == "voucher"
     assert response.json()["compensation_amount"] == "20.00"
@@ -139,8 +151,7 @@ def test_a_status_move_that_makes_no_sense_is_a_400(api):
 def test_a_failed_patch_changes_nothing(api, manager):
     complaint = ComplaintFactory(severity="low")
 
-    response = api.patch(f"{URL}{complaint.pk}/", {"severity": "high", "status": "closed"},
-                         format="json")
+    response = api.patch(f"{URL}{complaint.pk}/", {"severity": "high", "status": "closed"}, format="json")
 
     assert response.status_code == 400
     complaint.refresh_from_db()
@@ -150,8 +161,7 @@ def test_a_failed_patch_changes_nothing(api, manager):
 def test_resolve_records_the_note_and_a_second_resolve_is_a_400(api):
     complaint = ComplaintFactory()
 
-    response = api.post(f"{URL}{complaint.pk}/resolve/", {"resolution_note": "Sent a new one"},
-                        format="json")
+    response = api.post(f"{URL}{complaint.pk}/resolve/", {"resolution_note": "Sent a new one"}, format="json")
     again = api.post(f"{URL}{complaint.pk}/resolve/", {}, format="json")
 
     assert response.status_code == 200
@@ -181,8 +191,7 @@ def test_complaints_filter_by_status_severity_reason_and_assignee(api, support):
     assert api.get(URL, {"status": "lost"}).status_code == 400
 
 
-def test_complaints_list_runs_a_fixed_number_of_queries(api, support,
-                                                        django_assert_max_num_queries):
+def test_complaints_list_runs_a_fixed_number_of_queries(api, support, django_assert_max_num_queries):
     for _ in range(20):
         ComplaintFactory(assignee=support, sale=SaleFactory())
     api.get(URL)

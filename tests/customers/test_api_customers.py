@@ -74,15 +74,21 @@ def test_a_customer_is_read_by_id(api):
 
 
 def test_posting_a_customer_creates_it_and_posting_again_updates_it(api):
-    created = api.post(URL, {"external_id": "C-9", "name": "Ana", "email": "ana@example.com",
-                             "time_zone": "America/Mexico_City"}, format="json")
+    created = api.post(
+        URL,
+        {"external_id": "C-9", "name": "Ana", "email": "ana@example.com", "time_zone": "America/Mexico_City"},
+        format="json",
+    )
     updated = api.post(URL, {"external_id": "C-9", "phone": "+34 600 000 000"}, format="json")
 
     assert (created.status_code, updated.status_code) == (201, 200)
     assert updated.json()["id"] == created.json()["id"]
     customer = Customer.objects.get()
     assert (customer.name, customer.phone, customer.time_zone) == (
-        "Ana", "+34 600 000 000", "America/Mexico_City")
+        "Ana",
+        "+34 600 000 000",
+        "America/Mexico_City",
+    )
 
 
 def test_patch_changes_only_the_fields_sent(api):
@@ -118,8 +124,9 @@ def test_the_external_id_is_not_changed_by_an_update(api):
 def test_consent_changes_go_on_the_timeline_with_their_source(api):
     customer = CustomerFactory(marketing_consent=False)
 
-    api.patch(f"{URL}{customer.pk}/", {"marketing_consent": True, "consent_source": "web form"},
-              format="json")
+    api.patch(
+        f"{URL}{customer.pk}/", {"marketing_consent": True, "consent_source": "web form"}, format="json"
+    )
     api.patch(f"{URL}{customer.pk}/", {"marketing_consent": True}, format="json")
 
     customer.refresh_from_db()

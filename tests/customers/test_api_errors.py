@@ -26,31 +26,30 @@ def customer(**changes):
 
 BAD_SALES = {
     "invalid date": ({"ordered_at": "2025-13-45T10:00:00Z"}, ["ordered_at"]),
-    "invalid delivery date": ({"delivery": delivery(promised_date="next monday")},
-                              ["delivery", "promised_date"]),
+    "invalid delivery date": (
+        {"delivery": delivery(promised_date="next monday")},
+        ["delivery", "promised_date"],
+    ),
     "negative quantity": ({"lines": line(quantity=-1)}, ["lines", "0", "quantity"]),
     "zero quantity": ({"lines": line(quantity=0)}, ["lines", "0", "quantity"]),
     "huge quantity": ({"lines": line(quantity=10**12)}, ["lines", "0", "quantity"]),
     "negative price": ({"lines": line(unit_price="-1.00")}, ["lines", "0", "unit_price"]),
     "price with 3 decimals": ({"lines": line(unit_price="1.005")}, ["lines", "0", "unit_price"]),
-    "total beyond the column": ({"lines": line(quantity=2_000_000_000, unit_price="99999.99")},
-                                ["lines"]),
+    "total beyond the column": ({"lines": line(quantity=2_000_000_000, unit_price="99999.99")}, ["lines"]),
     "unknown channel": ({"channel": "fax"}, ["channel"]),
     "unknown delivery status": ({"delivery": delivery(status="lost")}, ["delivery", "status"]),
-    "unknown delay reason": ({"delivery": delivery(delay_reason="aliens")},
-                             ["delivery", "delay_reason"]),
+    "unknown delay reason": ({"delivery": delivery(delay_reason="aliens")}, ["delivery", "delay_reason"]),
     "unknown language": ({"customer": customer(language="fr")}, ["customer", "language"]),
-    "unknown time zone": ({"customer": customer(time_zone="Mars/Olympus")},
-                          ["customer", "time_zone"]),
-    "birth date in the future": ({"customer": customer(birth_date="2999-01-01")},
-                                 ["customer", "birth_date"]),
+    "unknown time zone": ({"customer": customer(time_zone="Mars/Olympus")}, ["customer", "time_zone"]),
+    "birth date in the future": ({"customer": customer(birth_date="2999-01-01")}, ["customer", "birth_date"]),
     "invalid email": ({"customer": customer(email="not-an-email")}, ["customer", "email"]),
-    "customer without external id": ({"customer": customer(external_id="")},
-                                     ["customer", "external_id"]),
+    "customer without external id": ({"customer": customer(external_id="")}, ["customer", "external_id"]),
     "missing lines": ({"lines": None}, ["lines"]),
     "empty lines": ({"lines": []}, ["lines"]),
-    "delivered before ordered": ({"delivery": delivery(delivered_at="2025-03-01T09:00:00+01:00")},
-                                 ["delivery", "delivered_at"]),
+    "delivered before ordered": (
+        {"delivery": delivery(delivered_at="2025-03-01T09:00:00+01:00")},
+        ["delivery", "delivered_at"],
+    ),
     "quantity of the wrong type": ({"lines": line(quantity="two")}, ["lines", "0", "quantity"]),
     "lines not a list": ({"lines": "kettle"}, ["lines"]),
     "customer not an object": ({"customer": "C-77"}, ["customer"]),
@@ -86,8 +85,9 @@ def test_a_bad_sale_is_a_400_on_the_field_and_records_nothing(api, changes, path
 
 
 def test_malformed_json_is_a_400(api):
-    response = api.generic("POST", "/api/v1/sales/", '{"external_id": "A-1", ',
-                           content_type="application/json")
+    response = api.generic(
+        "POST", "/api/v1/sales/", '{"external_id": "A-1", ', content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert "JSON" in response.json()["detail"]
@@ -129,8 +129,11 @@ def test_a_bad_customer_update_is_a_400_on_the_field(api, changes, field):
 def test_a_bad_complaint_is_a_400_on_the_field(api):
     target = CustomerFactory()
 
-    response = api.post("/api/v1/complaints/", {"customer": target.pk, "reason": "rude",
-                                                "severity": "apocalyptic"}, format="json")
+    response = api.post(
+        "/api/v1/complaints/",
+        {"customer": target.pk, "reason": "rude", "severity": "apocalyptic"},
+        format="json",
+    )
 
     assert response.status_code == 400
     assert set(response.json()) == {"reason", "severity"}
@@ -140,15 +143,25 @@ def test_a_bad_complaint_is_a_400_on_the_field(api):
 def test_a_negative_compensation_is_a_400(api):
     complaint = ComplaintFactory()
 
-    response = api.patch(f"/api/v1/complaints/{complaint.pk}/",
-                         {"compensation_kind": "refund", "compensation_amount": "-5"}, format="json")
+    response = api.patch(
+        f"/api/v1/complaints/{complaint.pk}/",
+        {"compensation_kind": "refund", "compensation_amount": "-5"},
+        format="json",
+    )
 
     assert response.status_code == 400
     assert "compensation_amount" in response.json()
 
 
-@pytest.mark.parametrize("url", ["/api/v1/customers/0/", "/api/v1/sales/NOPE/",
-                                 "/api/v1/deliveries/0/", "/api/v1/complaints/0/",
-                                 "/api/v1/customers/abc/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/customers/0/",
+        "/api/v1/sales/NOPE/",
+        "/api/v1/deliveries/0/",
+        "/api/v1/complaints/0/",
+        "/api/v1/customers/abc/",
+    ],
+)
 def test_unknown_ids_are_404(api, url):
     assert api.get(url).status_code == 404

@@ -28,13 +28,18 @@ def test_posting_a_sale_records_it_with_lines_customer_and_delivery(api):
     assert body["currency"] == "EUR"
     assert body["total"] == "55.00"
     assert [(x["sku"], x["quantity"], x["amount"]) for x in body["lines"]] == [
-        ("KT-1", 2, "49.00"), ("MG-2", 1, "6.00")]
+        ("KT-1", 2, "49.00"),
+        ("MG-2", 1, "6.00"),
+    ]
     assert body["delivery"]["carrier"] == "SEUR"
     assert body["delivery"]["promised_date"] == "2025-03-06"
     assert body["customer"]["external_id"] == "C-77"
     customer = Customer.objects.get(external_id="C-77")
     assert (customer.name, customer.birth_date, customer.time_zone) == (
-        "Lucía Pérez", dt.date(1990, 5, 17), "Europe/Madrid")
+        "Lucía Pérez",
+        dt.date(1990, 5, 17),
+        "Europe/Madrid",
+    )
     sale = Sale.objects.get(external_id="WEB-1001")
     assert sale.customer == customer and sale.total == Decimal("55.00")
     assert sale.delivery.status == DeliveryStatus.IN_TRANSIT
@@ -55,8 +60,14 @@ def test_resending_the_same_sale_answers_the_same_and_keeps_one_sale(api):
 
 def test_resending_with_a_changed_delivery_updates_it(api):
     api.post(URL, sale_payload(), format="json")
-    delivery = {"carrier": "SEUR", "tracking_number": "SE123", "promised_date": "2025-03-06",
-                "estimated_date": "2025-03-09", "status": "delayed", "delay_reason": "weather"}
+    delivery = {
+        "carrier": "SEUR",
+        "tracking_number": "SE123",
+        "promised_date": "2025-03-06",
+        "estimated_date": "2025-03-09",
+        "status": "delayed",
+        "delay_reason": "weather",
+    }
 
     response = api.post(URL, sale_payload(delivery=delivery), format="json")
 
@@ -113,8 +124,7 @@ def test_sales_list_filters_by_customer_channel_and_order_time(api):
     lucia, pablo = CustomerFactory(), CustomerFactory()
     march = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)
     SaleFactory(external_id="A", customer=lucia, ordered_at=march, channel="online")
-    SaleFactory(external_id="B", customer=lucia, ordered_at=march + dt.timedelta(days=30),
-                channel="store")
+    SaleFactory(external_id="B", customer=lucia, ordered_at=march + dt.timedelta(days=30), channel="store")
     SaleFactory(external_id="C", customer=pablo, ordered_at=march, channel="online")
 
     def ids(**params):

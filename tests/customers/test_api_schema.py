@@ -3,10 +3,18 @@ import re
 import pytest
 import yaml
 
-PATHS = ["/api/v1/customers/", "/api/v1/customers/{id}/", "/api/v1/sales/",
-         "/api/v1/sales/{external_id}/", "/api/v1/sales/{external_id}/delivery/",
-         "/api/v1/deliveries/", "/api/v1/deliveries/{id}/", "/api/v1/complaints/",
-         "/api/v1/complaints/{id}/", "/api/v1/complaints/{id}/resolve/"]
+PATHS = [
+    "/api/v1/customers/",
+    "/api/v1/customers/{id}/",
+    "/api/v1/sales/",
+    "/api/v1/sales/{external_id}/",
+    "/api/v1/sales/{external_id}/delivery/",
+    "/api/v1/deliveries/",
+    "/api/v1/deliveries/{id}/",
+    "/api/v1/complaints/",
+    "/api/v1/complaints/{id}/",
+    "/api/v1/complaints/{id}/resolve/",
+]
 
 
 @pytest.mark.django_db

@@ -42,23 +42,26 @@ def reloaded(complaint: Complaint) -> Complaint:
 
 
 def entries(complaint: Complaint) -> list[str]:
-    return list(TimelineEntry.objects.filter(complaint=complaint).order_by("id")
-                .values_list("kind", flat=True))
+    return list(
+        TimelineEntry.objects.filter(complaint=complaint).order_by("id").values_list("kind", flat=True)
+    )
 
 
 MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
 
 
 @time_machine.travel(NOW, tick=False)  # Tuesday 10:30 in Madrid; open 09:00-18:00 Mon-Fri
-@pytest.mark.parametrize(("severity", "due"), [
-    (Severity.CRITICAL, dt.datetime(2026, 3, 10, 14, 30)),  # 4 business hours
-    (Severity.HIGH, dt.datetime(2026, 3, 11, 9, 30)),       # 8: 7.5 today, 0.5 tomorrow
-    (Severity.NORMAL, dt.datetime(2026, 3, 12, 16, 30)),    # 24
-    (Severity.LOW, dt.datetime(2026, 3, 20, 10, 30)),       # 72, over a weekend
-])
+@pytest.mark.parametrize(
+    ("severity", "due"),
+    [
+        (Severity.CRITICAL, dt.datetime(2026, 3, 10, 14, 30)),  # 4 business hours
+        (Severity.HIGH, dt.datetime(2026, 3, 11, 9, 30)),  # 8: 7.5 today, 0.5 tomorrow
+        (Severity.NORMAL, dt.datetime(2026, 3, 12, 16, 30)),  # 24
+        (Severity.LOW, dt.datetime(2026, 3, 20, 10, 30)),  # 72, over a weekend
+    ],
+)
 def test_an_opened_case_is_due_by_the_resolution_target_of_its_severity(severity, due):
-    complaint = complaint_open(customer=CustomerFactory(), reason=Reason.DELIVERY_LATE,
-                               severity=severity)
+    complaint = complaint_open(customer=CustomerFactory(), reason=Reason.DELIVERY_LATE, severity=severity)
 
     due = due.replace(tzinfo=MADRID)
     assert (complaint.opened_at, complaint.sla_due_at) == (NOW, due)
@@ -67,29 +70,38 @@ def test_an_opened_case_is_due_by_the_resolution_target_of_its_severity(severity
 
 @time_machine.travel(NOW, tick=False)
 def test_a_case_may_be_opened_with_its_own_sla():
-    complaint = complaint_open(customer=CustomerFactory(), reason=Reason.OTHER,
-                               severity=Severity.LOW, sla_hours=2)
+    complaint = complaint_open(
+        customer=CustomerFactory(), reason=Reason.OTHER, severity=Severity.LOW, sla_hours=2
+    )
 
     assert complaint.sla_due_at == NOW + 2 * HOUR
 
 
-def test_an_opened_case_is_logged_and_announced_after_the_commit(
-        support, django_capture_on_commit_callbacks):
+def test_an_opened_case_is_logged_and_announced_after_the_commit(support, django_capture_on_commit_callbacks):
     sale = SaleFactory()
 
     with events_recorded() as seen:
         with django_capture_on_commit_callbacks(execute=True):
-            complaint = complaint_open(customer=sale.customer, sale=sale,
-                                       reason=Reason.DELIVERY_DAMAGED, description="Llegó roto",
-                                       source=ComplaintSource.EMAIL, author=support)
+            complaint = complaint_open(
+                customer=sale.customer,
+                sale=sale,
+                reason=Reason.DELIVERY_DAMAGED,
+                description="Llegó roto",
+                source=ComplaintSource.EMAIL,
+                author=support,
+            )
             assert seen == []
 
     stored = reloaded(complaint)
-    assert (stored.status, stored.source, stored.sale) == (
-        ComplaintStatus.OPEN, ComplaintSource.EMAIL, sale)
+    assert (stored.status, stored.source, stored.sale) == (ComplaintStatus.OPEN, ComplaintSource.EMAIL, sale)
     entry = TimelineEntry.objects.get(complaint=complaint)
     assert (entry.kind, entry.customer, entry.sale, entry.author, entry.body) == (
-        TimelineKind.COMPLAINT, sale.customer, sale, support, "Llegó roto")
+        TimelineKind.COMPLAINT,
+        sale.customer,
+        sale,
+        support,
+        "Llegó roto",
+    )
     assert seen == [(events.COMPLAINT_OPENED, {"complaint_ids": [complaint.pk]})]
 
 
@@ -114,8 +126,7 @@ def test_the_first_answer_stops_the_first_response_clock_once(complaint, support
     with time_machine.travel(NOW, tick=False):
         complaint_respond(complaint=complaint, message="Lo miramos", author=support)
     with time_machine.travel(NOW + 3 * HOUR, tick=False):
-        complaint_respond(complaint=complaint, message="¿Nos envía una foto?",
-                          waiting_customer=True)
+        complaint_respond(complaint=complaint, message="¿Nos envía una foto?", waiting_customer=True)
 
     stored = reloaded(complaint)
     assert stored.first_response_at == NOW
@@ -136,7 +147,9 @@ def test_compensation_is_recorded_with_its_kind_and_amount(complaint):
 
     stored = reloaded(complaint)
     assert (stored.compensation_kind, stored.compensation_amount) == (
-        CompensationKind.VOUCHER, Decimal("15.00"))
+        CompensationKind.VOUCHER,
+        Decimal("15.00"),
+    )
     assert entries(complaint) == [TimelineKind.COMPLAINT]
 
 
@@ -148,8 +161,7 @@ def test_compensation_without_an_amount_is_allowed(complaint):
 
 def test_negative_compensation_is_refused_and_writes_nothing(complaint):
     with pytest.raises(ValidationError) as refused:
-        complaint_compensate(complaint=complaint, kind=CompensationKind.REFUND,
-                             amount=Decimal("-0.01"))
+        complaint_compensate(complaint=complaint, kind=CompensationKind.REFUND, amount=Decimal("-0.01"))
 
     assert "compensation_amount" in refused.value.message_dict
     assert reloaded(complaint).compensation_kind == ""
@@ -157,15 +169,17 @@ def test_negative_compensation_is_refused_and_writes_nothing(complaint):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_resolving_a_case_stamps_it_and_announces_it(complaint, support,
-                                                    django_capture_on_commit_callbacks):
+def test_resolving_a_case_stamps_it_and_announces_it(complaint, support, django_capture_on_commit_callbacks):
     with events_recorded() as seen:
         with django_capture_on_commit_callbacks(execute=True):
             complaint_resolve(complaint=complaint, resolution_note="Reembolsado", author=support)
 
     stored = reloaded(complaint)
     assert (stored.status, stored.resolved_at, stored.resolution_note) == (
-        ComplaintStatus.RESOLVED, NOW, "Reembolsado")
+        ComplaintStatus.RESOLVED,
+        NOW,
+        "Reembolsado",
+    )
     assert stored.first_response_at == NOW  # resolving is an answer too
     assert entries(complaint) == [TimelineKind.COMPLAINT]
     assert seen == [(events.COMPLAINT_RESOLVED, {"complaint_ids": [complaint.pk]})]
@@ -207,12 +221,17 @@ def test_a_reopened_case_is_open_again_and_can_be_resolved_again(complaint):
 
 @pytest.mark.parametrize("call", [False, True])
 def test_a_note_or_call_goes_on_the_customer_timeline(complaint, support, call):
-    entry = note_add(customer=complaint.customer, text="Llamó muy enfadado", author=support,
-                     call=call, complaint=complaint)
+    entry = note_add(
+        customer=complaint.customer, text="Llamó muy enfadado", author=support, call=call, complaint=complaint
+    )
 
     assert entry.kind == (TimelineKind.CALL if call else TimelineKind.NOTE)
     assert (entry.customer, entry.complaint, entry.author, entry.body) == (
-        complaint.customer, complaint, support, "Llamó muy enfadado")
+        complaint.customer,
+        complaint,
+        support,
+        "Llamó muy enfadado",
+    )
 
 
 @pytest.mark.parametrize("text", ["", "   \n"])

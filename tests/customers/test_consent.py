@@ -20,12 +20,14 @@ def reloaded(customer: Customer) -> Customer:
 def test_given_consent_is_kept_with_when_and_how(support):
     customer = CustomerFactory(marketing_consent=False)
 
-    consent_change(customer=customer, marketing_consent=True, source="checkout form",
-                   author=support)
+    consent_change(customer=customer, marketing_consent=True, source="checkout form", author=support)
 
     stored = reloaded(customer)
     assert (stored.marketing_consent, stored.consent_at, stored.consent_source) == (
-        True, NOW, "checkout form")
+        True,
+        NOW,
+        "checkout form",
+    )
     entry = TimelineEntry.objects.get(customer=customer)
     assert (entry.kind, entry.author) == (TimelineKind.CONSENT, support)
     assert "checkout form" in entry.summary
@@ -39,7 +41,10 @@ def test_withdrawn_consent_is_kept_with_when_and_how():
 
     stored = reloaded(customer)
     assert (stored.marketing_consent, stored.consent_at, stored.consent_source) == (
-        False, NOW, "unsubscribe link")
+        False,
+        NOW,
+        "unsubscribe link",
+    )
     assert TimelineEntry.objects.get(customer=customer).kind == TimelineKind.CONSENT
 
 

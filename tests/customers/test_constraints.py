@@ -61,18 +61,21 @@ def test_a_sale_total_is_not_negative():
     with pytest.raises(IntegrityError), transaction.atomic():
         Sale.objects.filter(pk=sale.pk).update(total=Decimal("-1"))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Sale.objects.create(external_id="ORD-NEG", customer=sale.customer,
-                            ordered_at=sale.ordered_at, total=Decimal("-0.01"))
+        Sale.objects.create(
+            external_id="ORD-NEG", customer=sale.customer, ordered_at=sale.ordered_at, total=Decimal("-0.01")
+        )
 
 
 def test_a_delivery_is_not_delivered_before_it_was_ordered():
     sale = SaleFactory()
-    Delivery.objects.create(sale=SaleFactory(), ordered_at=sale.ordered_at,
-                            delivered_at=sale.ordered_at)  # the same instant is fine
+    Delivery.objects.create(
+        sale=SaleFactory(), ordered_at=sale.ordered_at, delivered_at=sale.ordered_at
+    )  # the same instant is fine
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Delivery.objects.create(sale=sale, ordered_at=sale.ordered_at,
-                                delivered_at=sale.ordered_at - dt.timedelta(seconds=1))
+        Delivery.objects.create(
+            sale=sale, ordered_at=sale.ordered_at, delivered_at=sale.ordered_at - dt.timedelta(seconds=1)
+        )
 
 
 def test_a_delivered_time_cannot_be_moved_before_the_order():

@@ -52,17 +52,20 @@ def line(order_id: str, **cells) -> dict:
 
 
 def test_a_far_future_row_refuses_the_whole_file_and_the_good_rows_plan_once_imported_alone(
-        tmp_path, django_capture_on_commit_callbacks):
+    tmp_path, django_capture_on_commit_callbacks
+):
     today = "2026-05-04T10:00:00+02:00"  # a thank-you is planned for a recent order only
-    good = [line("A-1", ordered_at=today),
-            line("A-2", ordered_at=today, customer_id="C-2", customer_email="bea@example.com")]
+    good = [
+        line("A-1", ordered_at=today),
+        line("A-2", ordered_at=today, customer_id="C-2", customer_email="bea@example.com"),
+    ]
     with django_capture_on_commit_callbacks(execute=True):
-        refused = sales_import(write_csv(tmp_path / "bad.csv",
-                                         [*good, line("A-3", ordered_at="9999-12-31T10:00:00+01:00")]))
+        refused = sales_import(
+            write_csv(tmp_path / "bad.csv", [*good, line("A-3", ordered_at="9999-12-31T10:00:00+01:00")])
+        )
 
     assert not refused.ok and not refused.committed
-    assert messages(refused) == [
-        "line 4, ordered_at: An order time must be between 2000-01-01 and tomorrow."]
+    assert messages(refused) == ["line 4, ordered_at: An order time must be between 2000-01-01 and tomorrow."]
     assert nothing_written() == [0, 0, 0, 0, 0]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -73,31 +76,65 @@ def test_a_far_future_row_refuses_the_whole_file_and_the_good_rows_plan_once_imp
     assert sorted(planned.values_list("sale__external_id", flat=True)) == ["A-1", "A-2"]
 
 
-@pytest.mark.parametrize(("cells", "expected"), [
-    ({"ordered_at": "0001-01-01T00:00:00+01:00"}, "ordered_at: The date is out of range."),
-    ({"ordered_at": "1999-12-31T10:00:00+00:00"},
-     "ordered_at: An order time must be between 2000-01-01 and tomorrow."),
-    ({"ordered_at": "2026-05-06T10:00:00+00:00"},
-     "ordered_at: An order time must be between 2000-01-01 and tomorrow."),
-    ({"ordered_at": "2026-01-01T00:00:00+16:00"},
-     "ordered_at: The time zone offset must be between -15:59 and +15:59."),
-    ({"delivered_at": "2026-01-01T00:00:00-16:30"},
-     "delivered_at: The time zone offset must be between -15:59 and +15:59."),
-    ({"delivered_at": "2026-03-03T10:00:00+01:00"},
-     "delivered_at: A delivery must arrive within two years of the order."),
-    ({"delivered_at": "2024-02-28T10:00:00+01:00"},
-     "delivered_at: A delivery cannot arrive before the order was placed."),
-    ({"promised_delivery_date": "2099-01-01"},
-     "promised_delivery_date: A delivery date must be within two years after the order date."),
-    ({"estimated_delivery_date": "2024-02-01"},
-     "estimated_delivery_date: A delivery date must be within two years after the order date."),
-    ({"customer_birth_date": "2300-01-01"},
-     "customer_birth_date: A birth date must be between 1900-01-01 and today."),
-    ({"customer_birth_date": "1850-06-01"},
-     "customer_birth_date: A birth date must be between 1900-01-01 and today."),
-], ids=["year-1-bc-in-utc", "before-2000", "after-tomorrow", "offset-16h", "delivered-offset",
-        "delivered-over-2-years-later", "delivered-before-order", "promised-2099", "estimated-before",
-        "born-2300", "born-1850"])
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ({"ordered_at": "0001-01-01T00:00:00+01:00"}, "ordered_at: The date is out of range."),
+        (
+            {"ordered_at": "1999-12-31T10:00:00+00:00"},
+            "ordered_at: An order time must be between 2000-01-01 and tomorrow.",
+        ),
+        (
+            {"ordered_at": "2026-05-06T10:00:00+00:00"},
+            "ordered_at: An order time must be between 2000-01-01 and tomorrow.",
+        ),
+        (
+            {"ordered_at": "2026-01-01T00:00:00+16:00"},
+            "ordered_at: The time zone offset must be between -15:59 and +15:59.",
+        ),
+        (
+            {"delivered_at": "2026-01-01T00:00:00-16:30"},
+            "delivered_at: The time zone offset must be between -15:59 and +15:59.",
+        ),
+        (
+            {"delivered_at": "2026-03-03T10:00:00+01:00"},
+            "delivered_at: A delivery must arrive within two years of the order.",
+        ),
+        (
+            {"delivered_at": "2024-02-28T10:00:00+01:00"},
+            "delivered_at: A delivery cannot arrive before the order was placed.",
+        ),
+        (
+            {"promised_delivery_date": "2099-01-01"},
+            "promised_delivery_date: A delivery date must be within two years after the order date.",
+        ),
+        (
+            {"estimated_delivery_date": "2024-02-01"},
+            "estimated_delivery_date: A delivery date must be within two years after the order date.",
+        ),
+        (
+            {"customer_birth_date": "2300-01-01"},
+            "customer_birth_date: A birth date must be between 1900-01-01 and today.",
+        ),
+        (
+            {"customer_birth_date": "1850-06-01"},
+            "customer_birth_date: A birth date must be between 1900-01-01 and today.",
+        ),
+    ],
+    ids=[
+        "year-1-bc-in-utc",
+        "before-2000",
+        "after-tomorrow",
+        "offset-16h",
+        "delivered-offset",
+        "delivered-over-2-years-later",
+        "delivered-before-order",
+        "promised-2099",
+        "estimated-before",
+        "born-2300",
+        "born-1850",
+    ],
+)
 def test_each_bad_date_is_a_per_row_error_and_nothing_is_written(tmp_path, cells, expected):
     report = sales_import(write_csv(tmp_path / "f.csv", [line("A-1"), line("A-2", **cells)]))
 
@@ -107,11 +144,22 @@ def test_each_bad_date_is_a_per_row_error_and_nothing_is_written(tmp_path, cells
 
 
 def test_dates_at_the_edges_of_the_ranges_are_imported(tmp_path):
-    rows = [line("A-1", ordered_at="2000-01-01T00:00:00+00:00", customer_birth_date="1900-01-01",
-                 delivered_at="2001-12-31T00:00:00+00:00", promised_delivery_date="1999-12-31"),
-            line("A-2", ordered_at="2026-05-05T11:00:00+00:00", customer_birth_date="2026-05-04",
-                 estimated_delivery_date="2028-05-05"),
-            line("A-3", ordered_at="2026-05-04T12:00:00+15:59", delivered_at="2026-05-04T12:00-15:59")]
+    rows = [
+        line(
+            "A-1",
+            ordered_at="2000-01-01T00:00:00+00:00",
+            customer_birth_date="1900-01-01",
+            delivered_at="2001-12-31T00:00:00+00:00",
+            promised_delivery_date="1999-12-31",
+        ),
+        line(
+            "A-2",
+            ordered_at="2026-05-05T11:00:00+00:00",
+            customer_birth_date="2026-05-04",
+            estimated_delivery_date="2028-05-05",
+        ),
+        line("A-3", ordered_at="2026-05-04T12:00:00+15:59", delivered_at="2026-05-04T12:00-15:59"),
+    ]
     report = sales_import(write_csv(tmp_path / "f.csv", rows))
 
     assert messages(report) == [] and report.committed
@@ -132,8 +180,7 @@ def test_the_upload_page_lists_a_bad_offset_instead_of_failing(manager_client, s
     content = write_csv(tmp_path / "f.csv", [line("A-1", ordered_at="2026-01-01T00:00:00+16:00")])
     upload = SimpleUploadedFile("f.csv", content.read_bytes(), content_type="text/csv")
 
-    response = manager_client.post(reverse("customers:import"), {"file": upload},
-                                   HTTP_ACCEPT_LANGUAGE="en")
+    response = manager_client.post(reverse("customers:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert "The time zone offset must be between -15:59 and +15:59." in response.content.decode()
@@ -142,10 +189,13 @@ def test_the_upload_page_lists_a_bad_offset_instead_of_failing(manager_client, s
 # --- the API ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("ordered_at", "field_error"), [
-    ("0001-01-01T00:00:00+01:00", None),
-    ("9999-12-31T10:00:00+01:00", "An order time must be between 2000-01-01 and tomorrow."),
-])
+@pytest.mark.parametrize(
+    ("ordered_at", "field_error"),
+    [
+        ("0001-01-01T00:00:00+01:00", None),
+        ("9999-12-31T10:00:00+01:00", "An order time must be between 2000-01-01 and tomorrow."),
+    ],
+)
 def test_the_api_refuses_order_times_out_of_range(api, ordered_at, field_error):
     response = api.post("/api/v1/sales/", sale_payload(ordered_at=ordered_at), format="json")
 
@@ -177,30 +227,35 @@ def test_the_api_refuses_delivery_dates_years_after_the_order(api):
     assert response.status_code == 400
     assert response.json()["delivery"] == {
         "delivered_at": ["A delivery must arrive within two years of the order."],
-        "promised_date": ["A delivery date must be within two years after the order date."]}
+        "promised_date": ["A delivery date must be within two years after the order date."],
+    }
 
 
 def test_a_delivery_update_far_from_its_order_is_a_400(api):
     sale = SaleFactory(external_id="W-1", ordered_at=dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC))
     DeliveryFactory(sale=sale)
 
-    response = api.patch("/api/v1/sales/W-1/delivery/", {"estimated_date": "2031-01-01"},
-                         format="json")
+    response = api.patch("/api/v1/sales/W-1/delivery/", {"estimated_date": "2031-01-01"}, format="json")
 
     assert response.status_code == 400
     assert response.json() == {
-        "estimated_date": ["A delivery date must be within two years after the order date."]}
+        "estimated_date": ["A delivery date must be within two years after the order date."]
+    }
 
 
 FILTERS = [
-    ("/api/v1/messages/", "planned_before"), ("/api/v1/messages/", "planned_after"),
-    ("/api/v1/sales/", "ordered_after"), ("/api/v1/sales/", "ordered_before"),
-    ("/api/v1/survey-answers/", "answered_after"), ("/api/v1/survey-answers/", "answered_before"),
+    ("/api/v1/messages/", "planned_before"),
+    ("/api/v1/messages/", "planned_after"),
+    ("/api/v1/sales/", "ordered_after"),
+    ("/api/v1/sales/", "ordered_before"),
+    ("/api/v1/survey-answers/", "answered_after"),
+    ("/api/v1/survey-answers/", "answered_before"),
 ]
 
 
-@pytest.mark.parametrize("value", ["2026-01-01T00:00:00+16:00", "2026-01-01T00:00:00-23:59",
-                                   "0001-01-01T00:00:00+01:00"])
+@pytest.mark.parametrize(
+    "value", ["2026-01-01T00:00:00+16:00", "2026-01-01T00:00:00-23:59", "0001-01-01T00:00:00+01:00"]
+)
 @pytest.mark.parametrize(("url", "name"), FILTERS, ids=[name for _url, name in FILTERS])
 def test_a_datetime_filter_out_of_range_is_a_400(admin_user, url, name, value):
     response = api_client(admin_user).get(url, {name: value})
@@ -217,9 +272,11 @@ def test_a_datetime_filter_in_range_still_filters(admin_user, url, name):
 
 
 def test_sales_ordered_by_time_and_the_customer_page_answer_after_refused_bad_rows(
-        api, manager_client, tmp_path):
-    sales_import(write_csv(tmp_path / "f.csv", [line("A-1"),
-                                                line("A-2", ordered_at="0001-01-01T00:00:00+01:00")]))
+    api, manager_client, tmp_path
+):
+    sales_import(
+        write_csv(tmp_path / "f.csv", [line("A-1"), line("A-2", ordered_at="0001-01-01T00:00:00+01:00")])
+    )
     api.post("/api/v1/sales/", sale_payload(ordered_at="0001-01-01T00:00:00+01:00"), format="json")
     sale = SaleFactory(ordered_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 
@@ -236,54 +293,88 @@ def test_the_services_refuse_what_the_edges_refuse():
     customer = CustomerFactory()
     line_data = [services.LineData(name="Mochila", quantity=1, unit_price=1)]
     with pytest.raises(ValidationError) as far:
-        services.sale_record(external_id="S-1", customer=customer, lines=line_data,
-                             ordered_at=dt.datetime(9999, 1, 1, tzinfo=dt.UTC))
+        services.sale_record(
+            external_id="S-1",
+            customer=customer,
+            lines=line_data,
+            ordered_at=dt.datetime(9999, 1, 1, tzinfo=dt.UTC),
+        )
     delivery = DeliveryFactory(sale=SaleFactory(ordered_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC)))
     with pytest.raises(ValidationError) as late:
         services.delivery_update(delivery=delivery, promised_date=dt.date(2030, 1, 1))
 
     assert far.value.message_dict == {
-        "ordered_at": ["An order time must be between 2000-01-01 and tomorrow."]}
+        "ordered_at": ["An order time must be between 2000-01-01 and tomorrow."]
+    }
     assert late.value.message_dict == {
-        "promised_date": ["A delivery date must be within two years after the order date."]}
+        "promised_date": ["A delivery date must be within two years after the order date."]
+    }
 
 
 def test_the_admin_refuses_a_birth_date_in_the_future(admin_client):
     customer = CustomerFactory(external_id="C-9", name="Ana", email="ana@example.com")
     url = reverse("admin:customers_customer_change", args=[customer.pk])
-    form = {"external_id": "C-9", "name": "Ana", "email": "ana@example.com", "language": "es",
-            "time_zone": "Europe/Madrid", "lifecycle_stage": customer.lifecycle_stage,
-            "birth_date": "2300-01-01"}
+    form = {
+        "external_id": "C-9",
+        "name": "Ana",
+        "email": "ana@example.com",
+        "language": "es",
+        "time_zone": "Europe/Madrid",
+        "lifecycle_stage": customer.lifecycle_stage,
+        "birth_date": "2300-01-01",
+    }
 
     response = admin_client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["birth_date"] == [
-        "A birth date must be between 1900-01-01 and today."]
+        "A birth date must be between 1900-01-01 and today."
+    ]
     assert Customer.objects.get(pk=customer.pk).birth_date == customer.birth_date
 
 
 def test_the_admin_refuses_a_sale_in_year_9999_and_a_delivery_years_late(admin_client):
     customer = CustomerFactory()
-    add = admin_client.post(reverse("admin:customers_sale_add"), {
-        "external_id": "S-9", "customer": customer.pk, "ordered_at_0": "9999-01-01",
-        "ordered_at_1": "10:00:00", "channel": "online", "currency": "EUR",
-        "lines-TOTAL_FORMS": 0, "lines-INITIAL_FORMS": 0,
-        "delivery-TOTAL_FORMS": 0, "delivery-INITIAL_FORMS": 0,
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    add = admin_client.post(
+        reverse("admin:customers_sale_add"),
+        {
+            "external_id": "S-9",
+            "customer": customer.pk,
+            "ordered_at_0": "9999-01-01",
+            "ordered_at_1": "10:00:00",
+            "channel": "online",
+            "currency": "EUR",
+            "lines-TOTAL_FORMS": 0,
+            "lines-INITIAL_FORMS": 0,
+            "delivery-TOTAL_FORMS": 0,
+            "delivery-INITIAL_FORMS": 0,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     delivery = DeliveryFactory(sale=SaleFactory(ordered_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC)))
-    change = admin_client.post(reverse("admin:customers_delivery_change", args=[delivery.pk]), {
-        "sale": delivery.sale.pk, "carrier": "SEUR", "tracking_number": "T", "status": "delivered",
-        "delay_reason": "", "promised_date": "2026-03-04",
-        "delivered_at_0": "2029-03-01", "delivered_at_1": "10:00:00",
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    change = admin_client.post(
+        reverse("admin:customers_delivery_change", args=[delivery.pk]),
+        {
+            "sale": delivery.sale.pk,
+            "carrier": "SEUR",
+            "tracking_number": "T",
+            "status": "delivered",
+            "delay_reason": "",
+            "promised_date": "2026-03-04",
+            "delivered_at_0": "2029-03-01",
+            "delivered_at_1": "10:00:00",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert add.status_code == 200
     assert add.context["adminform"].form.errors["ordered_at"] == [
-        "An order time must be between 2000-01-01 and tomorrow."]
+        "An order time must be between 2000-01-01 and tomorrow."
+    ]
     assert not Sale.objects.filter(external_id="S-9").exists()
     assert change.status_code == 200
     assert change.context["adminform"].form.errors["delivered_at"] == [
-        "A delivery must arrive within two years of the order."]
+        "A delivery must arrive within two years of the order."
+    ]
     assert Delivery.objects.get(pk=delivery.pk).delivered_at is None
     assert Customer.objects.count() == 2

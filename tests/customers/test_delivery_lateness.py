@@ -38,22 +38,33 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("promised", "estimated", "status", "delivered", "late"),
-                         list(CASES.values()), ids=list(CASES))
+@pytest.mark.parametrize(
+    ("promised", "estimated", "status", "delivered", "late"), list(CASES.values()), ids=list(CASES)
+)
 def test_python_and_sql_agree_on_lateness(promised, estimated, status, delivered, late):
-    delivery = DeliveryFactory(sale=SaleFactory(ordered_at=ORDERED_AT), promised_date=promised,
-                               estimated_date=estimated, status=status,
-                               delivered_at=ORDERED_AT + DAY if delivered else None)
+    delivery = DeliveryFactory(
+        sale=SaleFactory(ordered_at=ORDERED_AT),
+        promised_date=promised,
+        estimated_date=estimated,
+        status=status,
+        delivered_at=ORDERED_AT + DAY if delivered else None,
+    )
 
     assert delivery.is_late_on(TODAY) is late
     assert Delivery.objects.late(TODAY).filter(pk=delivery.pk).exists() is late
 
 
 def test_the_sql_answer_covers_every_late_delivery_at_once():
-    made = {name: DeliveryFactory(sale=SaleFactory(ordered_at=ORDERED_AT), promised_date=promised,
-                                  estimated_date=estimated, status=status,
-                                  delivered_at=ORDERED_AT + DAY if delivered else None)
-            for name, (promised, estimated, status, delivered, _late) in CASES.items()}
+    made = {
+        name: DeliveryFactory(
+            sale=SaleFactory(ordered_at=ORDERED_AT),
+            promised_date=promised,
+            estimated_date=estimated,
+            status=status,
+            delivered_at=ORDERED_AT + DAY if delivered else None,
+        )
+        for name, (promised, estimated, status, delivered, _late) in CASES.items()
+    }
 
     late = set(Delivery.objects.late(TODAY).values_list("pk", flat=True))
 

@@ -17,8 +17,7 @@ ORDERED_AT = NOW - dt.timedelta(days=3)
 
 @pytest.fixture
 def delivery():
-    return DeliveryFactory(sale=SaleFactory(ordered_at=ORDERED_AT),
-                           status_changed_at=ORDERED_AT)
+    return DeliveryFactory(sale=SaleFactory(ordered_at=ORDERED_AT), status_changed_at=ORDERED_AT)
 
 
 def reloaded(delivery: Delivery) -> Delivery:
@@ -26,17 +25,25 @@ def reloaded(delivery: Delivery) -> Delivery:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_status_change_is_stamped_logged_and_announced(delivery, support,
-                                                         django_capture_on_commit_callbacks):
+def test_a_status_change_is_stamped_logged_and_announced(
+    delivery, support, django_capture_on_commit_callbacks
+):
     with events_recorded() as seen:
         with django_capture_on_commit_callbacks(execute=True):
-            result = delivery_update(delivery=delivery, status=DeliveryStatus.DELAYED,
-                                     delay_reason=DelayReason.WEATHER, author=support)
+            result = delivery_update(
+                delivery=delivery,
+                status=DeliveryStatus.DELAYED,
+                delay_reason=DelayReason.WEATHER,
+                author=support,
+            )
 
     assert result == delivery
     stored = reloaded(delivery)
     assert (stored.status, stored.delay_reason, stored.status_changed_at) == (
-        DeliveryStatus.DELAYED, DelayReason.WEATHER, NOW)
+        DeliveryStatus.DELAYED,
+        DelayReason.WEATHER,
+        NOW,
+    )
     entry = TimelineEntry.objects.get()
     assert (entry.kind, entry.sale, entry.author) == (TimelineKind.DELIVERY, delivery.sale, support)
     assert entry.data["changed"] == {"status": "delayed", "delay_reason": "weather"}
@@ -54,13 +61,15 @@ def test_a_change_that_keeps_the_status_keeps_its_time(delivery):
 
 
 def test_news_that_changes_nothing_returns_none_and_writes_nothing(
-        delivery, django_capture_on_commit_callbacks):
+    delivery, django_capture_on_commit_callbacks
+):
     updated_at = delivery.updated_at
 
     with events_recorded() as seen:
         with django_capture_on_commit_callbacks(execute=True):
-            result = delivery_update(delivery=delivery, status=delivery.status,
-                                     carrier=delivery.carrier, estimated_date=None)
+            result = delivery_update(
+                delivery=delivery, status=delivery.status, carrier=delivery.carrier, estimated_date=None
+            )
 
     assert result is None
     assert reloaded(delivery).updated_at == updated_at
@@ -83,7 +92,10 @@ def test_delivered_without_a_time_is_delivered_now(delivery):
 
     stored = reloaded(delivery)
     assert (stored.status, stored.delivered_at, stored.status_changed_at) == (
-        DeliveryStatus.DELIVERED, NOW, NOW)
+        DeliveryStatus.DELIVERED,
+        NOW,
+        NOW,
+    )
 
 
 def test_marking_delivered_again_keeps_the_first_delivered_time():
@@ -96,8 +108,7 @@ def test_marking_delivered_again_keeps_the_first_delivered_time():
 
 def test_delivered_before_ordered_is_refused_and_writes_nothing(delivery):
     with pytest.raises(ValidationError) as refused:
-        delivery_update(delivery=delivery, delivered_at=ORDERED_AT - dt.timedelta(seconds=1),
-                        carrier="MRW")
+        delivery_update(delivery=delivery, delivered_at=ORDERED_AT - dt.timedelta(seconds=1), carrier="MRW")
 
     assert "delivered_at" in refused.value.message_dict
     stored = reloaded(delivery)

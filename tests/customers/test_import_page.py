@@ -78,7 +78,8 @@ def test_confirming_the_preview_imports_the_file(manager_client, tmp_path):
     assert response.context["done"] is True
     assert Sale.objects.count() == 4 and SaleLine.objects.count() == 7
     assert [str(m) for m in response.context["messages"]] == [
-        "Import complete: 4 sales created, 0 updated, 0 unchanged."]
+        "Import complete: 4 sales created, 0 updated, 0 unchanged."
+    ]
     assert stored_uploads(tmp_path) == []
     # The same token cannot import twice.
     again = manager_client.post(URL, {"token": token})
@@ -97,13 +98,18 @@ def test_a_token_not_issued_to_this_session_imports_nothing(manager_client, clie
     assert Sale.objects.count() == 0
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"", "The file is empty."),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is not a CSV file"),
-    (b"nombre,correo\nAna,ana@example.com\n", "Unknown header"),
-    (b"order_id,ordered_at,customer_id,item_name,quantity,unit_price\n",
-     "The file has a header row but no data rows."),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "The file is empty."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is not a CSV file"),
+        (b"nombre,correo\nAna,ana@example.com\n", "Unknown header"),
+        (
+            b"order_id,ordered_at,customer_id,item_name,quantity,unit_price\n",
+            "The file has a header row but no data rows.",
+        ),
+    ],
+)
 def test_whole_file_problems_get_a_friendly_message(manager_client, content, expected):
     response = manager_client.post(URL, upload("f.csv", content))
 

@@ -25,24 +25,45 @@ pytestmark = pytest.mark.django_db
 
 def snapshot() -> dict:
     """Every stored row by its external keys, without ids and clock fields."""
+
     def rows(model, key, skip=()):
         drop = {"id", "created_at", "updated_at", "status_changed_at", *skip}
-        return sorted((tuple((f.attname, getattr(obj, f.attname)) for f in model._meta.concrete_fields
-                             if f.attname not in drop)) for obj in model.objects.order_by(key))
+        return sorted(
+            (
+                tuple(
+                    (f.attname, getattr(obj, f.attname))
+                    for f in model._meta.concrete_fields
+                    if f.attname not in drop
+                )
+            )
+            for obj in model.objects.order_by(key)
+        )
 
     customer_of = dict(Customer.objects.values_list("pk", "external_id"))
     sale_of = dict(Sale.objects.values_list("pk", "external_id"))
 
     def translate(table):
-        return [tuple((name, customer_of.get(v) if name == "customer_id" else
-                       sale_of.get(v) if name == "sale_id" else v) for name, v in row)
-                for row in table]
+        return [
+            tuple(
+                (
+                    name,
+                    customer_of.get(v)
+                    if name == "customer_id"
+                    else sale_of.get(v)
+                    if name == "sale_id"
+                    else v,
+                )
+                for name, v in row
+            )
+            for row in table
+        ]
 
-    return {"customers": rows(Customer, "external_id",
-                              skip=("lifecycle_stage", "search_name", "search_phone")),
-            "sales": translate(rows(Sale, "external_id")),
-            "lines": translate(rows(SaleLine, "sale_id")),
-            "deliveries": translate(rows(Delivery, "sale_id"))}
+    return {
+        "customers": rows(Customer, "external_id", skip=("lifecycle_stage", "search_name", "search_phone")),
+        "sales": translate(rows(Sale, "external_id")),
+        "lines": translate(rows(SaleLine, "sale_id")),
+        "deliveries": translate(rows(Delivery, "sale_id")),
+    }
 
 
 def utc(text: str) -> dt.datetime:
@@ -63,24 +84,57 @@ def through_services(path: Path) -> None:
         row = cleaner.clean((line, values, False))
         orders[row[1]].append(row)
     for order_id, lines in orders.items():
-        (_line, _id, ordered_at, channel, currency, customer_key, email, name, phone, birth,
-         language, *_rest) = lines[-1]
-        customer, _ = services.customer_upsert(external_id=customer_key, email=email, name=name,
-                                               phone=phone, language=language,
-                                               birth_date=parse_date(birth) if birth else None)
+        (
+            _line,
+            _id,
+            ordered_at,
+            channel,
+            currency,
+            customer_key,
+            email,
+            name,
+            phone,
+            birth,
+            language,
+            *_rest,
+        ) = lines[-1]
+        customer, _ = services.customer_upsert(
+            external_id=customer_key,
+            email=email,
+            name=name,
+            phone=phone,
+            language=language,
+            birth_date=parse_date(birth) if birth else None,
+        )
         first = lines[0]
         promised, estimated, delivered, carrier, tracking, status = first[16:22]  # then offer_code
-        delivery = {"promised_date": promised and parse_date(promised),
-                    "estimated_date": estimated and parse_date(estimated),
-                    "delivered_at": delivered and utc(delivered),
-                    "carrier": carrier, "tracking_number": tracking, "status": status}
+        delivery = {
+            "promised_date": promised and parse_date(promised),
+            "estimated_date": estimated and parse_date(estimated),
+            "delivered_at": delivered and utc(delivered),
+            "carrier": carrier,
+            "tracking_number": tracking,
+            "status": status,
+        }
         delivery = {k: v for k, v in delivery.items() if v}
         services.sale_record(
-            external_id=order_id, customer=customer, ordered_at=utc(ordered_at),
-            channel=channel, currency=currency, delivery=delivery or None,
-            lines=[services.LineData(sku=sku or "", name=item, category=category or "",
-                                     quantity=int(qty), unit_price=Decimal(price))
-                   for (sku, item, category, qty, price) in (row[11:16] for row in lines)])
+            external_id=order_id,
+            customer=customer,
+            ordered_at=utc(ordered_at),
+            channel=channel,
+            currency=currency,
+            delivery=delivery or None,
+            lines=[
+                services.LineData(
+                    sku=sku or "",
+                    name=item,
+                    category=category or "",
+                    quantity=int(qty),
+                    unit_price=Decimal(price),
+                )
+                for (sku, item, category, qty, price) in (row[11:16] for row in lines)
+            ],
+        )
 
 
 def test_the_import_and_the_services_leave_the_same_rows():
@@ -108,9 +162,11 @@ def test_both_refuse_a_delivery_before_its_order(tmp_path):
     customer, _ = services.customer_upsert(external_id="C-001", name="María García")
     with pytest.raises(ValidationError) as refused:
         services.sale_record(
-            external_id="A-1001", customer=customer,
+            external_id="A-1001",
+            customer=customer,
             ordered_at=dt.datetime.fromisoformat("2024-03-01T10:15:00+01:00"),
             lines=[services.LineData(name="Zapatillas", quantity=1, unit_price=Decimal("89.90"))],
-            delivery={"delivered_at": dt.datetime.fromisoformat("2024-02-20T17:20:00+01:00")})
+            delivery={"delivered_at": dt.datetime.fromisoformat("2024-02-20T17:20:00+01:00")},
+        )
     assert "delivered_at" in refused.value.message_dict
     assert not Sale.objects.exists()

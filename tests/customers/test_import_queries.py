@@ -17,9 +17,12 @@ def orders_csv(path, orders: int, prefix: str):
         writer.writeheader()
         for n in range(orders):
             order = {
-                "order_id": f"{prefix}-{n}", "ordered_at": f"2024-03-{n % 28 + 1:02d}T10:00:00Z",
-                "customer_id": f"{prefix}-C{n // 2}", "customer_email": f"c{n // 2}@example.com",
-                "customer_name": f"Cliente {n // 2}", "carrier": "SEUR",
+                "order_id": f"{prefix}-{n}",
+                "ordered_at": f"2024-03-{n % 28 + 1:02d}T10:00:00Z",
+                "customer_id": f"{prefix}-C{n // 2}",
+                "customer_email": f"c{n // 2}@example.com",
+                "customer_name": f"Cliente {n // 2}",
+                "carrier": "SEUR",
                 "promised_delivery_date": "2024-04-02",
                 "delivery_status": "delivered" if n % 2 else "in_transit",
                 "delivered_at": "2024-04-01T12:00:00Z" if n % 2 else "",

@@ -30,8 +30,10 @@ def english():
 def published():
     """Every domain event published, with its payload, while the test runs."""
     seen: list[tuple[str, dict]] = []
-    handlers = {name: (lambda name=name, **payload: seen.append((name, payload)))
-                for name in (events.SALE_RECORDED, events.DELIVERY_CHANGED)}
+    handlers = {
+        name: (lambda name=name, **payload: seen.append((name, payload)))
+        for name in (events.SALE_RECORDED, events.DELIVERY_CHANGED)
+    }
     for name, handler in handlers.items():
         events.subscribe(name, handler)
     yield seen
@@ -42,15 +44,18 @@ def published():
 @pytest.fixture
 def run_import(django_capture_on_commit_callbacks):
     """Import as a committed transaction would: the on_commit subscribers run."""
+
     def run(path, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             return sales_import(path, **kwargs)
+
     return run
 
 
 def counts():
-    return {model.__name__: model.objects.count()
-            for model in (Customer, Sale, SaleLine, Delivery, TimelineEntry)}
+    return {
+        model.__name__: model.objects.count() for model in (Customer, Sale, SaleLine, Delivery, TimelineEntry)
+    }
 
 
 def rewrite(source: Path, target: Path, change) -> Path:
@@ -69,16 +74,22 @@ def test_a_good_file_imports_customers_sales_lines_and_deliveries(run_import, pu
     report = run_import(SAMPLE)
 
     assert report.ok and report.committed
-    assert counts() == {"Customer": 3, "Sale": 4, "SaleLine": 7, "Delivery": 3,
-                        "TimelineEntry": 4}
-    assert (report.customers_created, report.sales_created, report.lines_written,
-            report.deliveries_created) == (3, 4, 7, 3)
+    assert counts() == {"Customer": 3, "Sale": 4, "SaleLine": 7, "Delivery": 3, "TimelineEntry": 4}
+    assert (
+        report.customers_created,
+        report.sales_created,
+        report.lines_written,
+        report.deliveries_created,
+    ) == (3, 4, 7, 3)
     totals = dict(Sale.objects.values_list("external_id", "total"))
-    assert totals == {"A-1001": Decimal("114.90"), "A-1002": Decimal("45.00"),
-                      "A-1003": Decimal("120.00"), "A-1004": Decimal("60.48")}
+    assert totals == {
+        "A-1001": Decimal("114.90"),
+        "A-1002": Decimal("45.00"),
+        "A-1003": Decimal("120.00"),
+        "A-1004": Decimal("60.48"),
+    }
     maria = Customer.objects.get(external_id="C-001")
-    assert (maria.name, maria.birth_date, maria.birthday_key) == (
-        "María García", dt.date(1985, 6, 14), 614)
+    assert (maria.name, maria.birth_date, maria.birthday_key) == ("María García", dt.date(1985, 6, 14), 614)
     assert maria.sales.count() == 2
     by_email = Customer.objects.get(external_id="lucia.ramos@example.com")
     assert by_email.email == "Lucia.Ramos@Example.com"
@@ -92,7 +103,10 @@ def test_imported_rows_look_like_what_the_services_write(run_import):
     delivery = sale.delivery
     assert delivery.ordered_at == sale.ordered_at == dt.datetime(2024, 3, 1, 9, 15, tzinfo=dt.UTC)
     assert (delivery.status, delivery.carrier, delivery.promised_date) == (
-        "delivered", "SEUR", dt.date(2024, 3, 5))
+        "delivered",
+        "SEUR",
+        dt.date(2024, 3, 5),
+    )
     assert delivery.delivered_at == dt.datetime(2024, 3, 4, 16, 20, tzinfo=dt.UTC)
     assert Sale.objects.get(external_id="A-1003").delivery.status == "in_transit"
     assert Sale.objects.get(external_id="A-1004").delivery.status == "delayed"
@@ -104,15 +118,16 @@ def test_imported_rows_look_like_what_the_services_write(run_import):
     assert (entry.kind, entry.at, entry.customer_id) == ("sale", sale.ordered_at, sale.customer_id)
     assert "A-1001" in entry.summary and "114.90 EUR" in entry.summary
     assert list(sale.lines.order_by("id").values_list("sku", "quantity", "unit_price")) == [
-        ("ZAP-001", 1, Decimal("89.90")), ("CAL-010", 2, Decimal("12.50"))]
+        ("ZAP-001", 1, Decimal("89.90")),
+        ("CAL-010", 2, Decimal("12.50")),
+    ]
 
 
 @pytest.mark.django_db
 def test_new_sales_and_deliveries_are_announced_once_after_the_commit(run_import, published):
     run_import(SAMPLE)
 
-    assert [name for name, _payload in published] == [events.SALE_RECORDED,
-                                                       events.DELIVERY_CHANGED]
+    assert [name for name, _payload in published] == [events.SALE_RECORDED, events.DELIVERY_CHANGED]
     sale_ids = published[0][1]["sale_ids"]
     delivery_ids = published[1][1]["delivery_ids"]
     assert sorted(sale_ids) == sorted(Sale.objects.values_list("id", flat=True))
@@ -124,21 +139,26 @@ def test_importing_the_same_file_again_changes_nothing(run_import, published):
     run_import(SAMPLE)
     before = counts()
     stamps = list(Customer.objects.order_by("id").values_list("updated_at", flat=True))
-    deliveries = list(Delivery.objects.order_by("id").values_list("updated_at",
-                                                                   "status_changed_at"))
+    deliveries = list(Delivery.objects.order_by("id").values_list("updated_at", "status_changed_at"))
     line_ids = list(SaleLine.objects.order_by("id").values_list("id", flat=True))
     published.clear()
 
     report = run_import(SAMPLE)
 
     assert report.ok and report.committed
-    assert (report.customers_created, report.customers_updated, report.sales_created,
-            report.sales_updated, report.sales_unchanged, report.lines_written,
-            report.deliveries_created, report.deliveries_updated) == (0, 0, 0, 0, 4, 0, 0, 0)
+    assert (
+        report.customers_created,
+        report.customers_updated,
+        report.sales_created,
+        report.sales_updated,
+        report.sales_unchanged,
+        report.lines_written,
+        report.deliveries_created,
+        report.deliveries_updated,
+    ) == (0, 0, 0, 0, 4, 0, 0, 0)
     assert counts() == before
     assert list(Customer.objects.order_by("id").values_list("updated_at", flat=True)) == stamps
-    assert list(Delivery.objects.order_by("id").values_list(
-        "updated_at", "status_changed_at")) == deliveries
+    assert list(Delivery.objects.order_by("id").values_list("updated_at", "status_changed_at")) == deliveries
     assert list(SaleLine.objects.order_by("id").values_list("id", flat=True)) == line_ids
     assert published == []
 
@@ -146,8 +166,9 @@ def test_importing_the_same_file_again_changes_nothing(run_import, published):
 @pytest.mark.django_db
 def test_a_changed_line_replaces_the_lines_of_that_sale_only(run_import, published, tmp_path):
     run_import(SAMPLE)
-    other_lines = list(SaleLine.objects.exclude(sale__external_id="A-1004")
-                       .order_by("id").values_list("id", flat=True))
+    other_lines = list(
+        SaleLine.objects.exclude(sale__external_id="A-1004").order_by("id").values_list("id", flat=True)
+    )
     published.clear()
 
     def change(row):
@@ -161,8 +182,9 @@ def test_a_changed_line_replaces_the_lines_of_that_sale_only(run_import, publish
     sale = Sale.objects.get(external_id="A-1004")
     assert sale.total == Decimal("91.48")
     assert sale.lines.get(sku="GOR-002").quantity == 3
-    assert list(SaleLine.objects.exclude(sale=sale).order_by("id")
-                .values_list("id", flat=True)) == other_lines
+    assert (
+        list(SaleLine.objects.exclude(sale=sale).order_by("id").values_list("id", flat=True)) == other_lines
+    )
     assert SaleLine.objects.count() == 7
     assert TimelineEntry.objects.count() == 4
     assert published == []
@@ -171,8 +193,7 @@ def test_a_changed_line_replaces_the_lines_of_that_sale_only(run_import, publish
 @pytest.mark.django_db
 def test_a_changed_delivery_updates_that_delivery_only(run_import, published, tmp_path):
     run_import(SAMPLE)
-    untouched = dict(Delivery.objects.exclude(sale__external_id="A-1003")
-                     .values_list("id", "updated_at"))
+    untouched = dict(Delivery.objects.exclude(sale__external_id="A-1003").values_list("id", "updated_at"))
     published.clear()
 
     def change(row):
@@ -216,10 +237,13 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(run_import, publis
     report = run_import(SAMPLE, dry_run=True)
 
     assert report.ok and not report.committed
-    assert (report.customers_created, report.sales_created, report.lines_written,
-            report.deliveries_created) == (3, 4, 7, 3)
-    assert counts() == {"Customer": 0, "Sale": 0, "SaleLine": 0, "Delivery": 0,
-                        "TimelineEntry": 0}
+    assert (
+        report.customers_created,
+        report.sales_created,
+        report.lines_written,
+        report.deliveries_created,
+    ) == (3, 4, 7, 3)
+    assert counts() == {"Customer": 0, "Sale": 0, "SaleLine": 0, "Delivery": 0, "TimelineEntry": 0}
     assert published == []
 
 
@@ -247,20 +271,23 @@ def test_a_shopify_orders_export_is_recognised_and_imported(run_import):
 
     assert report.ok, [str(e) for e in report.errors]
     assert report.format == "shopify"
-    assert counts() == {"Customer": 3, "Sale": 4, "SaleLine": 6, "Delivery": 4,
-                        "TimelineEntry": 4}
+    assert counts() == {"Customer": 3, "Sale": 4, "SaleLine": 6, "Delivery": 4, "TimelineEntry": 4}
     first = Sale.objects.get(external_id="#1001")
     assert first.total == Decimal("54.80")
     assert first.ordered_at == dt.datetime(2024, 3, 5, 13, 22, 10, tzinfo=dt.UTC)
     assert (first.currency, first.channel) == ("EUR", "online")
     assert first.lines.count() == 3
-    assert set(first.lines.values_list("category", flat=True)) == {
-        "Bialetti", "Cafés La Estrella", ""}
+    assert set(first.lines.values_list("category", flat=True)) == {"Bialetti", "Cafés La Estrella", ""}
     assert (first.delivery.status, first.delivery.delivered_at) == (
-        "delivered", dt.datetime(2024, 3, 7, 9, 15, tzinfo=dt.UTC))
+        "delivered",
+        dt.datetime(2024, 3, 7, 9, 15, tzinfo=dt.UTC),
+    )
     lucia = first.customer
     assert (lucia.external_id, lucia.name, lucia.phone) == (
-        "lucia.fernandez@example.com", "Lucía Fernández", "+34 612 345 678")
+        "lucia.fernandez@example.com",
+        "Lucía Fernández",
+        "+34 612 345 678",
+    )
     assert lucia.sales.count() == 2
     marc = Customer.objects.get(external_id="marc.puig@example.com")
     assert marc.phone == "+34 699 000 111"
@@ -273,8 +300,7 @@ def test_a_shopify_orders_export_is_recognised_and_imported(run_import):
 
 
 @pytest.mark.django_db
-def test_a_failure_in_the_middle_of_the_merge_rolls_everything_back(run_import, published,
-                                                                    tmp_path):
+def test_a_failure_in_the_middle_of_the_merge_rolls_everything_back(run_import, published, tmp_path):
     run_import(SAMPLE)
     before = dict(Sale.objects.values_list("external_id", "ordered_at"))
     published.clear()

@@ -19,9 +19,16 @@ def english():
 
 
 GOOD = {
-    "order_id": "A-1", "ordered_at": "2024-03-01T10:00:00+01:00", "channel": "online",
-    "currency": "EUR", "customer_id": "C-1", "customer_email": "ana@example.com",
-    "customer_name": "Ana Ruiz", "item_name": "Mochila", "quantity": "1", "unit_price": "45.00",
+    "order_id": "A-1",
+    "ordered_at": "2024-03-01T10:00:00+01:00",
+    "channel": "online",
+    "currency": "EUR",
+    "customer_id": "C-1",
+    "customer_email": "ana@example.com",
+    "customer_name": "Ana Ruiz",
+    "item_name": "Mochila",
+    "quantity": "1",
+    "unit_price": "45.00",
 }
 
 
@@ -69,8 +76,7 @@ def test_each_bad_line_is_reported_with_its_line_number_and_field_and_nothing_is
     assert "line 7, customer_email: is not a valid e-mail address" in found
     assert "line 8, currency: must be a 3-letter currency code such as EUR" in found
     assert "line 9, delivered_at: A delivery cannot arrive before the order was placed." in found
-    assert ("line 10, customer_id: is required: the customer needs an id or an e-mail address"
-            in found)
+    assert "line 10, customer_id: is required: the customer needs an id or an e-mail address" in found
     assert {"line 11, order_id: is required", "line 11, item_name: is required"} <= set(found)
     assert any(m.startswith("line 12, delivery_status: “teleported”") for m in found)
     assert any(m.startswith("line 12, customer_language: “fr”") for m in found)
@@ -111,9 +117,18 @@ def test_a_bad_line_anywhere_keeps_the_good_lines_out_too(tmp_path):
 
 @pytest.mark.django_db
 def test_usual_spellings_are_accepted(tmp_path):
-    rows = [{**GOOD, "channel": "Tienda", "delivery_status": "En tránsito",
-             "customer_language": "en-GB", "currency": "eur", "quantity": "2.0",
-             "unit_price": "12,50", "ordered_at": "2024-03-01 10:00:00"}]
+    rows = [
+        {
+            **GOOD,
+            "channel": "Tienda",
+            "delivery_status": "En tránsito",
+            "customer_language": "en-GB",
+            "currency": "eur",
+            "quantity": "2.0",
+            "unit_price": "12,50",
+            "ordered_at": "2024-03-01 10:00:00",
+        }
+    ]
     report = sales_import(write_csv(tmp_path / "aliases.csv", rows))
 
     assert report.ok, messages(report)
@@ -124,13 +139,16 @@ def test_usual_spellings_are_accepted(tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("content", "expected"), [
-    (b"", "The file is empty."),
-    (b"\n\n", "The file is empty."),
-    (",".join(CANONICAL_COLUMNS).encode() + b"\n", "The file has a header row but no data rows."),
-    (b"PK\x03\x04\x14\x00\x06\x00binary spreadsheet", "This is not a CSV file"),
-    (b"name;email\nAna;ana@example.com\n", "Unknown header"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "The file is empty."),
+        (b"\n\n", "The file is empty."),
+        (",".join(CANONICAL_COLUMNS).encode() + b"\n", "The file has a header row but no data rows."),
+        (b"PK\x03\x04\x14\x00\x06\x00binary spreadsheet", "This is not a CSV file"),
+        (b"name;email\nAna;ana@example.com\n", "Unknown header"),
+    ],
+)
 def test_whole_file_problems_get_a_friendly_message(tmp_path, content, expected):
     path = tmp_path / "upload.csv"
     path.write_bytes(content)
@@ -154,8 +172,12 @@ def test_the_command_prints_the_errors_and_exits_non_zero(tmp_path, capsys):
 
 @pytest.mark.django_db
 def test_a_semicolon_separated_windows_1252_file_from_spanish_excel_is_read(tmp_path):
-    text = ";".join(CANONICAL_COLUMNS) + "\r\n" + ";".join(
-        GOOD.get(col, "") for col in CANONICAL_COLUMNS).replace("Ana Ruiz", "Íñigo Peña") + "\r\n"
+    text = (
+        ";".join(CANONICAL_COLUMNS)
+        + "\r\n"
+        + ";".join(GOOD.get(col, "") for col in CANONICAL_COLUMNS).replace("Ana Ruiz", "Íñigo Peña")
+        + "\r\n"
+    )
     path = tmp_path / "excel.csv"
     path.write_bytes(text.encode("cp1252"))
     report = sales_import(path)

@@ -29,8 +29,7 @@ STAGES = {
 }
 
 
-@pytest.mark.parametrize(("sales", "days", "open_case", "stage"), list(STAGES.values()),
-                         ids=list(STAGES))
+@pytest.mark.parametrize(("sales", "days", "open_case", "stage"), list(STAGES.values()), ids=list(STAGES))
 def test_stage_for(sales, days, open_case, stage):
     last_sale = None if days is None else NOW - days * DAY
 
@@ -56,7 +55,8 @@ def test_refresh_stores_each_customers_stage_and_counts_the_changes():
 
     stored = dict(Customer.objects.values_list("pk", "lifecycle_stage"))
     assert {name: stored[c.pk] for name, c in customers.items()} == {
-        name: case[-1] for name, case in STAGES.items()}
+        name: case[-1] for name, case in STAGES.items()
+    }
     assert changed == sum(case[-1] != Stage.NEW for case in STAGES.values())
     assert lifecycle_refresh([c.pk for c in customers.values()]) == 0
 
@@ -87,7 +87,8 @@ def test_refresh_leaves_other_customers_alone():
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize("count", [5, 50])
 def test_refresh_runs_a_fixed_number_of_queries_whatever_the_number_of_customers(
-        count, django_assert_max_num_queries):
+    count, django_assert_max_num_queries
+):
     names = list(STAGES)
     ids = [customer_in(names[i % len(names)]).pk for i in range(count)]
 
@@ -110,20 +111,37 @@ FEELINGS = {
 }
 
 
-@pytest.mark.parametrize(("sales", "days", "feeling", "felt_days", "stage"),
-                         list(FEELINGS.values()), ids=list(FEELINGS))
+@pytest.mark.parametrize(
+    ("sales", "days", "feeling", "felt_days", "stage"), list(FEELINGS.values()), ids=list(FEELINGS)
+)
 def test_the_latest_answer_moves_the_stage(sales, days, feeling, felt_days, stage):
     last_sale = None if days is None else NOW - days * DAY
-    assert stage_for(sales=sales, last_sale=last_sale, has_open_case=False, now=NOW,
-                     feeling=feeling, feeling_at=NOW - felt_days * DAY) == stage
+    assert (
+        stage_for(
+            sales=sales,
+            last_sale=last_sale,
+            has_open_case=False,
+            now=NOW,
+            feeling=feeling,
+            feeling_at=NOW - felt_days * DAY,
+        )
+        == stage
+    )
 
 
-@pytest.mark.parametrize(("predicted", "days", "stage"), [
-    (True, 20, Stage.AT_RISK),  # the model sees a drift the calendar does not
-    (False, 200, Stage.LOYAL),  # ...and a regular yearly buyer is no risk at 200 days
-    (None, 200, Stage.AT_RISK),  # no model: the 181-365 days rule
-    (False, 400, Stage.LOST),
-])
+@pytest.mark.parametrize(
+    ("predicted", "days", "stage"),
+    [
+        (True, 20, Stage.AT_RISK),  # the model sees a drift the calendar does not
+        (False, 200, Stage.LOYAL),  # ...and a regular yearly buyer is no risk at 200 days
+        (None, 200, Stage.AT_RISK),  # no model: the 181-365 days rule
+        (False, 400, Stage.LOST),
+    ],
+)
 def test_the_purchase_model_replaces_the_calendar_rule_where_it_exists(predicted, days, stage):
-    assert stage_for(sales=3, last_sale=NOW - days * DAY, has_open_case=False, now=NOW,
-                     predicted_at_risk=predicted) == stage
+    assert (
+        stage_for(
+            sales=3, last_sale=NOW - days * DAY, has_open_case=False, now=NOW, predicted_at_risk=predicted
+        )
+        == stage
+    )

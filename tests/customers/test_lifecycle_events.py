@@ -30,19 +30,26 @@ def stage(customer) -> str:
 
 def buy(customer, n, days_ago, capture):
     with capture(execute=True):
-        services.sale_record(external_id=f"L{customer.pk}-{n}", customer=customer,
-                             ordered_at=timezone.now() - dt.timedelta(days=days_ago),
-                             lines=[services.LineData(name="Taza", quantity=1,
-                                                      unit_price=Decimal("9.90"))])
+        services.sale_record(
+            external_id=f"L{customer.pk}-{n}",
+            customer=customer,
+            ordered_at=timezone.now() - dt.timedelta(days=days_ago),
+            lines=[services.LineData(name="Taza", quantity=1, unit_price=Decimal("9.90"))],
+        )
 
 
 def answer(customer, score, capture):
     sale = delivered_sale(customer=customer)
     survey = Surveyed(sent_message(sale=sale))
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False), capture(execute=True):
-        answer_submit(invitation=survey.invitation, score=score, user_agent=FIREFOX,
-                      page_stamp=page_stamp(survey.invitation.pk,
-                                            served_at=(NOW - dt.timedelta(minutes=1)).timestamp()))
+        answer_submit(
+            invitation=survey.invitation,
+            score=score,
+            user_agent=FIREFOX,
+            page_stamp=page_stamp(
+                survey.invitation.pk, served_at=(NOW - dt.timedelta(minutes=1)).timestamp()
+            ),
+        )
 
 
 def test_each_sale_moves_the_stage_at_once(django_capture_on_commit_callbacks):
@@ -57,8 +64,10 @@ def test_each_sale_moves_the_stage_at_once(django_capture_on_commit_callbacks):
 
 def test_a_detractor_and_a_promoter_no_longer_share_a_stage(django_capture_on_commit_callbacks):
     capture = django_capture_on_commit_callbacks
-    unhappy, happy = (services.customer_upsert(external_id=f"LC{n}", name=f"C {n}",
-                                               email=f"lc{n}@example.com")[0] for n in (2, 3))
+    unhappy, happy = (
+        services.customer_upsert(external_id=f"LC{n}", name=f"C {n}", email=f"lc{n}@example.com")[0]
+        for n in (2, 3)
+    )
     for customer in (unhappy, happy):
         for n in range(3):
             buy(customer, n, 40 + n, capture)
@@ -89,6 +98,7 @@ def test_a_case_puts_the_customer_at_risk_until_it_is_resolved(django_capture_on
 def test_an_older_answer_never_replaces_a_newer_feeling():
     customer, _ = services.customer_upsert(external_id="LC5", name="Ona", email="ona@example.com")
     assert services.customer_feeling_record(customer_id=customer.pk, feeling="happy", at=NOW)
-    assert not services.customer_feeling_record(customer_id=customer.pk, feeling="unhappy",
-                                                at=NOW - dt.timedelta(days=1))
+    assert not services.customer_feeling_record(
+        customer_id=customer.pk, feeling="unhappy", at=NOW - dt.timedelta(days=1)
+    )
     assert Customer.objects.get(pk=customer.pk).feeling == "happy"

@@ -21,21 +21,33 @@ def customer():
 
 
 def two_lines():
-    return [LineData(sku="CAF-001", name="Cafetera", category="hogar", quantity=2,
-                     unit_price=Decimal("49.95")),
-            LineData(sku="LIB-200", name="Guía de viajes", category="libros", quantity=1,
-                     unit_price=Decimal("19.90"))]
+    return [
+        LineData(sku="CAF-001", name="Cafetera", category="hogar", quantity=2, unit_price=Decimal("49.95")),
+        LineData(
+            sku="LIB-200", name="Guía de viajes", category="libros", quantity=1, unit_price=Decimal("19.90")
+        ),
+    ]
 
 
 def record(customer, *, lines=None, delivery=None, **kwargs):
     kwargs.setdefault("ordered_at", ORDERED_AT)
-    return sale_record(external_id="ORD-1", customer=customer,
-                       lines=two_lines() if lines is None else lines, delivery=delivery, **kwargs)
+    return sale_record(
+        external_id="ORD-1",
+        customer=customer,
+        lines=two_lines() if lines is None else lines,
+        delivery=delivery,
+        **kwargs,
+    )
 
 
 def delivery_payload(**changes):
-    return {"carrier": "SEUR", "tracking_number": "TRK1", "promised_date": dt.date(2026, 3, 12),
-            "status": DeliveryStatus.IN_TRANSIT, **changes}
+    return {
+        "carrier": "SEUR",
+        "tracking_number": "TRK1",
+        "promised_date": dt.date(2026, 3, 12),
+        "status": DeliveryStatus.IN_TRANSIT,
+        **changes,
+    }
 
 
 def test_a_new_sale_is_stored_with_its_lines_delivery_total_and_timeline_entry(customer):
@@ -44,9 +56,15 @@ def test_a_new_sale_is_stored_with_its_lines_delivery_total_and_timeline_entry(c
     sale = Sale.objects.get(external_id="ORD-1")
     assert (result.created, result.changed, result.sale) == (True, True, sale)
     assert (sale.customer, sale.ordered_at, sale.channel, sale.currency) == (
-        customer, ORDERED_AT, "store", "EUR")
+        customer,
+        ORDERED_AT,
+        "store",
+        "EUR",
+    )
     assert sorted(sale.lines.values_list("sku", "quantity", "unit_price")) == [
-        ("CAF-001", 2, Decimal("49.95")), ("LIB-200", 1, Decimal("19.90"))]
+        ("CAF-001", 2, Decimal("49.95")),
+        ("LIB-200", 1, Decimal("19.90")),
+    ]
     assert sale.delivery.tracking_number == "TRK1"
     assert sale.delivery.ordered_at == ORDERED_AT
     entry = TimelineEntry.objects.get(customer=customer)
@@ -66,28 +84,31 @@ def test_a_new_sale_publishes_sale_recorded_on_commit(customer, django_capture_o
             sale = record(customer, delivery=delivery_payload()).sale
             assert seen == []  # subscribers wait for the commit
 
-    assert seen == [(events.SALE_RECORDED, {"sale_ids": [sale.pk]}),
-                    (events.DELIVERY_CHANGED, {"delivery_ids": [sale.delivery.pk]})]
+    assert seen == [
+        (events.SALE_RECORDED, {"sale_ids": [sale.pk]}),
+        (events.DELIVERY_CHANGED, {"delivery_ids": [sale.delivery.pk]}),
+    ]
 
 
 def test_a_rolled_back_sale_publishes_nothing(customer, django_capture_on_commit_callbacks):
     with events_recorded() as seen:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(ValidationError):
-                record(customer, delivery=delivery_payload(
-                    delivered_at=ORDERED_AT - dt.timedelta(hours=1)))
+                record(customer, delivery=delivery_payload(delivered_at=ORDERED_AT - dt.timedelta(hours=1)))
 
     assert (seen, callbacks) == ([], [])
 
 
 def test_the_same_payload_twice_leaves_one_sale_and_changes_nothing(
-        customer, django_capture_on_commit_callbacks):
+    customer, django_capture_on_commit_callbacks
+):
     record(customer, delivery=delivery_payload(delivered_at=ORDERED_AT + dt.timedelta(days=1)))
 
     with events_recorded() as seen:
         with django_capture_on_commit_callbacks(execute=True):
-            again = record(customer, delivery=delivery_payload(
-                delivered_at=ORDERED_AT + dt.timedelta(days=1)))
+            again = record(
+                customer, delivery=delivery_payload(delivered_at=ORDERED_AT + dt.timedelta(days=1))
+            )
 
     assert (again.created, again.changed) == (False, False)
     assert Sale.objects.count() == 1
@@ -98,8 +119,7 @@ def test_the_same_payload_twice_leaves_one_sale_and_changes_nothing(
 
 def test_changed_lines_replace_the_old_ones_and_the_total(customer):
     record(customer)
-    new_lines = [LineData(sku="AUD-100", name="Auriculares", quantity=3,
-                          unit_price=Decimal("10.00"))]
+    new_lines = [LineData(sku="AUD-100", name="Auriculares", quantity=3, unit_price=Decimal("10.00"))]
 
     result = record(customer, lines=new_lines)
 
@@ -162,8 +182,7 @@ def test_an_order_time_and_delivery_time_corrected_together_are_kept(customer):
     record(customer, delivery=delivery_payload(delivered_at=ORDERED_AT + dt.timedelta(days=1)))
     later = ORDERED_AT + dt.timedelta(days=3)
 
-    record(customer, ordered_at=later,
-           delivery=delivery_payload(delivered_at=later + dt.timedelta(days=1)))
+    record(customer, ordered_at=later, delivery=delivery_payload(delivered_at=later + dt.timedelta(days=1)))
 
     delivery = Delivery.objects.get()
     assert (delivery.ordered_at, delivery.delivered_at) == (later, later + dt.timedelta(days=1))
@@ -173,38 +192,51 @@ def test_a_delivery_time_between_the_corrected_and_the_old_order_time_is_accepte
     record(customer, delivery=delivery_payload())
     earlier = ORDERED_AT - dt.timedelta(days=2)
 
-    record(customer, ordered_at=earlier,
-           delivery=delivery_payload(delivered_at=ORDERED_AT - dt.timedelta(days=1)))
+    record(
+        customer,
+        ordered_at=earlier,
+        delivery=delivery_payload(delivered_at=ORDERED_AT - dt.timedelta(days=1)),
+    )
 
     delivery = Delivery.objects.get()
     assert (delivery.ordered_at, delivery.delivered_at) == (earlier, ORDERED_AT - dt.timedelta(days=1))
 
 
-@pytest.mark.parametrize(("lines", "delivery", "field"), [
-    ([], None, "lines"),
-    ([LineData(name="Cafetera", quantity=0, unit_price=Decimal(1))], None, "lines"),
-    ([LineData(name="Cafetera", quantity=1, unit_price=Decimal("-0.01"))], None, "lines"),
-    (None, {"delivered_at": ORDERED_AT - dt.timedelta(minutes=1)}, "delivered_at"),
-], ids=["no lines", "quantity 0", "negative price", "delivered before ordered"])
-def test_an_invalid_sale_is_refused_with_the_field_and_writes_nothing(customer, lines, delivery,
-                                                                     field):
+@pytest.mark.parametrize(
+    ("lines", "delivery", "field"),
+    [
+        ([], None, "lines"),
+        ([LineData(name="Cafetera", quantity=0, unit_price=Decimal(1))], None, "lines"),
+        ([LineData(name="Cafetera", quantity=1, unit_price=Decimal("-0.01"))], None, "lines"),
+        (None, {"delivered_at": ORDERED_AT - dt.timedelta(minutes=1)}, "delivered_at"),
+    ],
+    ids=["no lines", "quantity 0", "negative price", "delivered before ordered"],
+)
+def test_an_invalid_sale_is_refused_with_the_field_and_writes_nothing(customer, lines, delivery, field):
     with pytest.raises(ValidationError) as refused:
         record(customer, lines=lines, delivery=delivery)
 
     assert field in refused.value.message_dict
-    assert (Sale.objects.count(), SaleLine.objects.count(), Delivery.objects.count(),
-            TimelineEntry.objects.count()) == (0, 0, 0, 0)
+    assert (
+        Sale.objects.count(),
+        SaleLine.objects.count(),
+        Delivery.objects.count(),
+        TimelineEntry.objects.count(),
+    ) == (0, 0, 0, 0)
 
 
 def test_an_invalid_update_leaves_the_known_sale_as_it_was(customer):
     record(customer, delivery=delivery_payload())
 
     with pytest.raises(ValidationError) as refused:
-        record(customer, channel="phone", lines=[LineData(name="x", quantity=1, unit_price=Decimal(1))],
-               delivery={"delivered_at": ORDERED_AT - dt.timedelta(days=1)})
+        record(
+            customer,
+            channel="phone",
+            lines=[LineData(name="x", quantity=1, unit_price=Decimal(1))],
+            delivery={"delivered_at": ORDERED_AT - dt.timedelta(days=1)},
+        )
 
     assert "delivered_at" in refused.value.message_dict
     sale = Sale.objects.get()
     assert (sale.channel, sale.lines.count(), sale.total) == ("online", 2, Decimal("119.80"))
     assert sale.delivery.delivered_at is None
-

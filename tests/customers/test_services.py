@@ -13,22 +13,34 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_unknown_external_id_creates_the_customer():
-    customer, created = customer_upsert(external_id="C-1", name="Lucía García",
-                                        email="lucia@example.es", birth_date=dt.date(1990, 2, 28),
-                                        language=Language.EN, unknown_field="ignored")
+    customer, created = customer_upsert(
+        external_id="C-1",
+        name="Lucía García",
+        email="lucia@example.es",
+        birth_date=dt.date(1990, 2, 28),
+        language=Language.EN,
+        unknown_field="ignored",
+    )
 
     assert created is True
     stored = Customer.objects.get(external_id="C-1")
     assert stored == customer
     assert (stored.name, stored.email, stored.birth_date, stored.language) == (
-        "Lucía García", "lucia@example.es", dt.date(1990, 2, 28), Language.EN)
+        "Lucía García",
+        "lucia@example.es",
+        dt.date(1990, 2, 28),
+        Language.EN,
+    )
     assert stored.birthday_key == 228
 
 
-@pytest.mark.parametrize(("values", "name"), [
-    ({"email": "ana@example.es"}, "ana@example.es"),
-    ({}, "C-2"),
-])
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [
+        ({"email": "ana@example.es"}, "ana@example.es"),
+        ({}, "C-2"),
+    ],
+)
 def test_a_new_customer_without_a_name_is_named_by_email_or_id(values, name):
     customer, _created = customer_upsert(external_id="C-2", **values)
 
@@ -47,15 +59,19 @@ def test_a_known_customer_gets_only_the_fields_given():
 
 
 def test_empty_values_do_not_erase_what_is_known():
-    known = CustomerFactory(name="Ana Ruiz", email="ana@example.es", birth_date=dt.date(1985, 7, 4),
-                            time_zone="Europe/Madrid")
+    known = CustomerFactory(
+        name="Ana Ruiz", email="ana@example.es", birth_date=dt.date(1985, 7, 4), time_zone="Europe/Madrid"
+    )
 
-    customer_upsert(external_id=known.external_id, name="", email=None, birth_date=None,
-                    time_zone="")
+    customer_upsert(external_id=known.external_id, name="", email=None, birth_date=None, time_zone="")
 
     stored = Customer.objects.get(pk=known.pk)
     assert (stored.name, stored.email, stored.birth_date, stored.time_zone) == (
-        "Ana Ruiz", "ana@example.es", dt.date(1985, 7, 4), "Europe/Madrid")
+        "Ana Ruiz",
+        "ana@example.es",
+        dt.date(1985, 7, 4),
+        "Europe/Madrid",
+    )
     assert stored.birthday_key == 704
 
 

@@ -44,11 +44,16 @@ class Shop:
         customer = customer or self.customer()
         with self.capture(execute=True):
             return services.sale_record(
-                external_id=f"S{self.n}", customer=customer,
+                external_id=f"S{self.n}",
+                customer=customer,
                 ordered_at=ordered_at or timezone.now(),
-                lines=[services.LineData(name="Cafetera", category=category, quantity=1,
-                                         unit_price=Decimal("49.90"))],
-                delivery=delivery).sale
+                lines=[
+                    services.LineData(
+                        name="Cafetera", category=category, quantity=1, unit_price=Decimal("49.90")
+                    )
+                ],
+                delivery=delivery,
+            ).sale
 
     def update_delivery(self, sale, **values):
         sale.delivery.refresh_from_db()

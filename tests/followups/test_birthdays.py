@@ -43,11 +43,14 @@ def test_a_customer_far_west_is_not_greeted_on_the_eve(shop, nine_am):
     assert notes()[honolulu.pk].planned_at == dt.datetime(2026, 3, 10, 9, 0, tzinfo=HONOLULU)
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    (dt.datetime(2027, 2, 28, 6, 0, tzinfo=MADRID), dt.date(2027, 2, 28)),  # common year: the 28th
-    (dt.datetime(2028, 2, 28, 6, 0, tzinfo=MADRID), None),  # leap year: not yet on the 28th...
-    (dt.datetime(2028, 2, 29, 6, 0, tzinfo=MADRID), dt.date(2028, 2, 29)),  # ...but on the 29th
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (dt.datetime(2027, 2, 28, 6, 0, tzinfo=MADRID), dt.date(2027, 2, 28)),  # common year: the 28th
+        (dt.datetime(2028, 2, 28, 6, 0, tzinfo=MADRID), None),  # leap year: not yet on the 28th...
+        (dt.datetime(2028, 2, 29, 6, 0, tzinfo=MADRID), dt.date(2028, 2, 29)),  # ...but on the 29th
+    ],
+)
 def test_leap_day_birthdays_are_kept_on_28_february_in_common_years(shop, nine_am, today, expected):
     leapling = shop.customer(birth_date=dt.date(2000, 2, 29))
     with time_machine.travel(today, tick=False):

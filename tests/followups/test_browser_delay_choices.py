@@ -31,8 +31,7 @@ def pressed(page) -> list[str]:
     return page.eval_on_selector_all('button[aria-pressed="true"]', "bs => bs.map(b => b.value)")
 
 
-def test_cancel_asks_first_shows_the_choice_and_accepting_afterwards_withdraws_the_case(
-        site, settings):
+def test_cancel_asks_first_shows_the_choice_and_accepting_afterwards_withdraws_the_case(site, settings):
     notice, sale = delay_notice_mail(settings)
     with chromium_page() as page:
         page.goto(delay_url(notice))
@@ -97,9 +96,10 @@ def test_a_scanner_on_the_delay_page_changes_nothing(site, settings):
     assert "de nuevo" in told.lower()  # "confirm again"
     assert not Complaint.objects.exists()
     assert "choice" not in Message.objects.get(kind=Kind.DELAY_NOTICE).data
-    assert sorted(MessageEvent.objects.filter(event="automated_post")
-                  .values_list("detail", flat=True)) == ["delay: automated_agent",
-                                                         "delay: no_interaction"]
+    assert sorted(MessageEvent.objects.filter(event="automated_post").values_list("detail", flat=True)) == [
+        "delay: automated_agent",
+        "delay: no_interaction",
+    ]
 
 
 def test_a_scanner_cannot_unsubscribe_and_a_person_can_at_once(site, settings):
@@ -121,5 +121,8 @@ def test_a_scanner_cannot_unsubscribe_and_a_person_can_at_once(site, settings):
     assert scanner_left == set()
     assert "baja" in text.lower()
     assert set(Suppression.objects.values_list("category", flat=True)) == {
-        "relationship", "survey", "promotional"}
+        "relationship",
+        "survey",
+        "promotional",
+    }
     assert not Customer.objects.get(external_id="B-2").marketing_consent

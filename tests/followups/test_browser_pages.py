@@ -25,21 +25,26 @@ def delay_notice_mail(settings):
     rules.quiet_hours_start = rules.quiet_hours_end = 0
     rules.save()
     today = timezone.localdate()
-    customer, _ = services.customer_upsert(external_id="B-2", name="Lucía Gómez",
-                                           email="lucia@example.es")
+    customer, _ = services.customer_upsert(external_id="B-2", name="Lucía Gómez", email="lucia@example.es")
     sale = services.sale_record(
-        external_id="ORD-B-2", customer=customer, ordered_at=timezone.now() - dt.timedelta(days=2),
+        external_id="ORD-B-2",
+        customer=customer,
+        ordered_at=timezone.now() - dt.timedelta(days=2),
         lines=[services.LineData(name="Cafetera", quantity=1, unit_price=Decimal("89"))],
-        delivery={"promised_date": today + dt.timedelta(days=1), "status": "in_transit"}).sale
-    services.delivery_update(delivery=sale.delivery, status="delayed", delay_reason="weather",
-                             estimated_date=today + dt.timedelta(days=4))
+        delivery={"promised_date": today + dt.timedelta(days=1), "status": "in_transit"},
+    ).sale
+    services.delivery_update(
+        delivery=sale.delivery,
+        status="delayed",
+        delay_reason="weather",
+        estimated_date=today + dt.timedelta(days=4),
+    )
     from followups.planner import plan_for_deliveries
 
     plan_for_deliveries([sale.delivery.pk])
     dispatch_due()
     # Lucía reads it a few minutes later (a POST seconds after delivery is a scanner's).
-    Message.objects.filter(kind=Kind.DELAY_NOTICE).update(
-        sent_at=timezone.now() - dt.timedelta(minutes=5))
+    Message.objects.filter(kind=Kind.DELAY_NOTICE).update(sent_at=timezone.now() - dt.timedelta(minutes=5))
     (notice,) = [m for m in mail.outbox if "más tarde" in m.subject]
     return notice, sale
 
@@ -71,4 +76,7 @@ def test_a_customer_unsubscribes_from_the_mail_link(site, settings):
         text = page.inner_text("main")
     assert "baja" in text.lower() or "unsubscribed" in text.lower()
     assert set(Suppression.objects.values_list("category", flat=True)) == {
-        "relationship", "survey", "promotional"}
+        "relationship",
+        "survey",
+        "promotional",
+    }

@@ -33,19 +33,24 @@ def crowded_outbox():
     rules.save()
     now = timezone.now() - dt.timedelta(minutes=5)
     for c in range(CUSTOMERS):
-        customer, _ = services.customer_upsert(external_id=f"B{c}", name=f"Cliente {c}",
-                                               email=f"b{c}@example.com")
+        customer, _ = services.customer_upsert(
+            external_id=f"B{c}", name=f"Cliente {c}", email=f"b{c}@example.com"
+        )
         for i, kind in enumerate(KINDS[:PER_CUSTOMER]):
             # Ordered by (i, customer): every batch of 100 holds rows of many customers, and
             # each customer's rows fall into several batches.
             at = now + dt.timedelta(seconds=i, milliseconds=c)
-            message_plan(kind=kind, customer_id=customer.pk, dedupe_key=f"budget:{c}:{i}",
-                         planned_at=at, expires_at=at + dt.timedelta(days=20))
+            message_plan(
+                kind=kind,
+                customer_id=customer.pk,
+                dedupe_key=f"budget:{c}:{i}",
+                planned_at=at,
+                expires_at=at + dt.timedelta(days=20),
+            )
 
 
 def due():
-    return Message.objects.filter(state__in=[State.PLANNED, State.SENDING],
-                                  planned_at__lte=timezone.now())
+    return Message.objects.filter(state__in=[State.PLANNED, State.SENDING], planned_at__lte=timezone.now())
 
 
 def drained() -> bool:
@@ -59,8 +64,9 @@ def drained() -> bool:
 
 def test_no_customer_exceeds_the_cap_with_four_workers_at_once(crowded_outbox):
     with private_queue() as queue:
-        workers = [start_worker(queue, {"KEPT_MAIL_LATENCY_MS": "10"}, concurrency=2, name=f"w{n}")
-                   for n in range(2)]
+        workers = [
+            start_worker(queue, {"KEPT_MAIL_LATENCY_MS": "10"}, concurrency=2, name=f"w{n}") for n in range(2)
+        ]
         try:
             done = wait_for(lambda: drained(), timeout=150, interval=1)
         finally:

@@ -107,8 +107,9 @@ def test_a_row_left_sending_by_a_dead_worker_is_recovered_and_sent_once(shop, ou
 def test_a_broken_override_fails_the_row_without_retrying(shop, outbox_mail):
     from followups.models import MessageTemplate
 
-    MessageTemplate.objects.create(kind=Kind.THANK_YOU, language="es", subject="Hola",
-                                   text_body="{% include 'no/such/template.txt' %}")
+    MessageTemplate.objects.create(
+        kind=Kind.THANK_YOU, language="es", subject="Hola", text_body="{% include 'no/such/template.txt' %}"
+    )
     message = thank_you(shop)
     dispatch.dispatch_due()
     message.refresh_from_db()
@@ -118,9 +119,12 @@ def test_a_broken_override_fails_the_row_without_retrying(shop, outbox_mail):
 def test_a_managers_override_is_what_gets_sent(shop, outbox_mail):
     from followups.models import MessageTemplate
 
-    MessageTemplate.objects.create(kind=Kind.THANK_YOU, language="es",
-                                   subject="Gracias, {{ first_name }}",
-                                   text_body="Tu pedido {{ sale.external_id }} ya está en marcha.")
+    MessageTemplate.objects.create(
+        kind=Kind.THANK_YOU,
+        language="es",
+        subject="Gracias, {{ first_name }}",
+        text_body="Tu pedido {{ sale.external_id }} ya está en marcha.",
+    )
     thank_you(shop, name="Lucía Gómez")
     dispatch.dispatch_due()
     mail = outbox_mail[0]

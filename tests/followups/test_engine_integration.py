@@ -53,12 +53,17 @@ def kept_per_message() -> Counter:
 
 
 def record_sale(n: int, customer=None, **delivery):
-    customer = customer or services.customer_upsert(
-        external_id=f"C{n}", name=f"Cliente {n}", email=f"c{n}@example.com")[0]
+    customer = (
+        customer
+        or services.customer_upsert(external_id=f"C{n}", name=f"Cliente {n}", email=f"c{n}@example.com")[0]
+    )
     return services.sale_record(
-        external_id=f"S{n}", customer=customer, ordered_at=timezone.now(),
+        external_id=f"S{n}",
+        customer=customer,
+        ordered_at=timezone.now(),
         lines=[services.LineData(name="Cafetera", quantity=1, unit_price=Decimal("30"))],
-        delivery=delivery or None).sale
+        delivery=delivery or None,
+    ).sale
 
 
 def test_a_day_for_three_hundred_customers_sends_one_mail_per_row(services_up, tmp_path):
@@ -68,8 +73,12 @@ def test_a_day_for_three_hundred_customers_sends_one_mail_per_row(services_up, t
         sale = record_sale(n, promised_date=today + dt.timedelta(days=2))
         customer = sale.customer
         if n % 10 == 0:  # late: the carrier moved the date
-            services.delivery_update(delivery=sale.delivery, status="delayed", delay_reason="carrier",
-                                     estimated_date=today + dt.timedelta(days=5))
+            services.delivery_update(
+                delivery=sale.delivery,
+                status="delayed",
+                delay_reason="carrier",
+                estimated_date=today + dt.timedelta(days=5),
+            )
         if n % 25 == 0:
             services.customer_update(customer=customer, birth_date=today.replace(year=1990))
         if n % 30 == 1:
@@ -83,9 +92,16 @@ def test_a_day_for_three_hundred_customers_sends_one_mail_per_row(services_up, t
         try:
             birthdays_sweep_task.delay()
             late_deliveries_sweep_task.delay()
-            done = wait_for(lambda: not Message.objects.filter(
-                state__in=[State.PLANNED, State.SENDING], planned_at__lte=timezone.now()).exists()
-                and Message.objects.filter(kind=Kind.BIRTHDAY).exists(), timeout=120, interval=1)
+            done = wait_for(
+                lambda: (
+                    not Message.objects.filter(
+                        state__in=[State.PLANNED, State.SENDING], planned_at__lte=timezone.now()
+                    ).exists()
+                    and Message.objects.filter(kind=Kind.BIRTHDAY).exists()
+                ),
+                timeout=120,
+                interval=1,
+            )
         finally:
             for proc in procs:
                 stop(proc)
@@ -103,7 +119,8 @@ def test_a_day_for_three_hundred_customers_sends_one_mail_per_row(services_up, t
     suppressed_ids = [pk for pk, _ in suppressed]
     assert not Message.objects.filter(customer_id__in=suppressed_ids, state=State.SENT).exists()
     assert Message.objects.filter(customer_id__in=suppressed_ids, state=State.SUPPRESSED).count() >= len(
-        suppressed)
+        suppressed
+    )
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_the_window(services_up):
@@ -126,13 +143,18 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_the_window(ser
         assert in_flight, "the kill should land mid-batch"
         # A short lease for the test, still longer than one batch takes (100 x ~25 ms), as the
         # real one (900 s) is longer than any task may run.
-        second = start_worker(queue, {**slow, "FOLLOWUPS_SENDING_LEASE_SECONDS": "8"}, concurrency=2,
-                              name="second")
+        second = start_worker(
+            queue, {**slow, "FOLLOWUPS_SENDING_LEASE_SECONDS": "8"}, concurrency=2, name="second"
+        )
         try:
             # Let the new worker finish the batches still queued, then the lease run out, so
             # the recovery sweep only ever meets the dead worker's rows.
-            assert wait_for(lambda: set(Message.objects.filter(state=State.SENDING)
-                                        .values_list("pk", flat=True)) <= in_flight, timeout=60)
+            assert wait_for(
+                lambda: (
+                    set(Message.objects.filter(state=State.SENDING).values_list("pk", flat=True)) <= in_flight
+                ),
+                timeout=60,
+            )
             time.sleep(8.5)
             recover_stuck_task.delay()
             wait_for(lambda: not Message.objects.filter(state=State.SENDING).exists(), timeout=30)
@@ -162,9 +184,23 @@ def free_port() -> int:
 def start_redis(port: int, workdir) -> subprocess.Popen:
     binary = shutil.which("redis-server")
     assert binary, "redis-server is needed to run a broker this test can stop"
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     import redis
 
     assert wait_for(lambda: _pings(redis, port), timeout=10)
@@ -179,7 +215,8 @@ def _pings(redis, port) -> bool:
 
 
 def test_with_the_broker_down_sales_record_and_their_mail_goes_out_once_it_is_back(
-        services_up, tmp_path, client, manager):
+    services_up, tmp_path, client, manager
+):
     port = free_port()
     broker = {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
     redis_proc = start_redis(port, tmp_path)
@@ -191,19 +228,26 @@ def test_with_the_broker_down_sales_record_and_their_mail_goes_out_once_it_is_ba
             from rest_framework.authtoken.models import Token
 
             token = Token.objects.create(user=manager)
-            response = client.post("/api/v1/sales/", {
-                "external_id": "DOWN-1", "ordered_at": timezone.now().isoformat(),
-                "customer": {"external_id": "C-DOWN", "name": "Ana Pérez", "email": "ana@example.com"},
-                "lines": [{"name": "Cafetera", "quantity": 1, "unit_price": "30.00"}],
-            }, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}")
+            response = client.post(
+                "/api/v1/sales/",
+                {
+                    "external_id": "DOWN-1",
+                    "ordered_at": timezone.now().isoformat(),
+                    "customer": {"external_id": "C-DOWN", "name": "Ana Pérez", "email": "ana@example.com"},
+                    "lines": [{"name": "Cafetera", "quantity": 1, "unit_price": "30.00"}],
+                },
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Token {token.key}",
+            )
             assert response.status_code == 201, response.content
             message = Message.objects.get(kind=Kind.THANK_YOU, sale__external_id="DOWN-1")
             time.sleep(3)
             message.refresh_from_db()
             assert message.state == State.PLANNED
             redis_proc = start_redis(port, tmp_path)  # back
-            assert wait_for(lambda: Message.objects.get(pk=message.pk).state == State.SENT,
-                            timeout=90, interval=1)
+            assert wait_for(
+                lambda: Message.objects.get(pk=message.pk).state == State.SENT, timeout=90, interval=1
+            )
         finally:
             for proc in procs:
                 stop(proc)

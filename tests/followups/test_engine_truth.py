@@ -25,14 +25,14 @@ def notices(sale):
     return Message.objects.filter(kind=Kind.DELAY_NOTICE, sale=sale).order_by("pk")
 
 
-def test_a_waiting_notice_whose_estimate_came_back_before_the_promise_is_cancelled(
-        shop, rules, outbox_mail):
+def test_a_waiting_notice_whose_estimate_came_back_before_the_promise_is_cancelled(shop, rules, outbox_mail):
     rules.quiet_hours_start, rules.quiet_hours_end = 21, 9
     rules.save()
     night = dt.datetime(2026, 6, 1, 23, 0, tzinfo=MADRID)
     with time_machine.travel(night, tick=False):
-        sale = shop.sale(delivery={"promised_date": dt.date(2026, 6, 4),
-                                   "estimated_date": dt.date(2026, 6, 6)})
+        sale = shop.sale(
+            delivery={"promised_date": dt.date(2026, 6, 4), "estimated_date": dt.date(2026, 6, 6)}
+        )
         dispatch_due()  # night: deferred to the morning
         (notice,) = notices(sale)
         assert notice.state == State.PLANNED and notice.reason == "quiet_hours"
@@ -48,8 +48,9 @@ def test_a_claimed_notice_of_a_parcel_delivered_meanwhile_is_cancelled(shop, out
     from customers.models import Delivery
 
     with time_machine.travel(JUNE_1, tick=False):
-        sale = shop.sale(delivery={"promised_date": dt.date(2026, 6, 4),
-                                   "estimated_date": dt.date(2026, 6, 6)})
+        sale = shop.sale(
+            delivery={"promised_date": dt.date(2026, 6, 4), "estimated_date": dt.date(2026, 6, 6)}
+        )
         notice = notices(sale).get()
         # The parcel arrives while the row is already in a batch (the delivery subscriber,
         # which cancels waiting notices, is not the last line of defence).
@@ -62,8 +63,9 @@ def test_a_claimed_notice_of_a_parcel_delivered_meanwhile_is_cancelled(shop, out
 
 def test_an_estimate_back_to_a_date_already_announced_is_announced_again(shop, outbox_mail):
     with time_machine.travel(JUNE_1, tick=False):
-        sale = shop.sale(delivery={"promised_date": dt.date(2026, 6, 4),
-                                   "estimated_date": dt.date(2026, 6, 6)})
+        sale = shop.sale(
+            delivery={"promised_date": dt.date(2026, 6, 4), "estimated_date": dt.date(2026, 6, 6)}
+        )
         dispatch_due()
         shop.update_delivery(sale, estimated_date=dt.date(2026, 6, 9))
         dispatch_due()
@@ -83,12 +85,12 @@ def test_a_waiting_notice_is_replaced_by_the_latest_date(shop, rules):
     rules.quiet_hours_start, rules.quiet_hours_end = 21, 9
     rules.save()
     with time_machine.travel(dt.datetime(2026, 6, 1, 23, 0, tzinfo=MADRID), tick=False):
-        sale = shop.sale(delivery={"promised_date": dt.date(2026, 6, 4),
-                                   "estimated_date": dt.date(2026, 6, 6)})
+        sale = shop.sale(
+            delivery={"promised_date": dt.date(2026, 6, 4), "estimated_date": dt.date(2026, 6, 6)}
+        )
         shop.update_delivery(sale, estimated_date=dt.date(2026, 6, 9))
     states = [(m.data["new_date"], m.state, m.reason) for m in notices(sale)]
-    assert states == [("2026-06-06", State.CANCELLED, "superseded"),
-                      ("2026-06-09", State.PLANNED, "")]
+    assert states == [("2026-06-06", State.CANCELLED, "superseded"), ("2026-06-09", State.PLANNED, "")]
 
 
 def test_a_deferral_at_the_caps_boundary_moves_forward_and_then_sends(shop, rules, outbox_mail):
@@ -97,8 +99,13 @@ def test_a_deferral_at_the_caps_boundary_moves_forward_and_then_sends(shop, rule
     customer = shop.customer()
 
     def plan(n, at):
-        return message_plan(kind=Kind.BIRTHDAY, customer_id=customer.pk, dedupe_key=f"b:{n}",
-                            planned_at=at, expires_at=at + dt.timedelta(days=30))
+        return message_plan(
+            kind=Kind.BIRTHDAY,
+            customer_id=customer.pk,
+            dedupe_key=f"b:{n}",
+            planned_at=at,
+            expires_at=at + dt.timedelta(days=30),
+        )
 
     with time_machine.travel(JUNE_1, tick=False):
         for n in range(3):
@@ -121,8 +128,13 @@ def test_every_deferral_moves_strictly_forward(shop, rules):
 
     customer = shop.customer()
     with time_machine.travel(JUNE_1, tick=False):
-        message = message_plan(kind=Kind.BIRTHDAY, customer_id=customer.pk, dedupe_key="b:x",
-                               planned_at=JUNE_1, expires_at=JUNE_1 + dt.timedelta(days=3))
+        message = message_plan(
+            kind=Kind.BIRTHDAY,
+            customer_id=customer.pk,
+            dedupe_key="b:x",
+            planned_at=JUNE_1,
+            expires_at=JUNE_1 + dt.timedelta(days=3),
+        )
         message.customer = customer
         facts = policies.BatchFacts(recent={customer.pk: [JUNE_1 - dt.timedelta(days=7)] * 3})
         rules.frequency_cap, rules.frequency_period_days = 3, 7
@@ -130,23 +142,31 @@ def test_every_deferral_moves_strictly_forward(shop, rules):
     assert decision.action == "defer" and decision.until >= JUNE_1 + policies.MIN_DEFER
 
 
-def test_the_case_survey_after_a_detractors_case_is_not_held_by_survey_fatigue(
-        shop, rules, outbox_mail):
+def test_the_case_survey_after_a_detractors_case_is_not_held_by_survey_fatigue(shop, rules, outbox_mail):
     rules.survey_fatigue_days, rules.case_survey_delay_hours = 30, 24
     rules.save()
     customer = shop.customer()
     with time_machine.travel(JUNE_1, tick=False):
-        first = message_plan(kind=Kind.SURVEY, customer_id=customer.pk, dedupe_key="survey:1",
-                             planned_at=JUNE_1, expires_at=JUNE_1 + dt.timedelta(days=14))
+        first = message_plan(
+            kind=Kind.SURVEY,
+            customer_id=customer.pk,
+            dedupe_key="survey:1",
+            planned_at=JUNE_1,
+            expires_at=JUNE_1 + dt.timedelta(days=14),
+        )
         dispatch_due()
         case = shop.open_case(customer)
     with time_machine.travel(JUNE_1 + dt.timedelta(days=3), tick=False):
         shop.resolve(case)
     with time_machine.travel(JUNE_1 + dt.timedelta(days=4, hours=1), tick=False):
         dispatch_due()
-        later = message_plan(kind=Kind.SURVEY, customer_id=customer.pk, dedupe_key="survey:2",
-                             planned_at=JUNE_1 + dt.timedelta(days=4, hours=1),
-                             expires_at=JUNE_1 + dt.timedelta(days=40))
+        later = message_plan(
+            kind=Kind.SURVEY,
+            customer_id=customer.pk,
+            dedupe_key="survey:2",
+            planned_at=JUNE_1 + dt.timedelta(days=4, hours=1),
+            expires_at=JUNE_1 + dt.timedelta(days=40),
+        )
         dispatch_due()
     first.refresh_from_db()
     case_survey = Message.objects.get(kind=Kind.CASE_SURVEY, complaint=case)

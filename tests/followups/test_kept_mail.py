@@ -7,10 +7,15 @@ from followups.models import KeptMail
 @pytest.mark.django_db
 def test_the_default_backend_keeps_mail_for_a_person_to_read(settings):
     connection = get_connection("followups.mailbox.KeptMailBackend")
-    message = EmailMultiAlternatives("Gracias", "Texto", "shop@example.com", ["ana@example.com"],
-                                     reply_to=["soporte@example.com"],
-                                     headers={"List-Unsubscribe": "<https://x/u>"},
-                                     connection=connection)
+    message = EmailMultiAlternatives(
+        "Gracias",
+        "Texto",
+        "shop@example.com",
+        ["ana@example.com"],
+        reply_to=["soporte@example.com"],
+        headers={"List-Unsubscribe": "<https://x/u>"},
+        connection=connection,
+    )
     message.attach_alternative("<p>Texto</p>", "text/html")
     message.send()
     kept = KeptMail.objects.get()

@@ -19,14 +19,17 @@ HTML_ENTITIES = ("&amp;", "&lt;", "&gt;", "&#x27;", "&quot;")
 
 
 def record_sale(name, *, language="en", external_id="A&B-1"):
-    customer, _ = services.customer_upsert(external_id=f"C-{name}", name=name, language=language,
-                                           email="sean@example.com")
+    customer, _ = services.customer_upsert(
+        external_id=f"C-{name}", name=name, language=language, email="sean@example.com"
+    )
     today = timezone.localdate()
     sale = services.sale_record(
-        external_id=external_id, customer=customer, ordered_at=timezone.now(),
-        lines=[services.LineData(name="Cafetera", category="hogar", quantity=1,
-                                 unit_price=Decimal("49.90"))],
-        delivery={"promised_date": today + dt.timedelta(days=1), "status": "in_transit"}).sale
+        external_id=external_id,
+        customer=customer,
+        ordered_at=timezone.now(),
+        lines=[services.LineData(name="Cafetera", category="hogar", quantity=1, unit_price=Decimal("49.90"))],
+        delivery={"promised_date": today + dt.timedelta(days=1), "status": "in_transit"},
+    ).sale
     return customer, sale
 
 
@@ -35,14 +38,21 @@ def planned(kind, customer, sale):
     if kind == Kind.CASE_SURVEY:
         complaint = services.complaint_open(customer=customer, sale=sale, reason="delivery_late")
     now = timezone.now()
-    return message_plan(kind=kind, customer_id=customer.pk, dedupe_key=f"test:{kind}",
-                        planned_at=now, expires_at=now + dt.timedelta(days=1), sale_id=sale.pk,
-                        complaint_id=complaint.pk if complaint else None,
-                        data={"new_date": None, "offer": ""})
+    return message_plan(
+        kind=kind,
+        customer_id=customer.pk,
+        dedupe_key=f"test:{kind}",
+        planned_at=now,
+        expires_at=now + dt.timedelta(days=1),
+        sale_id=sale.pk,
+        complaint_id=complaint.pk if complaint else None,
+        data={"new_date": None, "offer": ""},
+    )
 
 
 def test_a_sent_thank_you_keeps_the_raw_characters_in_subject_and_text(
-        rules, outbox_mail, django_capture_on_commit_callbacks):
+    rules, outbox_mail, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):  # the sale's event plans the mail
         record_sale("Seán O'Brien <x>")
     dispatch_due()
@@ -59,8 +69,7 @@ def test_a_sent_thank_you_keeps_the_raw_characters_in_subject_and_text(
 @pytest.mark.parametrize("kind", Kind.values)
 def test_every_shipped_kind_escapes_only_its_html_part(db, kind, language):
     customer, sale = record_sale(TRICKY, language=language)
-    message = Message.objects.select_related("customer", "sale").get(pk=planned(kind, customer,
-                                                                                sale).pk)
+    message = Message.objects.select_related("customer", "sale").get(pk=planned(kind, customer, sale).pk)
     rendered = emails.render(message, message_token(message), overrides={})
     subject_source = emails.shipped_template(kind, language)["subject"]
     assert ("first_name" in subject_source) == (TRICKY in rendered.subject)
@@ -75,11 +84,15 @@ def test_every_shipped_kind_escapes_only_its_html_part(db, kind, language):
 def test_an_override_escapes_only_its_html_part(db, html_body):
     customer, sale = record_sale("Seán O'Brien <x>")
     MessageTemplate.objects.create(
-        kind=Kind.THANK_YOU, language="en", html_body=html_body,
+        kind=Kind.THANK_YOU,
+        language="en",
+        html_body=html_body,
         subject="Thank you for your order {{ sale.external_id }}, {{ customer.name }}!",
-        text_body="Dear {{ customer.name }}, order {{ sale.external_id }} is on its way.")
+        text_body="Dear {{ customer.name }}, order {{ sale.external_id }} is on its way.",
+    )
     message = Message.objects.select_related("customer", "sale").get(
-        pk=planned(Kind.THANK_YOU, customer, sale).pk)
+        pk=planned(Kind.THANK_YOU, customer, sale).pk
+    )
     rendered = emails.render(message, message_token(message))
     assert rendered.subject == "Thank you for your order A&B-1, Seán O'Brien <x>!"
     assert rendered.text.startswith("Dear Seán O'Brien <x>, order A&B-1 is on its way.")
@@ -89,10 +102,16 @@ def test_an_override_escapes_only_its_html_part(db, html_body):
 
 def test_the_html_fallback_of_an_override_escapes_the_text_once_and_links_its_urls(db):
     customer, sale = record_sale("Ana <b>")
-    template = MessageTemplate(kind=Kind.THANK_YOU, language="en", subject="x", html_body="",
-                               text_body="Hi {{ customer.name }}: {{ order_url }}")
+    template = MessageTemplate(
+        kind=Kind.THANK_YOU,
+        language="en",
+        subject="x",
+        html_body="",
+        text_body="Hi {{ customer.name }}: {{ order_url }}",
+    )
     message = Message.objects.select_related("customer", "sale").get(
-        pk=planned(Kind.THANK_YOU, customer, sale).pk)
+        pk=planned(Kind.THANK_YOU, customer, sale).pk
+    )
     rendered = emails.render(message, "tok", overrides={(Kind.THANK_YOU, "en"): template})
     assert "Hi Ana &lt;b&gt;:" in rendered.html and "&amp;lt;" not in rendered.html
     assert '/c/o/tok/">http' in rendered.html

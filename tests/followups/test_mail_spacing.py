@@ -29,8 +29,14 @@ def spaced(rules):
 
 def plan(customer, kind, *, at=None, **data):
     at = at or timezone.now()
-    return message_plan(kind=kind, customer_id=customer.pk, dedupe_key=f"{kind}:{uuid.uuid4()}",
-                        planned_at=at, expires_at=at + dt.timedelta(days=7), data=data)
+    return message_plan(
+        kind=kind,
+        customer_id=customer.pk,
+        dedupe_key=f"{kind}:{uuid.uuid4()}",
+        planned_at=at,
+        expires_at=at + dt.timedelta(days=7),
+        data=data,
+    )
 
 
 def state(message):
@@ -44,8 +50,7 @@ def keen_customer(shop):
     return customer
 
 
-def test_after_an_import_the_order_update_goes_first_and_the_rest_wait_the_gap(shop, spaced,
-                                                                                outbox_mail):
+def test_after_an_import_the_order_update_goes_first_and_the_rest_wait_the_gap(shop, spaced, outbox_mail):
     customer = keen_customer(shop)
     with time_machine.travel(NOON, tick=False):
         # planned earlier than the order update, as an import leaves them
@@ -140,7 +145,6 @@ def test_the_recorded_send_time_is_when_the_esp_took_the_mail(shop, rules, setti
     for message in messages:
         message.refresh_from_db()
     assert [m.claimed_at for m in messages] == [NOON, NOON]
-    assert [m.sent_at for m in messages] == [NOON + dt.timedelta(seconds=5),
-                                            NOON + dt.timedelta(seconds=10)]
+    assert [m.sent_at for m in messages] == [NOON + dt.timedelta(seconds=5), NOON + dt.timedelta(seconds=10)]
     event = MessageEvent.objects.get(message=messages[1], event="sent")
     assert event.at == messages[1].sent_at

@@ -19,25 +19,37 @@ def every_outcome(db):
     customer, now = CustomerFactory(), timezone.now()
     messages = []
     for n, reason in enumerate(Reason):
-        message = message_plan(kind=Kind.BIRTHDAY, customer_id=customer.pk, dedupe_key=f"r:{n}",
-                               planned_at=now, expires_at=now + dt.timedelta(days=1))
+        message = message_plan(
+            kind=Kind.BIRTHDAY,
+            customer_id=customer.pk,
+            dedupe_key=f"r:{n}",
+            planned_at=now,
+            expires_at=now + dt.timedelta(days=1),
+        )
         deferred = reason in (Reason.QUIET_HOURS, Reason.FREQUENCY_CAP)
         Message.objects.filter(pk=message.pk).update(
-            reason=reason, state=State.PLANNED if deferred else State.CANCELLED,
+            reason=reason,
+            state=State.PLANNED if deferred else State.CANCELLED,
             deferred_until=now + dt.timedelta(hours=3) if deferred else None,
-            held_by=Reason.QUIET_HOURS if reason == Reason.EXPIRED else "")
+            held_by=Reason.QUIET_HOURS if reason == Reason.EXPIRED else "",
+        )
         messages.append(message)
     MessageEvent.objects.bulk_create(
-        MessageEvent(message=messages[0], event=event, reason=Reason.FREQUENCY_CAP, soft=True,
-                     until=now) for event in EventKind)
+        MessageEvent(message=messages[0], event=event, reason=Reason.FREQUENCY_CAP, soft=True, until=now)
+        for event in EventKind
+    )
     return customer, messages
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
 def test_outbox_message_and_customer_pages_show_labels_only(support_client, every_outcome, language):
     customer, messages = every_outcome
-    pages = [f"/followups/messages/?customer={customer.pk}", f"/followups/messages/{messages[0].pk}/",
-             f"/followups/messages/{messages[-1].pk}/", f"/customers/{customer.pk}/"]
+    pages = [
+        f"/followups/messages/?customer={customer.pk}",
+        f"/followups/messages/{messages[0].pk}/",
+        f"/followups/messages/{messages[-1].pk}/",
+        f"/customers/{customer.pk}/",
+    ]
     with translation.override(language):
         labels = {str(reason.label) for reason in Reason} | {str(e.label) for e in EventKind}
     seen = ""

@@ -14,9 +14,16 @@ def fill(count: int) -> list[int]:
     customer = CustomerFactory()
     now = timezone.now()
     Message.objects.bulk_create(
-        Message(kind="thank_you", category="transactional", customer=customer,
-                dedupe_key=f"paging:{i}", planned_at=now - dt.timedelta(minutes=i),
-                expires_at=now + dt.timedelta(days=1)) for i in range(count))
+        Message(
+            kind="thank_you",
+            category="transactional",
+            customer=customer,
+            dedupe_key=f"paging:{i}",
+            planned_at=now - dt.timedelta(minutes=i),
+            expires_at=now + dt.timedelta(days=1),
+        )
+        for i in range(count)
+    )
     return list(Message.objects.order_by("-planned_at", "-pk").values_list("pk", flat=True))
 
 

@@ -57,11 +57,9 @@ def test_thank_yous_switched_off_plan_nothing(shop, rules):
 def test_a_late_estimate_plans_a_delay_notice_with_the_new_date_and_reason(shop):
     sale = shop.sale(delivery={"promised_date": dt.date(2026, 3, 12), "status": "in_transit"})
     assert not planned(Kind.DELAY_NOTICE).exists()
-    shop.update_delivery(sale, estimated_date=dt.date(2026, 3, 15), delay_reason="carrier",
-                         status="delayed")
+    shop.update_delivery(sale, estimated_date=dt.date(2026, 3, 15), delay_reason="carrier", status="delayed")
     notice = planned(Kind.DELAY_NOTICE).get()
-    assert notice.data == {"promised_date": "2026-03-12", "new_date": "2026-03-15",
-                           "reason": "carrier"}
+    assert notice.data == {"promised_date": "2026-03-12", "new_date": "2026-03-15", "reason": "carrier"}
     assert notice.planned_at == NOON
 
 
@@ -92,8 +90,10 @@ def test_delivery_cancels_a_waiting_delay_notice_and_plans_tips_and_survey(shop,
 
 @time_machine.travel(NOON, tick=False)
 def test_a_delivery_long_delivered_plans_nothing(shop):
-    shop.sale(ordered_at=NOON - days(200), delivery={"promised_date": dt.date(2025, 8, 25),
-                                                    "delivered_at": NOON - days(195)})
+    shop.sale(
+        ordered_at=NOON - days(200),
+        delivery={"promised_date": dt.date(2025, 8, 25), "delivered_at": NOON - days(195)},
+    )
     assert not Message.objects.exists()
 
 
@@ -150,7 +150,8 @@ def test_birthdays_are_planned_that_morning_in_the_customers_time_zone(shop, rul
     assert notes[other.pk].planned_at == dt.datetime(2026, 3, 11, 9, 0, tzinfo=MADRID)
     assert notes[madrid.pk].planned_at == dt.datetime(2026, 3, 10, 9, 0, tzinfo=MADRID)
     assert notes[mexico.pk].planned_at == dt.datetime(
-        2026, 3, 10, 9, 0, tzinfo=zoneinfo.ZoneInfo("America/Mexico_City"))
+        2026, 3, 10, 9, 0, tzinfo=zoneinfo.ZoneInfo("America/Mexico_City")
+    )
     assert notes[madrid.pk].dedupe_key == f"birthday:{madrid.pk}:2026"
 
 

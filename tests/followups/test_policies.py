@@ -21,9 +21,16 @@ def plan(customer, kind, key=None, sale=None, complaint=None, window=dt.timedelt
     from django.utils import timezone
 
     now = timezone.now()
-    return message_plan(kind=kind, customer_id=customer.pk, dedupe_key=key or f"{kind}:{uuid.uuid4()}",
-                        planned_at=now, expires_at=now + window, sale_id=sale and sale.pk,
-                        complaint_id=complaint and complaint.pk, data=data)
+    return message_plan(
+        kind=kind,
+        customer_id=customer.pk,
+        dedupe_key=key or f"{kind}:{uuid.uuid4()}",
+        planned_at=now,
+        expires_at=now + window,
+        sale_id=sale and sale.pk,
+        complaint_id=complaint and complaint.pk,
+        data=data,
+    )
 
 
 def outcome(message):
@@ -175,8 +182,9 @@ def test_one_survey_per_fatigue_window(shop, rules, outbox_mail):
     rules.save()
     with time_machine.travel(NOON, tick=False):
         first = shop.sale(delivery={"promised_date": dt.date(2026, 3, 12), "delivered_at": NOON})
-        second = shop.sale(first.customer, delivery={"promised_date": dt.date(2026, 3, 12),
-                                                     "delivered_at": NOON})
+        second = shop.sale(
+            first.customer, delivery={"promised_date": dt.date(2026, 3, 12), "delivered_at": NOON}
+        )
         a = plan(first.customer, Kind.SURVEY, sale=first, window=dt.timedelta(days=60))
         b = plan(first.customer, Kind.SURVEY, sale=second, window=dt.timedelta(days=60))
         dispatch_due()

@@ -14,10 +14,16 @@ from tests.people import person_client, person_posts
 
 @pytest.fixture
 def delay_notice(shop, outbox_mail):
-    sale = shop.sale(shop.customer(name="Lucía Gómez"),
-                     delivery={"promised_date": timezone.localdate() + dt.timedelta(days=1)})
-    shop.update_delivery(sale, estimated_date=timezone.localdate() + dt.timedelta(days=4),
-                         delay_reason="weather", status="delayed")
+    sale = shop.sale(
+        shop.customer(name="Lucía Gómez"),
+        delivery={"promised_date": timezone.localdate() + dt.timedelta(days=1)},
+    )
+    shop.update_delivery(
+        sale,
+        estimated_date=timezone.localdate() + dt.timedelta(days=4),
+        delay_reason="weather",
+        status="delayed",
+    )
     dispatch_due()
     message = Message.objects.get(kind=Kind.DELAY_NOTICE)
     return message, message_token(message)
@@ -39,8 +45,9 @@ def test_one_click_unsubscribe_works_without_cookies_or_form_token(delay_notice)
     response = mail_client.post(f"/c/u/{token}/", {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     # A delay notice is an order update: leaving it leaves every optional category.
-    assert set(Suppression.objects.filter(email=message.customer.email)
-               .values_list("category", flat=True)) == {"relationship", "survey", "promotional"}
+    assert set(
+        Suppression.objects.filter(email=message.customer.email).values_list("category", flat=True)
+    ) == {"relationship", "survey", "promotional"}
     assert message.customer.timeline.filter(kind=TimelineKind.CONSENT).exists()
 
 

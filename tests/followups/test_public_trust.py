@@ -29,8 +29,11 @@ def reloaded(customer: Customer) -> Customer:
 
 
 def consent_entries(customer) -> list[str]:
-    return list(TimelineEntry.objects.filter(customer=customer, kind=TimelineKind.CONSENT)
-                .values_list("summary", flat=True))
+    return list(
+        TimelineEntry.objects.filter(customer=customer, kind=TimelineKind.CONSENT).values_list(
+            "summary", flat=True
+        )
+    )
 
 
 def mail(kind=Kind.DELAY_NOTICE, *, consent=False, phone="", **customer):
@@ -42,16 +45,19 @@ def mail(kind=Kind.DELAY_NOTICE, *, consent=False, phone="", **customer):
 
 def one_click(message):
     """The RFC 8058 POST a mail client makes: one request, no cookies, no page, no agent."""
-    return Client(enforce_csrf_checks=True).post(f"/c/u/{message.page_token}/",
-                                                 {"List-Unsubscribe": "One-Click"})
+    return Client(enforce_csrf_checks=True).post(
+        f"/c/u/{message.page_token}/", {"List-Unsubscribe": "One-Click"}
+    )
 
 
 def optional_out(message) -> set[str]:
-    return set(Suppression.objects.filter(email=message.customer.email.lower())
-               .values_list("category", flat=True))
+    return set(
+        Suppression.objects.filter(email=message.customer.email.lower()).values_list("category", flat=True)
+    )
 
 
 # -- 1. Unsubscribing never grants marketing consent ----------------------------------------
+
 
 @pytest.mark.parametrize("kind", [Kind.DELAY_NOTICE, Kind.SURVEY, Kind.BIRTHDAY])
 def test_one_click_unsubscribe_never_gives_consent(kind):
@@ -60,10 +66,8 @@ def test_one_click_unsubscribe_never_gives_consent(kind):
     assert one_click(message).status_code == 200
 
     customer = reloaded(message.customer)
-    assert (customer.marketing_consent, customer.consent_at, customer.consent_source) == (
-        False, None, "")
-    assert not any("given" in s or "otorgado" in s or "dado" in s
-                   for s in consent_entries(customer))
+    assert (customer.marketing_consent, customer.consent_at, customer.consent_source) == (False, None, "")
+    assert not any("given" in s or "otorgado" in s or "dado" in s for s in consent_entries(customer))
     assert optional_out(message)  # it did unsubscribe
 
 
@@ -86,7 +90,10 @@ def test_leaving_every_optional_mail_withdraws_consent_with_when_and_how():
 
     customer = reloaded(message.customer)
     assert (customer.marketing_consent, customer.consent_at, customer.consent_source) == (
-        False, NOW, "one-click unsubscribe")
+        False,
+        NOW,
+        "one-click unsubscribe",
+    )
     assert optional_out(message) == {"relationship", "survey", "promotional"}
 
 
@@ -102,8 +109,9 @@ def test_leaving_the_surveys_keeps_consent_and_every_other_category():
 
 def test_leaving_the_surveys_keeps_a_customer_without_consent_without_it():
     message = mail(Kind.SURVEY)
-    Suppression.objects.create(email=message.customer.email.lower(), category="relationship",
-                               reason="unsubscribed")
+    Suppression.objects.create(
+        email=message.customer.email.lower(), category="relationship", reason="unsubscribed"
+    )
 
     one_click(message)
 
@@ -121,12 +129,16 @@ def test_only_ticking_offers_on_the_preferences_page_gives_consent_with_when_and
 
     later = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=5)
     with time_machine.travel(later, tick=False):
-        response = person_posts(client, path, {"relationship": "on", "promotional": "on"},
-                                read_after=dt.timedelta(0))
+        response = person_posts(
+            client, path, {"relationship": "on", "promotional": "on"}, read_after=dt.timedelta(0)
+        )
     assert response.status_code == 302
     customer = reloaded(message.customer)
     assert (customer.marketing_consent, customer.consent_at, customer.consent_source) == (
-        True, later + dt.timedelta(seconds=2), "preferences page")
+        True,
+        later + dt.timedelta(seconds=2),
+        "preferences page",
+    )
 
     person_posts(client, path, {"relationship": "on"})
     customer = reloaded(message.customer)
@@ -143,21 +155,21 @@ def test_the_api_changes_consent_only_when_asked_and_records_it(support):
     assert reloaded(customer).consent_at is None
 
     with time_machine.travel(NOW, tick=False):
-        api.patch(url, {"marketing_consent": True, "consent_source": "checkout box"},
-                  format="json")
+        api.patch(url, {"marketing_consent": True, "consent_source": "checkout box"}, format="json")
     stored = reloaded(customer)
-    assert (stored.marketing_consent, stored.consent_at, stored.consent_source) == (
-        True, NOW, "checkout box")
+    assert (stored.marketing_consent, stored.consent_at, stored.consent_source) == (True, NOW, "checkout box")
     assert TimelineEntry.objects.get(customer=customer, kind=TimelineKind.CONSENT).author == support
 
 
 def test_an_import_never_touches_consent(tmp_path, django_capture_on_commit_callbacks):
     consenting = CustomerFactory(external_id="C-001", marketing_consent=True)
     Customer.objects.filter(pk=consenting.pk).update(consent_source="checkout box")
-    rows = ["order_id,ordered_at,channel,currency,customer_id,customer_email,customer_name,"
-            "item_name,quantity,unit_price",
-            "A-1,2026-03-01T10:00:00+01:00,online,EUR,C-001,ana@example.com,Ana,Taza,1,5.00",
-            "A-2,2026-03-01T11:00:00+01:00,online,EUR,C-002,luis@example.com,Luis,Taza,1,5.00"]
+    rows = [
+        "order_id,ordered_at,channel,currency,customer_id,customer_email,customer_name,"
+        "item_name,quantity,unit_price",
+        "A-1,2026-03-01T10:00:00+01:00,online,EUR,C-001,ana@example.com,Ana,Taza,1,5.00",
+        "A-2,2026-03-01T11:00:00+01:00,online,EUR,C-002,luis@example.com,Luis,Taza,1,5.00",
+    ]
     path = tmp_path / "sales.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
@@ -173,30 +185,31 @@ def test_an_import_never_touches_consent(tmp_path, django_capture_on_commit_call
 
 
 def admin_form_data(admin_client, customer) -> dict:
-    form = admin_client.get(reverse("admin:customers_customer_change",
-                                    args=[customer.pk])).context["adminform"].form
+    form = (
+        admin_client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
+        .context["adminform"]
+        .form
+    )
     data = {name: form[name].value() for name in form.fields}
     return {k: ("" if v is None else v) for k, v in data.items() if v is not False}
 
 
 def test_staff_changing_consent_in_the_admin_records_when_how_and_who(admin_client, admin_user):
     customer = CustomerFactory(marketing_consent=False)
-    data = {**admin_form_data(admin_client, customer), "marketing_consent": "on",
-            "consent_source": "forged"}
+    data = {**admin_form_data(admin_client, customer), "marketing_consent": "on", "consent_source": "forged"}
 
     with time_machine.travel(NOW, tick=False):
-        response = admin_client.post(reverse("admin:customers_customer_change",
-                                             args=[customer.pk]), data)
+        response = admin_client.post(reverse("admin:customers_customer_change", args=[customer.pk]), data)
 
     assert response.status_code == 302
     stored = reloaded(customer)
-    assert (stored.marketing_consent, stored.consent_at, stored.consent_source) == (
-        True, NOW, "admin")
+    assert (stored.marketing_consent, stored.consent_at, stored.consent_source) == (True, NOW, "admin")
     entry = TimelineEntry.objects.get(customer=customer, kind=TimelineKind.CONSENT)
     assert entry.author == admin_user and "admin" in entry.summary
 
 
 # -- 3. Scanners change nothing on the delay and unsubscribe pages --------------------------
+
 
 def delay_page(message) -> str:
     return f"/c/d/{message.page_token}/"
@@ -209,9 +222,13 @@ def kept_as_automated(message) -> MessageEvent:
 def test_a_scanner_agent_posting_cancel_a_tenth_of_a_second_after_the_page_changes_nothing():
     message = mail(phone="+34 600 111 222")
 
-    response = person_posts(Client(HTTP_USER_AGENT=PROOFPOINT), delay_page(message),
-                            {"choice": "cancel", "confirm": "yes"}, after_seconds=0.1,
-                            interaction="")
+    response = person_posts(
+        Client(HTTP_USER_AGENT=PROOFPOINT),
+        delay_page(message),
+        {"choice": "cancel", "confirm": "yes"},
+        after_seconds=0.1,
+        interaction="",
+    )
 
     assert response.status_code == 200 and CONFIRM_AGAIN in response.content.decode()
     assert not Complaint.objects.exists()
@@ -223,13 +240,16 @@ def test_a_scanner_agent_posting_cancel_a_tenth_of_a_second_after_the_page_chang
     assert event.data["user_agent"] == PROOFPOINT
 
 
-@pytest.mark.parametrize("how, reason", [
-    ({"stamp": False}, "no_page_load"),
-    ({"REMOTE_ADDR": PROOFPOINT_IP}, "scanner_network"),
-    ({"read_after": dt.timedelta(seconds=1)}, "after_delivery"),
-    ({"interaction": "none"}, "no_interaction"),
-    ({"HTTP_USER_AGENT": "python-requests/2.32"}, "automated_agent"),
-])
+@pytest.mark.parametrize(
+    "how, reason",
+    [
+        ({"stamp": False}, "no_page_load"),
+        ({"REMOTE_ADDR": PROOFPOINT_IP}, "scanner_network"),
+        ({"read_after": dt.timedelta(seconds=1)}, "after_delivery"),
+        ({"interaction": "none"}, "no_interaction"),
+        ({"HTTP_USER_AGENT": "python-requests/2.32"}, "automated_agent"),
+    ],
+)
 def test_a_scanner_like_delay_choice_is_kept_but_changes_nothing(how, reason):
     message = mail(phone="+34 600 111 222")
     message.sent_at = timezone.now()  # "seconds after delivery" counts from here
@@ -245,8 +265,7 @@ def test_a_scanner_like_delay_choice_is_kept_but_changes_nothing(how, reason):
 def test_a_person_answering_half_a_second_after_the_page_loaded_is_heard():
     message = mail(phone="+34 600 111 222")
 
-    response = person_posts(person_client(), delay_page(message), {"choice": "call"},
-                            after_seconds=0.5)
+    response = person_posts(person_client(), delay_page(message), {"choice": "call"}, after_seconds=0.5)
 
     assert response.status_code == 302
     assert Complaint.objects.count() == 1
@@ -256,8 +275,7 @@ def test_a_person_answering_half_a_second_after_the_page_loaded_is_heard():
 def test_a_person_without_javascript_is_heard():
     message = mail()
 
-    response = person_posts(person_client(), delay_page(message), {"choice": "accept"},
-                            interaction="")
+    response = person_posts(person_client(), delay_page(message), {"choice": "accept"}, interaction="")
 
     assert response.status_code == 302
     message.refresh_from_db()
@@ -274,10 +292,16 @@ def test_an_empty_post_from_a_scanner_does_not_unsubscribe():
     assert kept_as_automated(message).detail == "unsubscribe: automated_agent"
 
 
-@pytest.mark.parametrize("how", [
-    {"stamp": False}, {"REMOTE_ADDR": PROOFPOINT_IP}, {"read_after": dt.timedelta(seconds=2)},
-    {"interaction": "none"}, {"HTTP_USER_AGENT": ""},
-])
+@pytest.mark.parametrize(
+    "how",
+    [
+        {"stamp": False},
+        {"REMOTE_ADDR": PROOFPOINT_IP},
+        {"read_after": dt.timedelta(seconds=2)},
+        {"interaction": "none"},
+        {"HTTP_USER_AGENT": ""},
+    ],
+)
 def test_a_scanner_pressing_the_unsubscribe_button_changes_nothing(how):
     message = mail(Kind.SURVEY)
     message.sent_at = timezone.now()
@@ -293,8 +317,7 @@ def test_a_scanner_pressing_the_unsubscribe_button_changes_nothing(how):
 def test_a_scanner_saving_the_preferences_changes_nothing():
     message = mail(Kind.SURVEY, consent=True)
 
-    response = person_posts(person_client(), f"/c/p/{message.page_token}/", {},
-                            interaction="none")
+    response = person_posts(person_client(), f"/c/p/{message.page_token}/", {}, interaction="none")
 
     assert response.status_code == 200 and CONFIRM_AGAIN in response.content.decode()
     assert not Suppression.objects.exists() and reloaded(message.customer).marketing_consent
@@ -314,6 +337,7 @@ def test_the_rfc_8058_one_click_post_stays_one_request_even_seconds_after_delive
 
 
 # -- 4. The delay choices --------------------------------------------------------------------
+
 
 def test_one_tap_on_cancel_only_asks_and_the_confirmation_decides():
     message = mail()
@@ -374,8 +398,7 @@ def test_accepting_after_asking_to_cancel_withdraws_the_case_and_asking_again_re
     assert Complaint.objects.get().status == ComplaintStatus.OPEN
 
 
-@pytest.mark.parametrize("choice, label", [("accept", "Accept the new date"),
-                                           ("call", "Call me")])
+@pytest.mark.parametrize("choice, label", [("accept", "Accept the new date"), ("call", "Call me")])
 def test_the_chosen_option_is_shown(choice, label):
     message = mail(phone="+34 600 111 222")
     client = person_client(HTTP_USER_AGENT=FIREFOX)
@@ -393,6 +416,5 @@ def test_the_chosen_option_is_shown(choice, label):
 def test_an_unknown_choice_is_a_clear_400():
     message = mail()
     page = person_client().get(delay_page(message))
-    response = person_client().post(delay_page(message), {"choice": "refund-me",
-                                                          "stamp": stamp_of(page)})
+    response = person_client().post(delay_page(message), {"choice": "refund-me", "stamp": stamp_of(page)})
     assert response.status_code == 400 and not Complaint.objects.exists()

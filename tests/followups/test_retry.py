@@ -19,8 +19,9 @@ NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 def failed(shop, outbox_mail):
     """A thank-you that failed for good: its template, saved before the editor checked
     templates, includes a file that does not exist."""
-    MessageTemplate.objects.create(kind=Kind.THANK_YOU, language="es", subject="Hola",
-                                   text_body='{% include "missing.txt" %}')
+    MessageTemplate.objects.create(
+        kind=Kind.THANK_YOU, language="es", subject="Hola", text_body='{% include "missing.txt" %}'
+    )
     shop.sale()
     dispatch_due()
     message = Message.objects.get(kind=Kind.THANK_YOU)
@@ -34,8 +35,7 @@ def retry_url(message):
 
 
 @pytest.mark.parametrize("staff_client", ["support_client", "manager_client"])
-def test_staff_send_a_failed_message_again_and_it_goes_out(request, failed, outbox_mail,
-                                                           staff_client):
+def test_staff_send_a_failed_message_again_and_it_goes_out(request, failed, outbox_mail, staff_client):
     client = request.getfixturevalue(staff_client)
     response = client.post(retry_url(failed), {"next": "/followups/messages/?state=failed"})
     assert response.status_code == 302 and response.url == "/followups/messages/?state=failed"
@@ -50,8 +50,7 @@ def test_staff_send_a_failed_message_again_and_it_goes_out(request, failed, outb
     assert mail.subject.startswith("¡Gracias")
 
 
-def test_the_outbox_and_the_message_page_offer_it_only_for_failed_messages(support_client,
-                                                                           failed, shop):
+def test_the_outbox_and_the_message_page_offer_it_only_for_failed_messages(support_client, failed, shop):
     shop.sale()  # a planned one, not failed
     outbox = support_client.get("/followups/messages/").content.decode()
     assert outbox.count('action="/followups/messages/') == 1 and retry_url(failed) in outbox

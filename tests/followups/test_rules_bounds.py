@@ -19,26 +19,32 @@ NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 def posted(**changes):
     """The rules form as a browser posts it: the current values, with some changed."""
-    values = {name: value for name, value in model_to_dict(FollowupRules.current()).items()
-              if name in FollowupRulesForm.Meta.fields}
+    values = {
+        name: value
+        for name, value in model_to_dict(FollowupRules.current()).items()
+        if name in FollowupRulesForm.Meta.fields
+    }
     values["survey_days_by_category"] = "{}"
     values.update(changes)
     return {name: value for name, value in values.items() if value is not False}
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("thank_you_delay_minutes", 99999999999999),
-    ("thank_you_delay_minutes", 10081),
-    ("usage_tips_days", 2147483647),
-    ("survey_days", 366),
-    ("case_survey_delay_hours", 721),
-    ("frequency_cap", 101),
-    ("frequency_period_days", 0),
-    ("survey_fatigue_days", 366),
-    ("soft_bounce_limit", 0),
-    ("quiet_hours_start", 24),
-    ("birthday_hour", 25),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("thank_you_delay_minutes", 99999999999999),
+        ("thank_you_delay_minutes", 10081),
+        ("usage_tips_days", 2147483647),
+        ("survey_days", 366),
+        ("case_survey_delay_hours", 721),
+        ("frequency_cap", 101),
+        ("frequency_period_days", 0),
+        ("survey_fatigue_days", 366),
+        ("soft_bounce_limit", 0),
+        ("quiet_hours_start", 24),
+        ("birthday_hour", 25),
+    ],
+)
 def test_the_rules_page_refuses_a_value_out_of_bounds_with_its_range(manager_client, field, value):
     response = manager_client.post(URL, posted(**{field: value}), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
@@ -52,25 +58,37 @@ def test_a_cap_over_zero_days_is_refused(manager_client):
     assert set(response.context["form"].errors) == {"frequency_period_days"}
 
 
-@pytest.mark.parametrize("by_category", ['{"food": 400}', '{"food": -1}', '{"food": true}',
-                                         '{"food": "5"}', '[5]', '{"food": 2.5}'])
+@pytest.mark.parametrize(
+    "by_category",
+    ['{"food": 400}', '{"food": -1}', '{"food": true}', '{"food": "5"}', "[5]", '{"food": 2.5}'],
+)
 def test_survey_days_per_category_are_whole_days_within_a_year(manager_client, by_category):
     response = manager_client.post(URL, posted(survey_days_by_category=by_category))
-    assert response.status_code == 200 and response.context["form"].errors[
-        "survey_days_by_category"]
+    assert response.status_code == 200 and response.context["form"].errors["survey_days_by_category"]
 
 
 def test_a_birthday_hour_within_quiet_hours_is_refused(manager_client):
-    response = manager_client.post(URL, posted(quiet_hours_start=21, quiet_hours_end=9,
-                                               birthday_hour=7), HTTP_ACCEPT_LANGUAGE="en")
+    response = manager_client.post(
+        URL, posted(quiet_hours_start=21, quiet_hours_end=9, birthday_hour=7), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "within the quiet hours" in response.context["form"].errors["birthday_hour"][0]
 
 
 def test_values_at_the_bounds_are_saved(manager_client):
-    response = manager_client.post(URL, posted(
-        thank_you_delay_minutes=10080, usage_tips_days=365, survey_days=0, frequency_cap=100,
-        frequency_period_days=365, survey_days_by_category='{"food": 365, "hogar": 0}',
-        quiet_hours_start=0, quiet_hours_end=0, birthday_hour=23))
+    response = manager_client.post(
+        URL,
+        posted(
+            thank_you_delay_minutes=10080,
+            usage_tips_days=365,
+            survey_days=0,
+            frequency_cap=100,
+            frequency_period_days=365,
+            survey_days_by_category='{"food": 365, "hogar": 0}',
+            quiet_hours_start=0,
+            quiet_hours_end=0,
+            birthday_hour=23,
+        ),
+    )
     assert response.status_code == 302
     rules = FollowupRules.current()
     assert (rules.thank_you_delay_minutes, rules.usage_tips_days) == (10080, 365)

@@ -18,8 +18,9 @@ def some_mail(shop, outbox_mail):
     return Message.objects.order_by("pk")
 
 
-def test_the_outbox_lists_messages_with_state_and_filters(support_client, some_mail,
-                                                          django_assert_max_num_queries):
+def test_the_outbox_lists_messages_with_state_and_filters(
+    support_client, some_mail, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(12):
         page = support_client.get("/followups/messages/")
     assert page.status_code == 200 and len(page.context["object_list"]) == 3
@@ -29,8 +30,10 @@ def test_the_outbox_lists_messages_with_state_and_filters(support_client, some_m
 
 
 def test_the_outbox_page_has_an_empty_state(support_client):
-    assert "No messages match" in support_client.get("/followups/messages/",
-                                                     HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "No messages match"
+        in support_client.get("/followups/messages/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
 
 
 def test_messages_appear_on_the_customer_page_with_their_events(support_client, some_mail):
@@ -57,8 +60,10 @@ def test_managers_edit_a_template_with_a_preview_and_can_reset_it(manager_client
     url = "/followups/templates/thank_you/es/"
     page = manager_client.get(url)
     assert page.status_code == 200 and page.context["preview"].subject.startswith("¡Gracias")
-    response = manager_client.post(url, {"subject": "Hola {{ first_name }}",
-                                         "text_body": "Pedido {{ sale.external_id }}", "html_body": ""})
+    response = manager_client.post(
+        url,
+        {"subject": "Hola {{ first_name }}", "text_body": "Pedido {{ sale.external_id }}", "html_body": ""},
+    )
     assert response.status_code == 302
     assert MessageTemplate.objects.get(kind=Kind.THANK_YOU, language="es").subject == "Hola {{ first_name }}"
     preview = manager_client.get(url).context["preview"]
@@ -68,8 +73,9 @@ def test_managers_edit_a_template_with_a_preview_and_can_reset_it(manager_client
 
 
 def test_a_template_with_a_syntax_error_is_refused_with_a_message(manager_client, some_mail):
-    response = manager_client.post("/followups/templates/thank_you/es/",
-                                   {"subject": "Hola {% if %}", "text_body": "x", "html_body": ""})
+    response = manager_client.post(
+        "/followups/templates/thank_you/es/", {"subject": "Hola {% if %}", "text_body": "x", "html_body": ""}
+    )
     assert response.status_code == 200 and response.context["form"].errors["subject"]
     assert not MessageTemplate.objects.exists()
 

@@ -26,8 +26,15 @@ NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=MADRID)
 def parcel(shop, *, carrier="SEUR", status="in_transit", promised=dt.date(2026, 3, 14), **kw):
     """A sale shipped at NOON: its status last moved then."""
     with time_machine.travel(NOON, tick=False):
-        return shop.sale(delivery={"carrier": carrier, "tracking_number": f"TRK-{shop.n}",
-                                   "status": status, "promised_date": promised}, **kw)
+        return shop.sale(
+            delivery={
+                "carrier": carrier,
+                "tracking_number": f"TRK-{shop.n}",
+                "status": status,
+                "promised_date": promised,
+            },
+            **kw,
+        )
 
 
 def sweep_at(moment, **kw):
@@ -46,13 +53,22 @@ def test_a_parcel_unmoved_for_four_days_opens_one_case_with_carrier_and_tracking
     assert sweep_at(NOON + days(4)) == 1
     case = Complaint.objects.get()
     assert (case.sale, case.customer, case.reason, case.severity, case.source) == (
-        sale, sale.customer, Reason.DELIVERY_LATE, Severity.NORMAL, ComplaintSource.STUCK_PARCEL)
+        sale,
+        sale.customer,
+        Reason.DELIVERY_LATE,
+        Severity.NORMAL,
+        ComplaintSource.STUCK_PARCEL,
+    )
     assert "SEUR" in case.description and sale.delivery.tracking_number in case.description
     assert sale.external_id in case.description
     assert sale.customer.timeline.filter(complaint=case).count() == 1
     notice = notices().get()
     assert (notice.state, notice.sale, notice.complaint, notice.planned_at) == (
-        State.PLANNED, sale, case, NOON + days(4))
+        State.PLANNED,
+        sale,
+        case,
+        NOON + days(4),
+    )
 
 
 def test_a_rerun_opens_nothing_more(shop):
@@ -176,14 +192,24 @@ def test_batches_cost_a_fixed_number_of_queries_each(shop):
     assert Complaint.objects.count() == 25
 
 
-@pytest.mark.parametrize(("language", "subject", "text", "html"), [
-    ("es", "Estamos revisando el envío de tu pedido", "ya lo estamos consultando con la empresa",
-     "Ver el estado de mi pedido"),
-    ("en", "We are checking on the parcel of your order", "we are already checking with the carrier",
-     "See my order's status"),
-])
-def test_the_notice_is_sent_in_the_customers_language(shop, outbox_mail, language, subject, text,
-                                                      html):
+@pytest.mark.parametrize(
+    ("language", "subject", "text", "html"),
+    [
+        (
+            "es",
+            "Estamos revisando el envío de tu pedido",
+            "ya lo estamos consultando con la empresa",
+            "Ver el estado de mi pedido",
+        ),
+        (
+            "en",
+            "We are checking on the parcel of your order",
+            "we are already checking with the carrier",
+            "See my order's status",
+        ),
+    ],
+)
+def test_the_notice_is_sent_in_the_customers_language(shop, outbox_mail, language, subject, text, html):
     customer = shop.customer(name="Ana Pérez", language=language)
     sale = parcel(shop, customer=customer)
     sweep_at(NOON + days(4))
@@ -199,8 +225,11 @@ def test_the_notice_is_sent_in_the_customers_language(shop, outbox_mail, languag
 
 
 def test_the_beat_runs_the_sweep_hourly(shop):
-    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values()
-                 if e["task"] == "followups.tasks.stuck_parcels_sweep_task")
+    entry = next(
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "followups.tasks.stuck_parcels_sweep_task"
+    )
     assert entry["schedule"] == 3600.0
     parcel(shop)
     with time_machine.travel(NOON + days(4), tick=False):
@@ -208,13 +237,25 @@ def test_the_beat_runs_the_sweep_hourly(shop):
 
 
 def rules_post(**changes):
-    data = {"thank_you_enabled": "on", "thank_you_delay_minutes": 60, "usage_tips_days": 7,
-            "survey_days": 5, "survey_days_by_category": "{}", "case_survey_delay_hours": 24,
-            "birthday_hour": 9, "frequency_cap": 3, "frequency_period_days": 7,
-            "min_gap_minutes": 30, "survey_fatigue_days": 30, "quiet_hours_start": 21,
-            "quiet_hours_end": 9,
-            "soft_bounce_limit": 3, "stuck_parcel_days": 4, "stuck_parcel_days_by_carrier": "{}",
-            "stuck_parcel_notice_enabled": "on"}
+    data = {
+        "thank_you_enabled": "on",
+        "thank_you_delay_minutes": 60,
+        "usage_tips_days": 7,
+        "survey_days": 5,
+        "survey_days_by_category": "{}",
+        "case_survey_delay_hours": 24,
+        "birthday_hour": 9,
+        "frequency_cap": 3,
+        "frequency_period_days": 7,
+        "min_gap_minutes": 30,
+        "survey_fatigue_days": 30,
+        "quiet_hours_start": 21,
+        "quiet_hours_end": 9,
+        "soft_bounce_limit": 3,
+        "stuck_parcel_days": 4,
+        "stuck_parcel_days_by_carrier": "{}",
+        "stuck_parcel_notice_enabled": "on",
+    }
     data.update(changes)
     return data
 
@@ -222,25 +263,36 @@ def rules_post(**changes):
 def test_managers_set_the_stuck_rules_on_the_rules_page(manager_client):
     page = manager_client.get("/followups/rules/").content.decode()
     assert "stuck_parcel_days_by_carrier" in page
-    response = manager_client.post("/followups/rules/", rules_post(
-        stuck_parcel_days=5, stuck_parcel_days_by_carrier=json.dumps({" SEUR ": 3}),
-        stuck_parcel_notice_enabled=""))
+    response = manager_client.post(
+        "/followups/rules/",
+        rules_post(
+            stuck_parcel_days=5,
+            stuck_parcel_days_by_carrier=json.dumps({" SEUR ": 3}),
+            stuck_parcel_notice_enabled="",
+        ),
+    )
     assert response.status_code == 302
     rules = FollowupRules.current()
-    assert (rules.stuck_parcel_days, rules.stuck_parcel_days_by_carrier,
-            rules.stuck_parcel_notice_enabled) == (5, {"SEUR": 3}, False)
+    assert (
+        rules.stuck_parcel_days,
+        rules.stuck_parcel_days_by_carrier,
+        rules.stuck_parcel_notice_enabled,
+    ) == (5, {"SEUR": 3}, False)
 
 
-@pytest.mark.parametrize("changes", [
-    {"stuck_parcel_days_by_carrier": '{"SEUR": 0}'},
-    {"stuck_parcel_days_by_carrier": '{"SEUR": "3"}'},
-    {"stuck_parcel_days_by_carrier": '{"SEUR": 3, "seur": 4}'},
-    {"stuck_parcel_days_by_carrier": '["SEUR"]'},
-    {"stuck_parcel_days_by_carrier": '{"": 3}'},
-    {"stuck_parcel_days_by_carrier": "{nope"},
-    {"stuck_parcel_days": 0},
-    {"stuck_parcel_days": 400},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"stuck_parcel_days_by_carrier": '{"SEUR": 0}'},
+        {"stuck_parcel_days_by_carrier": '{"SEUR": "3"}'},
+        {"stuck_parcel_days_by_carrier": '{"SEUR": 3, "seur": 4}'},
+        {"stuck_parcel_days_by_carrier": '["SEUR"]'},
+        {"stuck_parcel_days_by_carrier": '{"": 3}'},
+        {"stuck_parcel_days_by_carrier": "{nope"},
+        {"stuck_parcel_days": 0},
+        {"stuck_parcel_days": 400},
+    ],
+)
 def test_bad_stuck_rules_are_refused_with_a_message(manager_client, changes):
     response = manager_client.post("/followups/rules/", rules_post(**changes))
     assert response.status_code == 200

@@ -19,11 +19,19 @@ ES_GENERIC = "Guarda el ticket o este correo"
 EN_GENERIC = "Keep the receipt or this e-mail"
 
 
-@pytest.mark.parametrize(("category", "key"), [
-    ("electronica", "electronica"), ("Electrónica ", "electronica"), ("electronics", "electronica"),
-    ("textil", "moda"), ("Deportes", "deporte"), ("Libros de viaje", "libros-de-viaje"),
-    ("", "generic"), ("¿?", "generic"),
-])
+@pytest.mark.parametrize(
+    ("category", "key"),
+    [
+        ("electronica", "electronica"),
+        ("Electrónica ", "electronica"),
+        ("electronics", "electronica"),
+        ("textil", "moda"),
+        ("Deportes", "deporte"),
+        ("Libros de viaje", "libros-de-viaje"),
+        ("", "generic"),
+        ("¿?", "generic"),
+    ],
+)
 def test_a_sales_category_is_reduced_to_its_tips_key(category, key):
     assert category_key(category) == key
 
@@ -32,8 +40,10 @@ def test_a_sales_category_is_reduced_to_its_tips_key(category, key):
 def test_each_shipped_category_has_its_own_tips_in_each_language():
     assert ES_ELECTRONICS in tips_for("electrónica", "es")
     assert EN_ELECTRONICS in tips_for("electronics", "en")
-    texts = {tips_for(category, "es") for category in
-             ("electronica", "electrodomesticos", "hogar", "deporte", "moda", "belleza", "libros")}
+    texts = {
+        tips_for(category, "es")
+        for category in ("electronica", "electrodomesticos", "hogar", "deporte", "moda", "belleza", "libros")
+    }
     assert len(texts) == 7  # six categories and the generic text, all different
     assert ES_GENERIC in tips_for("libros", "es") and EN_GENERIC in tips_for("libros", "en")
     assert ES_GENERIC in tips_for("libros", "fr")  # a language we do not speak: Spanish
@@ -58,8 +68,7 @@ def test_tips_cost_one_query(django_assert_num_queries):
 def delivered_sale(shop, *, category, language):
     customer = shop.customer(name="Ana Pérez", language=language)
     with time_machine.travel(NOON, tick=False):
-        return shop.sale(customer, category=category,
-                         delivery={"status": "delivered", "delivered_at": NOON})
+        return shop.sale(customer, category=category, delivery={"status": "delivered", "delivered_at": NOON})
 
 
 def sent_tips(outbox_mail):
@@ -69,14 +78,18 @@ def sent_tips(outbox_mail):
     return mail.subject, mail.body, mail.alternatives[0][0]
 
 
-@pytest.mark.parametrize(("language", "category", "expected", "not_expected"), [
-    ("es", "electronica", ES_ELECTRONICS, ES_GENERIC),
-    ("en", "electrónica", EN_ELECTRONICS, EN_GENERIC),
-    ("es", "libros", ES_GENERIC, ES_ELECTRONICS),
-    ("en", "libros", EN_GENERIC, EN_ELECTRONICS),
-])
+@pytest.mark.parametrize(
+    ("language", "category", "expected", "not_expected"),
+    [
+        ("es", "electronica", ES_ELECTRONICS, ES_GENERIC),
+        ("en", "electrónica", EN_ELECTRONICS, EN_GENERIC),
+        ("es", "libros", ES_GENERIC, ES_ELECTRONICS),
+        ("en", "libros", EN_GENERIC, EN_ELECTRONICS),
+    ],
+)
 def test_the_usage_tips_mail_carries_the_tips_of_the_sales_category(
-        shop, outbox_mail, language, category, expected, not_expected):
+    shop, outbox_mail, language, category, expected, not_expected
+):
     sale = delivered_sale(shop, category=category, language=language)
     subject, text, html = sent_tips(outbox_mail)
     assert "Ana" in subject
@@ -95,14 +108,12 @@ def test_a_managers_tips_reach_the_mail_as_written_in_text_and_escaped_in_html(s
 def test_managers_list_edit_and_reset_tips(manager_client):
     page = manager_client.get("/followups/tips/")
     assert page.status_code == 200
-    assert [row[0] for row in page.context["rows"]][:3] == ["generic", "electronica",
-                                                            "electrodomesticos"]
+    assert [row[0] for row in page.context["rows"]][:3] == ["generic", "electronica", "electrodomesticos"]
     url = "/followups/tips/electronica/es/"
     assert ES_ELECTRONICS in manager_client.get(url).content.decode()
     response = manager_client.post(url, {"text": "Cárgalo antes de usarlo."})
     assert response.status_code == 302
-    assert UsageTip.objects.get(category="electronica", language="es").text == \
-        "Cárgalo antes de usarlo."
+    assert UsageTip.objects.get(category="electronica", language="es").text == "Cárgalo antes de usarlo."
     assert tips_for("electronica", "es") == "Cárgalo antes de usarlo."
     rows = manager_client.get("/followups/tips/").context["rows"]
     assert ("electronica", True, [("es", True), ("en", False)]) in rows
@@ -117,18 +128,22 @@ def test_managers_add_tips_for_a_category_nothing_ships_for(manager_client):
     assert EN_GENERIC in page.content.decode()  # starts from the generic text
     manager_client.post(response.url, {"text": "Keep books away from damp."})
     assert tips_for("libros", "en") == "Keep books away from damp."
-    rows = dict((key, langs) for key, _shipped, langs in
-                manager_client.get("/followups/tips/").context["rows"])
+    rows = dict(
+        (key, langs) for key, _shipped, langs in manager_client.get("/followups/tips/").context["rows"]
+    )
     assert rows["libros"] == [("es", False), ("en", True)]
 
 
-@pytest.mark.parametrize(("url", "data", "status"), [
-    ("/followups/tips/", {"category": "", "language": "es"}, 400),
-    ("/followups/tips/", {"category": "¿?", "language": "es"}, 400),
-    ("/followups/tips/", {"category": "libros", "language": "fr"}, 400),
-    ("/followups/tips/electronica/fr/", None, 404),
-    ("/followups/tips/Electrónica/es/", None, 404),
-])
+@pytest.mark.parametrize(
+    ("url", "data", "status"),
+    [
+        ("/followups/tips/", {"category": "", "language": "es"}, 400),
+        ("/followups/tips/", {"category": "¿?", "language": "es"}, 400),
+        ("/followups/tips/", {"category": "libros", "language": "fr"}, 400),
+        ("/followups/tips/electronica/fr/", None, 404),
+        ("/followups/tips/Electrónica/es/", None, 404),
+    ],
+)
 def test_bad_tips_addresses_are_refused(manager_client, url, data, status):
     assert manager_client.get(url, data).status_code == status
 

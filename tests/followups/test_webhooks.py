@@ -32,40 +32,74 @@ def sent(shop, outbox_mail, settings):
 
 
 def postmark(client, payload, secret=SECRET):
-    return client.post("/anymail/postmark/tracking/", json.dumps(payload),
-                       content_type="application/json", **auth(secret))
+    return client.post(
+        "/anymail/postmark/tracking/", json.dumps(payload), content_type="application/json", **auth(secret)
+    )
 
 
 def mailjet(client, events):
-    return client.post("/anymail/mailjet/tracking/", json.dumps(events),
-                       content_type="application/json", **auth())
+    return client.post(
+        "/anymail/mailjet/tracking/", json.dumps(events), content_type="application/json", **auth()
+    )
 
 
 MAILJET_ID = 19421777396190490
 
 
 def mailjet_event(event, **extra):
-    return {"event": event, "time": 1773144000, "MessageID": MAILJET_ID,
-            "Message_GUID": "1ab23cd4-e567-8901-2345-6789f0gh1i2j", "email": "ana@example.com",
-            "mj_campaign_id": 0, "mj_contact_id": 0, "customcampaign": "", "CustomID": "",
-            "Payload": "", **extra}
+    return {
+        "event": event,
+        "time": 1773144000,
+        "MessageID": MAILJET_ID,
+        "Message_GUID": "1ab23cd4-e567-8901-2345-6789f0gh1i2j",
+        "email": "ana@example.com",
+        "mj_campaign_id": 0,
+        "mj_contact_id": 0,
+        "customcampaign": "",
+        "CustomID": "",
+        "Payload": "",
+        **extra,
+    }
 
 
-POSTMARK_DELIVERY = {"RecordType": "Delivery", "ServerID": 23, "MessageStream": "outbound",
-                     "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
-                     "Recipient": "ana@example.com", "Tag": "thank_you",
-                     "DeliveredAt": "2026-03-10T12:01:00Z", "Details": "Test delivery webhook details",
-                     "Metadata": {}}
-POSTMARK_HARD_BOUNCE = {"RecordType": "Bounce", "ID": 4323372036854775807, "Type": "HardBounce",
-                        "TypeCode": 1, "Name": "Hard bounce", "Tag": "thank_you",
-                        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483", "ServerID": 23,
-                        "MessageStream": "outbound", "Description": "The server was unable to deliver",
-                        "Details": "smtp;550 5.1.1 The email account does not exist",
-                        "Email": "ana@example.com", "From": "hola@postsale.example",
-                        "BouncedAt": "2026-03-10T12:02:00Z", "Inactive": True, "CanActivate": True,
-                        "Subject": "Gracias", "Metadata": {}}
-POSTMARK_SPAM = {**POSTMARK_HARD_BOUNCE, "Type": "SpamComplaint", "TypeCode": 512,
-                 "RecordType": "SpamComplaint", "ID": 4323372036854775808}
+POSTMARK_DELIVERY = {
+    "RecordType": "Delivery",
+    "ServerID": 23,
+    "MessageStream": "outbound",
+    "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+    "Recipient": "ana@example.com",
+    "Tag": "thank_you",
+    "DeliveredAt": "2026-03-10T12:01:00Z",
+    "Details": "Test delivery webhook details",
+    "Metadata": {},
+}
+POSTMARK_HARD_BOUNCE = {
+    "RecordType": "Bounce",
+    "ID": 4323372036854775807,
+    "Type": "HardBounce",
+    "TypeCode": 1,
+    "Name": "Hard bounce",
+    "Tag": "thank_you",
+    "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+    "ServerID": 23,
+    "MessageStream": "outbound",
+    "Description": "The server was unable to deliver",
+    "Details": "smtp;550 5.1.1 The email account does not exist",
+    "Email": "ana@example.com",
+    "From": "hola@postsale.example",
+    "BouncedAt": "2026-03-10T12:02:00Z",
+    "Inactive": True,
+    "CanActivate": True,
+    "Subject": "Gracias",
+    "Metadata": {},
+}
+POSTMARK_SPAM = {
+    **POSTMARK_HARD_BOUNCE,
+    "Type": "SpamComplaint",
+    "TypeCode": 512,
+    "RecordType": "SpamComplaint",
+    "ID": 4323372036854775808,
+}
 
 
 def test_a_delivery_event_lands_on_its_message(client, sent):
@@ -107,31 +141,45 @@ def test_mailjet_events_open_click_and_unsubscribe(client, sent):
     Message.objects.filter(pk=sent.pk).update(esp_message_id=str(MAILJET_ID))
     events = [
         mailjet_event("open", ip="127.0.0.1", geo="ES", agent="Mozilla/5.0"),
-        mailjet_event("click", url="https://shop.example/tips", ip="127.0.0.1", geo="ES",
-                      agent="Mozilla/5.0"),
+        mailjet_event(
+            "click", url="https://shop.example/tips", ip="127.0.0.1", geo="ES", agent="Mozilla/5.0"
+        ),
         mailjet_event("unsub", mj_list_id=0, ip="127.0.0.1", geo="ES", agent="Mozilla/5.0"),
     ]
     assert mailjet(client, events).status_code == 200
     assert set(MessageEvent.objects.filter(message=sent).values_list("event", flat=True)) >= {
-        "opened", "clicked", "unsubscribed"}
+        "opened",
+        "clicked",
+        "unsubscribed",
+    }
     # The thank-you is transactional: leaving it means leaving every optional category.
     assert set(Suppression.objects.values_list("category", flat=True)) == {
-        "relationship", "survey", "promotional"}
+        "relationship",
+        "survey",
+        "promotional",
+    }
 
 
 def test_a_mailjet_hard_bounce_suppresses_and_a_soft_one_only_counts(client, sent, rules):
     Message.objects.filter(pk=sent.pk).update(esp_message_id=str(MAILJET_ID))
     rules.soft_bounce_limit = 2
     rules.save()
-    soft = mailjet_event("bounce", blocked=False, hard_bounce=False, error_related_to="recipient",
-                         error="mailbox inactive")
+    soft = mailjet_event(
+        "bounce", blocked=False, hard_bounce=False, error_related_to="recipient", error="mailbox inactive"
+    )
     mailjet(client, [soft])
     assert not Suppression.objects.exists()
     mailjet(client, [soft])
     assert Suppression.objects.get().reason == "soft_bounces"
     Suppression.objects.all().delete()
-    mailjet(client, [mailjet_event("bounce", blocked=False, hard_bounce=True,
-                                   error_related_to="recipient", error="user unknown")])
+    mailjet(
+        client,
+        [
+            mailjet_event(
+                "bounce", blocked=False, hard_bounce=True, error_related_to="recipient", error="user unknown"
+            )
+        ],
+    )
     assert Suppression.objects.get(email="ana@example.com", category="").reason == "hard_bounce"
 
 
@@ -142,26 +190,39 @@ def test_a_mailjet_spam_report_suppresses_everything(client, sent):
 
 
 POSTMARK_INBOUND = {
-    "FromName": "Ana Pérez", "MessageStream": "inbound", "From": "ana@example.com",
+    "FromName": "Ana Pérez",
+    "MessageStream": "inbound",
+    "From": "ana@example.com",
     "FromFull": {"Email": "ana@example.com", "Name": "Ana Pérez", "MailboxHash": ""},
     "To": "soporte@postsale.example",
     "ToFull": [{"Email": "soporte@postsale.example", "Name": "", "MailboxHash": ""}],
-    "Cc": "", "CcFull": [], "Bcc": "", "BccFull": [], "OriginalRecipient": "soporte@postsale.example",
-    "Subject": "Re: Tu pedido", "MessageID": "73e6d360-66eb-11e1-8e72-a8904824019b",
-    "ReplyTo": "", "MailboxHash": "", "Date": "Tue, 10 Mar 2026 12:30:00 +0100",
-    "TextBody": "Sigo sin recibir el paquete.", "HtmlBody": "<p>Sigo sin recibir el paquete.</p>",
-    "StrippedTextReply": "Sigo sin recibir el paquete.", "Tag": "",
-    "Headers": [{"Name": "X-Spam-Status", "Value": "No"}], "Attachments": []}
+    "Cc": "",
+    "CcFull": [],
+    "Bcc": "",
+    "BccFull": [],
+    "OriginalRecipient": "soporte@postsale.example",
+    "Subject": "Re: Tu pedido",
+    "MessageID": "73e6d360-66eb-11e1-8e72-a8904824019b",
+    "ReplyTo": "",
+    "MailboxHash": "",
+    "Date": "Tue, 10 Mar 2026 12:30:00 +0100",
+    "TextBody": "Sigo sin recibir el paquete.",
+    "HtmlBody": "<p>Sigo sin recibir el paquete.</p>",
+    "StrippedTextReply": "Sigo sin recibir el paquete.",
+    "Tag": "",
+    "Headers": [{"Name": "X-Spam-Status", "Value": "No"}],
+    "Attachments": [],
+}
 
 
 def test_a_reply_lands_on_the_timeline_and_wakes_the_waiting_case(client, sent, shop):
     from customers import services
 
     case = shop.open_case(sent.customer)
-    services.complaint_respond(complaint=case, message="¿Nos confirmas la dirección?",
-                               waiting_customer=True)
-    response = client.post("/anymail/postmark/inbound/", json.dumps(POSTMARK_INBOUND),
-                           content_type="application/json", **auth())
+    services.complaint_respond(complaint=case, message="¿Nos confirmas la dirección?", waiting_customer=True)
+    response = client.post(
+        "/anymail/postmark/inbound/", json.dumps(POSTMARK_INBOUND), content_type="application/json", **auth()
+    )
     assert response.status_code == 200
     reply = sent.customer.timeline.get(kind=TimelineKind.REPLY)
     assert reply.summary == "Re: Tu pedido" and "Sigo sin recibir" in reply.body
@@ -170,8 +231,15 @@ def test_a_reply_lands_on_the_timeline_and_wakes_the_waiting_case(client, sent, 
 
 
 def test_a_reply_from_a_stranger_changes_nothing(client, sent):
-    payload = {**POSTMARK_INBOUND, "From": "x@nowhere.example",
-               "FromFull": {"Email": "x@nowhere.example", "Name": "", "MailboxHash": ""}}
-    assert client.post("/anymail/postmark/inbound/", json.dumps(payload),
-                       content_type="application/json", **auth()).status_code == 200
+    payload = {
+        **POSTMARK_INBOUND,
+        "From": "x@nowhere.example",
+        "FromFull": {"Email": "x@nowhere.example", "Name": "", "MailboxHash": ""},
+    }
+    assert (
+        client.post(
+            "/anymail/postmark/inbound/", json.dumps(payload), content_type="application/json", **auth()
+        ).status_code
+        == 200
+    )
     assert not sent.customer.timeline.filter(kind=TimelineKind.REPLY).exists()

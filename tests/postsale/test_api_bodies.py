@@ -14,8 +14,10 @@ def api(support):
     return api_client(support)
 
 
-@pytest.mark.parametrize("body", [{"junk": 1}, {"resolution_note": "ok", "status": "closed"},
-                                  "junk", [1, 2], {"resolution_note": 5}])
+@pytest.mark.parametrize(
+    "body",
+    [{"junk": 1}, {"resolution_note": "ok", "status": "closed"}, "junk", [1, 2], {"resolution_note": 5}],
+)
 def test_a_junk_body_on_resolve_is_a_400_and_resolves_nothing(api, body):
     complaint = ComplaintFactory()
 
@@ -29,8 +31,11 @@ def test_a_junk_body_on_resolve_is_a_400_and_resolves_nothing(api, body):
 def test_a_form_body_is_refused_as_the_api_reads_json_only(api):
     complaint = ComplaintFactory()
 
-    response = api.post(f"/api/v1/complaints/{complaint.pk}/resolve/", "junk",
-                        content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        f"/api/v1/complaints/{complaint.pk}/resolve/",
+        "junk",
+        content_type="application/x-www-form-urlencoded",
+    )
 
     assert response.status_code == 415
     complaint.refresh_from_db()
@@ -58,8 +63,9 @@ def test_unknown_and_mistyped_fields_are_named_at_any_depth(api, manager):
     assert not Customer.objects.exists()
 
 
-@pytest.mark.parametrize("query", ["do_not_contact=-1", "marketing_consent=maybe",
-                                   "do_not_contact=", "lifecycle_stage="])
+@pytest.mark.parametrize(
+    "query", ["do_not_contact=-1", "marketing_consent=maybe", "do_not_contact=", "lifecycle_stage="]
+)
 def test_a_typed_filter_with_a_value_it_cannot_read_is_a_400(api, query):
     CustomerFactory()
     response = api.get(f"/api/v1/customers/?{query}")

@@ -48,8 +48,10 @@ def test_a_bad_network_in_the_setting_fails_at_start_up(monkeypatch):
 
 
 def hammer(client, forwarded, count, remote=PROXY):
-    return [client.get(f"/c/s/no-such-token-{i}/", REMOTE_ADDR=remote,
-                       HTTP_X_FORWARDED_FOR=forwarded) for i in range(count)]
+    return [
+        client.get(f"/c/s/no-such-token-{i}/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+        for i in range(count)
+    ]
 
 
 @pytest.mark.django_db
@@ -69,7 +71,12 @@ def test_customers_behind_one_proxy_have_their_own_buckets_and_429_says_when_to_
 @pytest.mark.django_db
 def test_a_client_cannot_dodge_the_limit_by_writing_the_header(client, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
-    answers = [client.get(f"/c/s/no-such-token-{i}/", REMOTE_ADDR="203.0.113.9",
-                          HTTP_X_FORWARDED_FOR=f"198.51.100.{i % 250}")
-               for i in range(PER_IP_PER_MINUTE + 1)]
+    answers = [
+        client.get(
+            f"/c/s/no-such-token-{i}/",
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i % 250}",
+        )
+        for i in range(PER_IP_PER_MINUTE + 1)
+    ]
     assert answers[-1].status_code == 429

@@ -111,8 +111,14 @@ def test_the_beat_health_check_passes_while_beat_runs(tmp_path):
     assert subprocess.run([sys.executable, "-c", script]).returncode == 1  # no beat yet
     command = [sys.executable, "-m", *beat["command"]]
     command[command.index(schedule)] = str(tmp_path / Path(schedule).name)
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while subprocess.run([sys.executable, "-c", script]).returncode != 0:

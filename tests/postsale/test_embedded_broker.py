@@ -22,8 +22,12 @@ PAD = "x" * 500_000
 def options(folder: Path) -> dict:
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
-    return {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control")}
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+    }
 
 
 def connect(folder: Path) -> Connection:
@@ -79,7 +83,8 @@ def test_concurrent_bindings_all_land_in_the_exchange_table(tmp_path):
     table = json.loads((tmp_path / "control" / "shared.exchange").read_text())
     assert [p.exitcode for p in procs] == [0] * 4
     assert sorted(queue for _key, _pattern, queue in table) == sorted(
-        f"q-{w}-{n}" for w in range(4) for n in range(15))
+        f"q-{w}-{n}" for w in range(4) for n in range(15)
+    )
 
 
 def test_an_unreadable_message_is_set_aside_and_the_next_one_arrives(tmp_path, caplog):
@@ -99,13 +104,20 @@ def test_an_unreadable_message_is_set_aside_and_the_next_one_arrives(tmp_path, c
 
 def test_the_embedded_default_uses_it_with_every_folder_under_var_dir(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
-    code = ("import django; django.setup(); from django.conf import settings as s; "
-            "from postsale.celery import app; t = type(app.connection_for_write().transport); "
-            "print(f'{t.__module__}:{t.__name__}'); "
-            "print([v for v in s.CELERY_BROKER_TRANSPORT_OPTIONS.values() if isinstance(v, str)])")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         env={**env, "VAR_DIR": str(tmp_path), "DEBUG": "true",
-                              "DJANGO_SETTINGS_MODULE": "postsale.settings"}, check=True).stdout
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "from postsale.celery import app; t = type(app.connection_for_write().transport); "
+        "print(f'{t.__module__}:{t.__name__}'); "
+        "print([v for v in s.CELERY_BROKER_TRANSPORT_OPTIONS.values() if isinstance(v, str)])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "VAR_DIR": str(tmp_path), "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "postsale.settings"},
+        check=True,
+    ).stdout
 
     transport, folders = out.splitlines()
     assert transport == TRANSPORT

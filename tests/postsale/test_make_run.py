@@ -59,12 +59,17 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path, stop_signal):
     port = free_port()
-    env = {**os.environ, "VAR_DIR": str(tmp_path), "RUN_ADDRESS": f"127.0.0.1:{port}",
-           "DEBUG": "true"}
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "RUN_ADDRESS": f"127.0.0.1:{port}", "DEBUG": "true"}
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "-m", "postsale.run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "postsale.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         login_page = wait_http(f"{base}/accounts/login/")
@@ -73,10 +78,12 @@ def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path, stop_signal):
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         page = opener.open(f"{base}/accounts/login/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = urlencode({"username": "manager", "password": "demo-manager-2026",
-                          "csrfmiddlewaretoken": token}).encode()
-        request = urllib.request.Request(f"{base}/accounts/login/", data=form,
-                                         headers={"Referer": f"{base}/accounts/login/"})
+        form = urlencode(
+            {"username": "manager", "password": "demo-manager-2026", "csrfmiddlewaretoken": token}
+        ).encode()
+        request = urllib.request.Request(
+            f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
+        )
         home = opener.open(request).read().decode()
         assert 'data-count="customers">300<' in home
         tree = descendants(proc.pid)
@@ -93,8 +100,7 @@ def test_make_run_serves_the_dashboard_and_stops_cleanly(tmp_path, stop_signal):
 
 def children_named(pid: int, word: str) -> list[int]:
     """The direct children of pid whose command line has word (the worker's main process)."""
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
     found = []
     for child in map(int, out.split()):
         try:
@@ -118,21 +124,33 @@ def wait_for(predicate, timeout=60, what="condition"):
 
 def test_a_crashed_worker_is_restarted_and_a_crash_loop_stops_everything(tmp_path):
     port = free_port()
-    env = {**os.environ, "VAR_DIR": str(tmp_path), "RUN_ADDRESS": f"127.0.0.1:{port}",
-           "DEBUG": "true", "RUN_CRASH_LIMIT": "2"}
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp_path),
+        "RUN_ADDRESS": f"127.0.0.1:{port}",
+        "DEBUG": "true",
+        "RUN_CRASH_LIMIT": "2",
+    }
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
     log = tmp_path / "run.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "postsale.run"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "postsale.run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/accounts/login/")
         first = wait_for(lambda: children_named(proc.pid, "worker"), what="the worker")[0]
         os.kill(first, signal.SIGKILL)
 
-        second = wait_for(lambda: [p for p in children_named(proc.pid, "worker") if p != first],
-                          what="a new worker")[0]
+        second = wait_for(
+            lambda: [p for p in children_named(proc.pid, "worker") if p != first], what="a new worker"
+        )[0]
         assert "worker exited with code -9; restarting it in 1 s." in log.read_text()
         assert proc.poll() is None
         assert "csrfmiddlewaretoken" in wait_http(f"http://127.0.0.1:{port}/accounts/login/")

@@ -5,13 +5,40 @@ from django.urls import reverse
 
 from tests.customers.api_helpers import api_client
 
-STAFF_LIST_PAGES = ["home", "customers:list", "customers:import", "followups:outbox",
-                    "followups:rules", "followups:templates", "followups:tips", "reports:retention"]
-API_LISTS = ["customer-list", "sale-list", "delivery-list", "complaint-list", "survey-answer-list",
-             "message-list"]
+STAFF_LIST_PAGES = [
+    "home",
+    "customers:list",
+    "customers:import",
+    "followups:outbox",
+    "followups:rules",
+    "followups:templates",
+    "followups:tips",
+    "reports:retention",
+]
+API_LISTS = [
+    "customer-list",
+    "sale-list",
+    "delivery-list",
+    "complaint-list",
+    "survey-answer-list",
+    "message-list",
+]
 # Every filter these pages read, plus the search box.
-PARAMS = ["q", "state", "status", "kind", "page", "search", "ordering", "category", "language",
-          "channel", "late", "email", "external_id"]
+PARAMS = [
+    "q",
+    "state",
+    "status",
+    "kind",
+    "page",
+    "search",
+    "ordering",
+    "category",
+    "language",
+    "channel",
+    "late",
+    "email",
+    "external_id",
+]
 
 
 @pytest.mark.parametrize("name", STAFF_LIST_PAGES)
@@ -42,8 +69,9 @@ def test_a_form_with_a_nul_byte_is_refused_and_changes_nothing(manager_client):
 
     before = FollowupRules.current()
     # how browsers post a form without a file
-    response = manager_client.post(reverse("followups:rules"), "soft_bounce_limit=3%00",
-                                   content_type="application/x-www-form-urlencoded")
+    response = manager_client.post(
+        reverse("followups:rules"), "soft_bounce_limit=3%00", content_type="application/x-www-form-urlencoded"
+    )
 
     assert response.status_code == 400
     assert FollowupRules.current().soft_bounce_limit == before.soft_bounce_limit

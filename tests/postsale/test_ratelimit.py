@@ -23,8 +23,13 @@ def test_in_memory_the_hit_past_the_limit_is_refused():
 @pytest.mark.integration
 def test_on_redis_the_hit_past_the_limit_is_refused_and_the_window_expires(settings):
     url = require_redis()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": url, "KEY_PREFIX": "test-ratelimit"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "test-ratelimit",
+        }
+    }
     cache = caches["default"]
     try:
         assert hits_until_refused("test:redis", limit=3) == 4
@@ -32,6 +37,7 @@ def test_on_redis_the_hit_past_the_limit_is_refused_and_the_window_expires(setti
         assert len(keys) == 1
         assert 0 < cache._cache.get_client().ttl(keys[0]) <= 61
     finally:
-        cache.delete_many([k.decode().split(":", 2)[2] for k in
-                           cache._cache.get_client().keys("test-ratelimit:*")])
+        cache.delete_many(
+            [k.decode().split(":", 2)[2] for k in cache._cache.get_client().keys("test-ratelimit:*")]
+        )
         caches["default"].close()

@@ -5,8 +5,10 @@ from django.db import OperationalError, connection
 
 from postsale.celery import app as celery_app
 
-PG_DOWN = ('connection to server at "db.internal.example" (10.0.0.5), port 5433 failed: '
-           'FATAL: database "postsale_prod" does not exist')
+PG_DOWN = (
+    'connection to server at "db.internal.example" (10.0.0.5), port 5433 failed: '
+    'FATAL: database "postsale_prod" does not exist'
+)
 
 
 @pytest.mark.django_db

@@ -59,21 +59,32 @@ def broker_files(var, folder: str) -> int:
 @pytest.mark.slow
 def test_make_run_keeps_sending_under_load_for_minutes(tmp_path):
     port = free_port()
-    env = {**os.environ, "VAR_DIR": str(tmp_path), "RUN_ADDRESS": f"127.0.0.1:{port}",
-           "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "postsale.settings"}
+    env = {
+        **os.environ,
+        "VAR_DIR": str(tmp_path),
+        "RUN_ADDRESS": f"127.0.0.1:{port}",
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "postsale.settings",
+    }
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
     log = tmp_path / "run.log"
     with open(log, "w") as out:
-        run = subprocess.Popen([sys.executable, "-m", "postsale.run"], cwd=ROOT, env=env,
-                               stdout=out, stderr=subprocess.STDOUT)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "postsale.run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     load = None
     try:
         wait_http(f"http://127.0.0.1:{port}/accounts/login/", timeout=180)
         tree = descendants(run.pid)
-        load = subprocess.Popen([sys.executable, "-c", LOAD, str(SOAK_SECONDS), str(LOAD_INTERVAL)],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        load = subprocess.Popen(
+            [sys.executable, "-c", LOAD, str(SOAK_SECONDS), str(LOAD_INTERVAL)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         db, started = tmp_path / "postsale.sqlite3", time.monotonic()
         windows, ready_failures, queue_peak = [kept_mail(db)], 0, 0
         while time.monotonic() - started < SOAK_SECONDS:
@@ -97,8 +108,10 @@ def test_make_run_keeps_sending_under_load_for_minutes(tmp_path):
         run.wait(timeout=60)
     output = log.read_text()
     sent = [b - a for a, b in zip(windows, windows[1:], strict=False)]
-    print(f"soak {SOAK_SECONDS} s: mail sent per window {sent}; broker queue peak {queue_peak} "
-          f"files; {load_output.strip()}")
+    print(
+        f"soak {SOAK_SECONDS} s: mail sent per window {sent}; broker queue peak {queue_peak} "
+        f"files; {load_output.strip()}"
+    )
 
     assert load.returncode == 0, load_output
     assert "restarting it" not in output and "exited with code" not in output, output[-3000:]

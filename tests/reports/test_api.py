@@ -52,8 +52,9 @@ def test_metrics_of_a_shop_with_too_little_history_say_why(manager):
     assert body["purchase_model_message"].startswith("Only 50 customers have bought")
 
 
-@pytest.mark.parametrize("query", [{"end": "2026-13-01"}, {"end": "yesterday"},
-                                   {"start": "2026-07-01", "end": "2026-06-01"}])
+@pytest.mark.parametrize(
+    "query", [{"end": "2026-13-01"}, {"end": "yesterday"}, {"start": "2026-07-01", "end": "2026-06-01"}]
+)
 def test_metrics_reject_a_bad_date_with_a_400(manager, query):
     response = api_client(manager).get("/api/v1/metrics/", query)
     assert response.status_code == 400
@@ -65,8 +66,7 @@ def test_metrics_are_for_managers(support):
     assert api_client().get("/api/v1/metrics/").status_code == 401
 
 
-def test_each_customer_carries_p_alive_and_expected_purchases(fitted, support,
-                                                               django_assert_max_num_queries):
+def test_each_customer_carries_p_alive_and_expected_purchases(fitted, support, django_assert_max_num_queries):
     _fit, customers = fitted
     api = api_client(support)
     stopped = customers["STOPPED"]

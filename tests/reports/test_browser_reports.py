@@ -26,8 +26,12 @@ def test_a_manager_reads_the_at_risk_report_sorts_it_and_opens_a_customer(site):
     purchase_model_refit(as_of=AS_OF - dt.timedelta(weeks=2))
     purchase_model_refit(as_of=AS_OF)
     make_staff("marta", "Manager")
-    lowest = (CustomerPrediction.objects.filter(at_risk=True).order_by("p_alive", "customer_id")
-              .values_list("customer__name", flat=True).first())
+    lowest = (
+        CustomerPrediction.objects.filter(at_risk=True)
+        .order_by("p_alive", "customer_id")
+        .values_list("customer__name", flat=True)
+        .first()
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     with chromium_page() as page:
         page.goto(f"{site}/accounts/login/")

@@ -34,7 +34,11 @@ def test_the_fit_reproduces_the_published_parameters():
     assert len(x) == 2357
     params = pm.bgnbd_fit(x, t_x, T)
     assert (round(params.r, 3), round(params.alpha, 3), round(params.a, 3), round(params.b, 3)) == (
-        0.243, 4.414, 0.793, 2.426)
+        0.243,
+        4.414,
+        0.793,
+        2.426,
+    )
     assert params.log_likelihood == pytest.approx(-9582.4, abs=0.05)
 
 
@@ -51,10 +55,16 @@ def test_the_conditional_expectation_matches_the_papers_formula_unrewritten():
     params = pm.BGNBDParams(0.243, 4.414, 0.793, 2.426)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x, t_x, T, t = np.array([0, 1, 2, 7, 20]), np.array([0, 3, 30.43, 20, 35]), np.full(5, 38.86), 39
-    printed = ((a + b + x - 1) / (a - 1)
-               * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
-                  * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t)))
-               / (1 + (x > 0) * a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)))
+    printed = (
+        (a + b + x - 1)
+        / (a - 1)
+        * (
+            1
+            - ((alpha + T) / (alpha + T + t)) ** (r + x)
+            * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+        )
+        / (1 + (x > 0) * a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
+    )
     np.testing.assert_allclose(pm.conditional_expected(params, t, x, t_x, T), printed, rtol=1e-9)
 
 

@@ -35,8 +35,9 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
-def test_the_at_risk_report_lists_them_with_the_fit_and_the_holdout_check(fitted, manager_client,
-                                                                          django_assert_max_num_queries):
+def test_the_at_risk_report_lists_them_with_the_fit_and_the_holdout_check(
+    fitted, manager_client, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(12):
         response = manager_client.get(URL)
     html = response.content.decode()
@@ -50,8 +51,11 @@ def test_the_at_risk_report_lists_them_with_the_fit_and_the_holdout_check(fitted
 
 
 def test_the_list_sorts_by_any_column_and_pages(fitted, manager_client):
-    ordered = list(CustomerPrediction.objects.filter(at_risk=True).order_by("p_alive", "customer_id")
-                   .values_list("customer__name", flat=True))
+    ordered = list(
+        CustomerPrediction.objects.filter(at_risk=True)
+        .order_by("p_alive", "customer_id")
+        .values_list("customer__name", flat=True)
+    )
     response = manager_client.get(URL, {"sort": "p_alive"})
     assert [p.customer.name for p in response.context["page_obj"].object_list] == ordered[:50]
     response = manager_client.get(URL, {"sort": "-value"})
@@ -73,12 +77,12 @@ def test_the_csv_export_holds_the_whole_list_in_order(fitted, manager_client):
 
 def test_the_csv_export_neutralises_formulas(fitted, manager_client):
     stopped = fitted["STOPPED"]
-    stopped.name = "=HYPERLINK(\"http://evil.example\")"
+    stopped.name = '=HYPERLINK("http://evil.example")'
     stopped.email = "+1@x.example"
     stopped.save()
     rows = csv_rows(manager_client.get(URL, {"format": "csv"}))
     row = next(r for r in rows if r[0] == "STOPPED")
-    assert row[1] == "'=HYPERLINK(\"http://evil.example\")" and row[2] == "'+1@x.example"
+    assert row[1] == '\'=HYPERLINK("http://evil.example")' and row[2] == "'+1@x.example"
 
 
 def test_managers_set_the_threshold_and_a_bad_one_is_a_form_error(fitted, manager_client):
@@ -114,8 +118,9 @@ def test_before_any_fit_the_report_says_how_to_get_one(manager_client):
     assert "fit_purchase_model" in manager_client.get(URL).content.decode()
 
 
-def test_the_customer_page_shows_p_alive_expectations_reason_and_trend(customers, support_client,
-                                                                       django_assert_max_num_queries):
+def test_the_customer_page_shows_p_alive_expectations_reason_and_trend(
+    customers, support_client, django_assert_max_num_queries
+):
     purchase_model_refit(as_of=AS_OF - dt.timedelta(weeks=1))
     purchase_model_refit(as_of=AS_OF)
     stopped = customers["STOPPED"]
@@ -138,16 +143,18 @@ def test_the_customer_page_of_a_newcomer_shows_1(customers, support_client):
 
 def test_the_customer_page_in_spanish(fitted, support_client):
     support_client.cookies["django_language"] = "es"
-    html = support_client.get(f"/customers/{fitted['STOPPED'].pk}/",
-                              HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    html = support_client.get(
+        f"/customers/{fitted['STOPPED'].pk}/", HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
     assert "Compraba cada 5 semanas durante 12 meses y nada desde hace 21 semanas." in html
 
 
 def test_a_failed_night_keeps_the_previous_scores_on_show_and_says_so(fitted, manager_client):
     from reports.models import PurchaseModelFit
 
-    PurchaseModelFit.objects.create(as_of=AS_OF + dt.timedelta(days=1), status="failed",
-                                    message="the optimiser did not converge")
+    PurchaseModelFit.objects.create(
+        as_of=AS_OF + dt.timedelta(days=1), status="failed", message="the optimiser did not converge"
+    )
     html = manager_client.get(URL).content.decode()
     assert 'id="fit-failed"' in html and "did not converge" in html
     assert 'id="at-risk"' in html and "Bought every 5 weeks" in html

@@ -70,9 +70,17 @@ def test_the_fit_is_deterministic(shop):
     scores = list(CustomerPrediction.objects.order_by("pk").values_list("pk", "p_alive", "expected_52w"))
     again = purchase_model_refit(as_of=AS_OF)
     assert (first.r, first.alpha, first.a, first.b, first.p, first.q, first.gamma) == (
-        again.r, again.alpha, again.a, again.b, again.p, again.q, again.gamma)
-    assert list(CustomerPrediction.objects.order_by("pk")
-                .values_list("pk", "p_alive", "expected_52w")) == scores
+        again.r,
+        again.alpha,
+        again.a,
+        again.b,
+        again.p,
+        again.q,
+        again.gamma,
+    )
+    assert (
+        list(CustomerPrediction.objects.order_by("pk").values_list("pk", "p_alive", "expected_52w")) == scores
+    )
     assert PurchaseModelFit.objects.count() == 1  # the second run replaced the first
 
 
@@ -144,8 +152,12 @@ def test_the_trend_keeps_one_score_a_week(shop):
     customer = shop["STOPPED"]
     assert PredictionHistory.objects.filter(customer=customer).count() == 3
     points = trend(customer.pk, prediction(customer))
-    assert [day for day, _p in points] == [dt.date(2026, 6, 15), dt.date(2026, 6, 22),
-                                           dt.date(2026, 6, 29), AS_OF]
+    assert [day for day, _p in points] == [
+        dt.date(2026, 6, 15),
+        dt.date(2026, 6, 22),
+        dt.date(2026, 6, 29),
+        AS_OF,
+    ]
     assert points[-1][1] == prediction(customer).p_alive
     # Fewer purchases seen as time passes without one: the score only falls.
     assert [p for _day, p in points] == sorted((p for _day, p in points), reverse=True)
@@ -162,9 +174,20 @@ def test_the_verdict_moves_the_lifecycle_stage(django_capture_on_commit_callback
     assert Customer.objects.get(pk=customer.pk).predicted_at_risk is None
     now = timezone.now()
     CustomerPrediction.objects.create(
-        customer=customer, as_of=now.date(), fitted_at=now, repeat_purchases=4, weeks_to_last=20,
-        weeks_since_first=60, spend=100, p_alive=0.1, expected_13w=0.1, expected_52w=0.3,
-        value=10, valuable=True, at_risk=True)
+        customer=customer,
+        as_of=now.date(),
+        fitted_at=now,
+        repeat_purchases=4,
+        weeks_to_last=20,
+        weeks_since_first=60,
+        spend=100,
+        p_alive=0.1,
+        expected_13w=0.1,
+        expected_52w=0.3,
+        value=10,
+        valuable=True,
+        at_risk=True,
+    )
     SaleFactory(customer=customer, ordered_at=now - dt.timedelta(days=30))
     SaleFactory(customer=customer, ordered_at=now - dt.timedelta(days=60))
     SaleFactory(customer=customer, ordered_at=now - dt.timedelta(days=90))

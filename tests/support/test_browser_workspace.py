@@ -29,29 +29,48 @@ def shop_with_two_cases():
     rules = FollowupRules.current()
     rules.quiet_hours_start = rules.quiet_hours_end = 0
     rules.save()
-    customer, _ = services.customer_upsert(external_id="C-1", name="Ana Díaz",
-                                           email="ana@example.com")
+    customer, _ = services.customer_upsert(external_id="C-1", name="Ana Díaz", email="ana@example.com")
     sale = services.sale_record(
-        external_id="ORD-77", customer=customer, ordered_at=timezone.now(),
+        external_id="ORD-77",
+        customer=customer,
+        ordered_at=timezone.now(),
         lines=[services.LineData(name="Cafetera", quantity=1, unit_price=Decimal("89"))],
-        delivery={"carrier": "SEUR", "tracking_number": "TRK1"}).sale
-    urgent = services.complaint_open(customer=customer, sale=sale, reason="delivery_damaged",
-                                     severity=Severity.CRITICAL)
+        delivery={"carrier": "SEUR", "tracking_number": "TRK1"},
+    ).sale
+    urgent = services.complaint_open(
+        customer=customer, sale=sale, reason="delivery_damaged", severity=Severity.CRITICAL
+    )
     services.complaint_open(customer=customer, reason="other", severity=Severity.LOW)
     return urgent
 
 
 def post_inbound(site: str, to: str) -> None:
-    payload = {"FromName": "Ana", "MessageStream": "inbound", "From": "ana@example.com",
-               "FromFull": {"Email": "ana@example.com", "Name": "Ana", "MailboxHash": ""},
-               "To": to, "ToFull": [{"Email": to, "Name": "", "MailboxHash": ""}],
-               "Cc": "", "CcFull": [], "Subject": "Re: tu consulta", "TextBody":
-               "Gracias, pero la caja venía abierta.", "HtmlBody": "", "Headers": [],
-               "Attachments": [], "MessageID": "x-1", "Date": "Tue, 10 Mar 2026 12:30:00 +0100"}
+    payload = {
+        "FromName": "Ana",
+        "MessageStream": "inbound",
+        "From": "ana@example.com",
+        "FromFull": {"Email": "ana@example.com", "Name": "Ana", "MailboxHash": ""},
+        "To": to,
+        "ToFull": [{"Email": to, "Name": "", "MailboxHash": ""}],
+        "Cc": "",
+        "CcFull": [],
+        "Subject": "Re: tu consulta",
+        "TextBody": "Gracias, pero la caja venía abierta.",
+        "HtmlBody": "",
+        "Headers": [],
+        "Attachments": [],
+        "MessageID": "x-1",
+        "Date": "Tue, 10 Mar 2026 12:30:00 +0100",
+    }
     request = urllib.request.Request(
-        site + "/anymail/postmark/inbound/", data=json.dumps(payload).encode(), method="POST",
-        headers={"Content-Type": "application/json", "Authorization":
-                 "Basic " + base64.b64encode(SECRET.encode()).decode()})
+        site + "/anymail/postmark/inbound/",
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": "Basic " + base64.b64encode(SECRET.encode()).decode(),
+        },
+    )
     with urllib.request.urlopen(request) as response:  # noqa: S310 - our own live server
         assert response.status == 200
 
@@ -94,7 +113,7 @@ def test_take_reply_thread_note_compensate_resolve_and_search(site, settings):
         page.wait_for_selector('[data-kind="reply"]')
         assert "la caja venía abierta" in page.inner_text(".thread")
         assert page.is_visible('[data-clock="next_response"]')
-        assert page.get_attribute('[data-status]', "data-status") == "in_progress"
+        assert page.get_attribute("[data-status]", "data-status") == "in_progress"
 
         page.fill('[data-form="note"] textarea', "Pedir foto de la caja")
         page.click('[data-form="note"] button[type="submit"]')
@@ -118,7 +137,10 @@ def test_take_reply_thread_note_compensate_resolve_and_search(site, settings):
 
     urgent.refresh_from_db()
     assert (urgent.status, urgent.compensation_kind, urgent.compensation_amount) == (
-        ComplaintStatus.RESOLVED, "voucher", Decimal("15.00"))
+        ComplaintStatus.RESOLVED,
+        "voucher",
+        Decimal("15.00"),
+    )
     assert urgent.timeline.filter(kind=TimelineKind.REPLY).count() == 1
     assert Message.objects.get(kind=Kind.CASE_REPLY).state == "sent"
     (reply,) = [m for m in mail.outbox if "te enviamos otra" in m.body]

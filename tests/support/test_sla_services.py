@@ -31,16 +31,14 @@ def at(day: str, time: str) -> dt.datetime:
 
 def opened(when: dt.datetime, severity=Severity.HIGH) -> Complaint:  # HIGH: 2 / 4 / 8 hours
     with time_machine.travel(when, tick=False):
-        return complaint_open(customer=CustomerFactory(), reason=Reason.DELIVERY_LATE,
-                              severity=severity)
+        return complaint_open(customer=CustomerFactory(), reason=Reason.DELIVERY_LATE, severity=severity)
 
 
 def test_opened_friday_at_five_the_case_is_due_monday_at_four():
     case = opened(at("2026-03-13", "17:00"))
     assert case.resolution_due_at == at("2026-03-16", "16:00")
     assert case.first_response_due_at == at("2026-03-16", "10:00")
-    assert (case.next_due_at, case.next_due_clock) == (case.first_response_due_at,
-                                                       "first_response")
+    assert (case.next_due_at, case.next_due_clock) == (case.first_response_due_at, "first_response")
 
 
 def test_opened_on_a_public_holiday_the_case_is_due_next_working_day_at_five():
@@ -60,9 +58,9 @@ def test_a_closed_day_of_the_shop_and_a_regional_holiday_count_too():
 def test_managers_hours_and_targets_apply_to_new_and_recomputed_cases():
     case = opened(at("2026-03-10", "09:00"))
     assert case.resolution_due_at == at("2026-03-10", "17:00")
-    BusinessCalendar.objects.create(pk=1, opening_hours={str(d): [["08:00", "14:00"]]
-                                                         for d in range(5)},
-                                    targets={"high": [1, 2, 10]})
+    BusinessCalendar.objects.create(
+        pk=1, opening_hours={str(d): [["08:00", "14:00"]] for d in range(5)}, targets={"high": [1, 2, 10]}
+    )
     shop_sla_forget()
     assert complaints_sla_recompute() == 1
     case.refresh_from_db()
@@ -75,7 +73,10 @@ def test_waiting_for_the_customer_pauses_and_their_reply_resumes():
         complaint_respond(complaint=case, message="¿Dirección?", waiting_customer=True)
     case.refresh_from_db()
     assert (case.status, case.next_due_at, case.resolution_due_at) == (
-        ComplaintStatus.WAITING_CUSTOMER, None, None)
+        ComplaintStatus.WAITING_CUSTOMER,
+        None,
+        None,
+    )
     assert case.sla_state_at(at("2026-03-30", "12:00")) == "paused"
 
     with time_machine.travel(at("2026-03-11", "09:00"), tick=False):
@@ -83,8 +84,7 @@ def test_waiting_for_the_customer_pauses_and_their_reply_resumes():
     case.refresh_from_db()
     assert case.status == ComplaintStatus.IN_PROGRESS
     assert case.resolution_due_at == at("2026-03-11", "15:00")  # 2 h before, 6 after
-    assert (case.next_due_at, case.next_due_clock) == (at("2026-03-11", "13:00"),
-                                                       "next_response")
+    assert (case.next_due_at, case.next_due_clock) == (at("2026-03-11", "13:00"), "next_response")
 
 
 def test_answering_stops_the_clocks_and_writes_the_ledger():
@@ -138,8 +138,7 @@ def test_a_status_move_records_the_history_the_pauses_come_from():
         complaint_status_set(complaint=case, status=ComplaintStatus.WAITING_CUSTOMER)
     with time_machine.travel(at("2026-03-10", "12:00"), tick=False):
         complaint_status_set(complaint=case, status=ComplaintStatus.IN_PROGRESS)
-    assert list(case.status_changes.values_list("status", flat=True)) == [
-        "waiting_customer", "in_progress"]
+    assert list(case.status_changes.values_list("status", flat=True)) == ["waiting_customer", "in_progress"]
     case.refresh_from_db()
     # 1 h before the pause, 6 h after it until closing, the last hour the next morning.
     assert case.resolution_due_at == at("2026-03-11", "10:00")

@@ -25,17 +25,36 @@ SECRET = "postsale:change-me"
 
 def inbound(client, *, to="soporte@postsale.example", headers=(), sender="ana@example.com"):
     payload = {
-        "FromName": "Ana", "MessageStream": "inbound", "From": sender,
+        "FromName": "Ana",
+        "MessageStream": "inbound",
+        "From": sender,
         "FromFull": {"Email": sender, "Name": "Ana", "MailboxHash": ""},
-        "To": to, "ToFull": [{"Email": to, "Name": "", "MailboxHash": ""}],
-        "Cc": "", "CcFull": [], "Bcc": "", "BccFull": [], "OriginalRecipient": to,
-        "Subject": "Re: tu consulta", "MessageID": "73e6d360-66eb-11e1-8e72-a8904824019b",
-        "ReplyTo": "", "MailboxHash": "", "Date": "Tue, 10 Mar 2026 12:30:00 +0100",
-        "TextBody": "Sigue sin llegar.", "HtmlBody": "", "StrippedTextReply": "", "Tag": "",
-        "Headers": [{"Name": k, "Value": v} for k, v in headers], "Attachments": []}
+        "To": to,
+        "ToFull": [{"Email": to, "Name": "", "MailboxHash": ""}],
+        "Cc": "",
+        "CcFull": [],
+        "Bcc": "",
+        "BccFull": [],
+        "OriginalRecipient": to,
+        "Subject": "Re: tu consulta",
+        "MessageID": "73e6d360-66eb-11e1-8e72-a8904824019b",
+        "ReplyTo": "",
+        "MailboxHash": "",
+        "Date": "Tue, 10 Mar 2026 12:30:00 +0100",
+        "TextBody": "Sigue sin llegar.",
+        "HtmlBody": "",
+        "StrippedTextReply": "",
+        "Tag": "",
+        "Headers": [{"Name": k, "Value": v} for k, v in headers],
+        "Attachments": [],
+    }
     auth = "Basic " + base64.b64encode(SECRET.encode()).decode()
-    response = client.post("/anymail/postmark/inbound/", json.dumps(payload),
-                           content_type="application/json", HTTP_AUTHORIZATION=auth)
+    response = client.post(
+        "/anymail/postmark/inbound/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=auth,
+    )
     assert response.status_code == 200
 
 
@@ -66,8 +85,7 @@ def test_a_forged_plus_address_is_not_trusted(client, two_cases):
 
 def test_a_reply_naming_our_message_id_lands_on_its_case(client, two_cases, outbox_mail):
     waiting, newer = two_cases
-    message = case_reply_send(complaint=Complaint.objects.get(pk=newer.pk), text="Hola",
-                              author=None)
+    message = case_reply_send(complaint=Complaint.objects.get(pk=newer.pk), text="Hola", author=None)
     dispatch_due()
     inbound(client, headers=[("In-Reply-To", f"<postsale-{message.pk}@127.0.0.1>")])
     assert Complaint.objects.get(pk=newer.pk).timeline.filter(kind=TimelineKind.REPLY).exists()
@@ -94,8 +112,9 @@ def test_a_reply_matching_no_case_opens_one(client, shop, settings):
     assert case.timeline.filter(kind=TimelineKind.REPLY).exists()
 
 
-def test_a_breach_escalates_once_to_the_assignee_and_the_managers(shop, mailoutbox,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_breach_escalates_once_to_the_assignee_and_the_managers(
+    shop, mailoutbox, django_capture_on_commit_callbacks
+):
     agent = make_staff("sergio", "Support")
     boss = make_staff("marta", "Manager")
     agent.email, boss.email = "sergio@shop.example", "marta@shop.example"
@@ -114,8 +133,7 @@ def test_a_breach_escalates_once_to_the_assignee_and_the_managers(shop, mailoutb
     assert sla_escalation_sweep(now=after + dt.timedelta(minutes=5)) == 0
     entry = SlaLedgerEntry.objects.get(complaint=case)
     assert (entry.clock, entry.breached_at) == ("first_response", after)
-    assert set(Notification.objects.values_list("user__username", flat=True)) == {
-        "sergio", "marta"}
+    assert set(Notification.objects.values_list("user__username", flat=True)) == {"sergio", "marta"}
     assert len(mailoutbox) == 1
     assert set(mailoutbox[0].to) == {"sergio@shop.example", "marta@shop.example"}
     assert f"#{case.pk}" in mailoutbox[0].subject
@@ -150,7 +168,8 @@ def test_case_replies_are_transactional_and_threaded(shop, outbox_mail):
 
 
 def test_customers_from_the_csv_import_are_found_without_their_accents(
-        support_client, django_capture_on_commit_callbacks):
+    support_client, django_capture_on_commit_callbacks
+):
     from pathlib import Path
 
     from customers.importing import sales_import

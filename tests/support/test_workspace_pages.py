@@ -69,15 +69,14 @@ def test_two_agents_taking_next_get_different_cases(client, support):
     client.post(reverse("support:take_next"))
     client.force_login(other)
     client.post(reverse("support:take_next"))
-    assert {c.assignee for c in Complaint.objects.filter(pk__in=[first.pk, second.pk])} == {
-        support, other}
+    assert {c.assignee for c in Complaint.objects.filter(pk__in=[first.pk, second.pk])} == {support, other}
 
 
-def test_a_reply_goes_out_through_the_outbox_with_a_reply_to_of_its_case(
-        support_client, outbox_mail, shop):
+def test_a_reply_goes_out_through_the_outbox_with_a_reply_to_of_its_case(support_client, outbox_mail, shop):
     case = shop.open_case(shop.customer(name="Ana Díaz", email="ana@example.com"))
-    response = support_client.post(case_url(case, "reply"),
-                                   {"text": "Hola Ana, lo revisamos hoy.", "waiting_customer": "on"})
+    response = support_client.post(
+        case_url(case, "reply"), {"text": "Hola Ana, lo revisamos hoy.", "waiting_customer": "on"}
+    )
     assert response.status_code == 302
     message = Message.objects.get(kind=Kind.CASE_REPLY)
     assert (message.complaint, message.category) == (case, "transactional")
@@ -94,8 +93,9 @@ def test_a_reply_goes_out_through_the_outbox_with_a_reply_to_of_its_case(
 
 def test_the_reply_preview_renders_the_mail_and_sends_nothing(support_client, shop):
     case = shop.open_case(shop.customer())
-    response = support_client.post(reverse("support:reply_preview", args=[case.pk]),
-                                   {"text": "Texto de prueba"})
+    response = support_client.post(
+        reverse("support:reply_preview", args=[case.pk]), {"text": "Texto de prueba"}
+    )
     assert b"Texto de prueba" in response.content
     assert not Message.objects.filter(kind=Kind.CASE_REPLY).exists()
 
@@ -103,15 +103,28 @@ def test_the_reply_preview_renders_the_mail_and_sends_nothing(support_client, sh
 def test_note_call_compensation_resolve_and_reopen(support_client, shop):
     case = shop.open_case(shop.customer())
     assert support_client.post(case_url(case, "note"), {"text": "Revisar almacén"}).status_code == 302
-    assert support_client.post(case_url(case, "call"), {"outcome": "reached", "minutes": "4",
-                                                        "text": "Confirma dirección"}).status_code == 302
-    assert support_client.post(case_url(case, "compensate"),
-                               {"kind": "voucher", "amount": "10.00"}).status_code == 302
-    assert support_client.post(case_url(case, "resolve"), {
-        "reason": "delivery_damaged", "note": "Reenviado"}).status_code == 302
+    assert (
+        support_client.post(
+            case_url(case, "call"), {"outcome": "reached", "minutes": "4", "text": "Confirma dirección"}
+        ).status_code
+        == 302
+    )
+    assert (
+        support_client.post(case_url(case, "compensate"), {"kind": "voucher", "amount": "10.00"}).status_code
+        == 302
+    )
+    assert (
+        support_client.post(
+            case_url(case, "resolve"), {"reason": "delivery_damaged", "note": "Reenviado"}
+        ).status_code
+        == 302
+    )
     case.refresh_from_db()
     assert (case.status, case.compensation_amount, case.reason) == (
-        ComplaintStatus.RESOLVED, Decimal("10.00"), "delivery_damaged")
+        ComplaintStatus.RESOLVED,
+        Decimal("10.00"),
+        "delivery_damaged",
+    )
     kinds = set(case.timeline.values_list("kind", flat=True))
     assert {TimelineKind.NOTE, TimelineKind.CALL} <= kinds
     assert "4 min" in case.timeline.get(kind=TimelineKind.CALL).body
@@ -122,8 +135,10 @@ def test_note_call_compensation_resolve_and_reopen(support_client, shop):
 
 def test_bad_input_is_a_form_error_not_a_500(support_client, shop):
     case = shop.open_case(shop.customer())
-    assert support_client.post(case_url(case, "compensate"),
-                               {"kind": "voucher", "amount": "-3"}).status_code == 400
+    assert (
+        support_client.post(case_url(case, "compensate"), {"kind": "voucher", "amount": "-3"}).status_code
+        == 400
+    )
     assert support_client.post(case_url(case, "status"), {"status": "closed"}).status_code == 400
     assert support_client.post(case_url(case, "reply"), {"text": ""}).status_code == 400
     assert support_client.post(case_url(case, "nonsense"), {}).status_code == 404
@@ -156,14 +171,21 @@ def test_macros_and_calendar_are_for_managers(client, support, manager):
 
 
 def test_a_manager_edits_the_calendar_and_open_cases_follow(
-        manager_client, django_capture_on_commit_callbacks):
-    case = ComplaintFactory(opened_at=dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC),
-                            severity=Severity.HIGH)
-    form = {"time_zone": "Europe/Madrid", "country": "ES", "subdivision": "MD",
-            "due_soon_percent": "80", "closed_days": "2026-03-11 Inventario",
-            **{f"hours_{d}": "09:00-18:00" for d in range(5)},
-            "target_critical": "1 / 2 / 4", "target_high": "2 / 4 / 16",
-            "target_normal": "4 / 8 / 24", "target_low": "8 / 16 / 72"}
+    manager_client, django_capture_on_commit_callbacks
+):
+    case = ComplaintFactory(opened_at=dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC), severity=Severity.HIGH)
+    form = {
+        "time_zone": "Europe/Madrid",
+        "country": "ES",
+        "subdivision": "MD",
+        "due_soon_percent": "80",
+        "closed_days": "2026-03-11 Inventario",
+        **{f"hours_{d}": "09:00-18:00" for d in range(5)},
+        "target_critical": "1 / 2 / 4",
+        "target_high": "2 / 4 / 16",
+        "target_normal": "4 / 8 / 24",
+        "target_low": "8 / 16 / 72",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(reverse("support:calendar"), form)
     assert response.status_code == 302
@@ -174,13 +196,22 @@ def test_a_manager_edits_the_calendar_and_open_cases_follow(
     assert manager_client.post(reverse("support:calendar"), bad).status_code == 400
 
 
-def test_a_manager_writes_a_macro_that_support_applies(client, manager, support, shop,
-                                                       outbox_mail):
+def test_a_manager_writes_a_macro_that_support_applies(client, manager, support, shop, outbox_mail):
     client.force_login(manager)
-    assert client.post(reverse("support:macros"), {
-        "name": "Retraso", "body": "Hola {first_name}, tu pedido {order} llega pronto.",
-        "set_status": "waiting_customer", "compensation_kind": "voucher",
-        "compensation_amount": "5", "then": "stay"}).status_code == 302
+    assert (
+        client.post(
+            reverse("support:macros"),
+            {
+                "name": "Retraso",
+                "body": "Hola {first_name}, tu pedido {order} llega pronto.",
+                "set_status": "waiting_customer",
+                "compensation_kind": "voucher",
+                "compensation_amount": "5",
+                "then": "stay",
+            },
+        ).status_code
+        == 302
+    )
     customer = shop.customer(name="Ana Díaz")
     case = shop.open_case(customer, sale=shop.sale(customer))
     client.force_login(support)
@@ -197,8 +228,7 @@ def test_a_manager_writes_a_macro_that_support_applies(client, manager, support,
 def _data(n: int, support):
     for i in range(n):
         sale = SaleFactory(lines=2)
-        ComplaintFactory(customer=sale.customer, sale=sale,
-                         assignee=support if i % 2 else None)
+        ComplaintFactory(customer=sale.customer, sale=sale, assignee=support if i % 2 else None)
 
 
 def test_queue_and_case_pages_cost_the_same_queries_at_any_size(support_client, support):

@@ -25,26 +25,38 @@ def browser(db):
     return person_client()
 
 
-def sent_message(*, kind=Kind.SURVEY, customer=None, sale=None, complaint=None, data=None,
-                 key=None, sent_ago: dt.timedelta = READ_AFTER):
+def sent_message(
+    *,
+    kind=Kind.SURVEY,
+    customer=None,
+    sale=None,
+    complaint=None,
+    data=None,
+    key=None,
+    sent_ago: dt.timedelta = READ_AFTER,
+):
     """An outbox row as the engine's dispatch left it `sent_ago`: its links' token set."""
     now = timezone.now()
     customer = customer or (sale.customer if sale else complaint.customer)
-    message = message_plan(kind=kind, customer_id=customer.pk, sale_id=sale.pk if sale else None,
-                           complaint_id=complaint.pk if complaint else None,
-                           dedupe_key=key or f"{kind}:test:{secrets.token_hex(4)}",
-                           planned_at=now, expires_at=now + dt.timedelta(days=7), data=data)
+    message = message_plan(
+        kind=kind,
+        customer_id=customer.pk,
+        sale_id=sale.pk if sale else None,
+        complaint_id=complaint.pk if complaint else None,
+        dedupe_key=key or f"{kind}:test:{secrets.token_hex(4)}",
+        planned_at=now,
+        expires_at=now + dt.timedelta(days=7),
+        data=data,
+    )
     token = message_token(message)
-    message.state, message.sent_at, message.token_hash = (State.SENT, now - sent_ago,
-                                                          token_hash(token))
+    message.state, message.sent_at, message.token_hash = (State.SENT, now - sent_ago, token_hash(token))
     message.save()
     message.page_token = token  # the raw token of the mail's links (order page, delay choice)
     return message
 
 
 def delivered_sale(customer=None, **values):
-    delivery = DeliveryFactory(delivered=True, sale__customer=customer or CustomerFactory(),
-                               **values)
+    delivery = DeliveryFactory(delivered=True, sale__customer=customer or CustomerFactory(), **values)
     return delivery.sale
 
 
@@ -81,9 +93,13 @@ def nps_survey(db):
 def case_survey(db):
     """A case survey (CSAT and CES) about a resolved case of an English-speaking customer."""
     sale = delivered_sale(customer=CustomerFactory(name="Oliver Smith", language="en"))
-    complaint = ComplaintFactory(customer=sale.customer, sale=sale, status="resolved",
-                                 opened_at=timezone.now() - dt.timedelta(days=2),
-                                 resolved_at=timezone.now() - dt.timedelta(days=1))
+    complaint = ComplaintFactory(
+        customer=sale.customer,
+        sale=sale,
+        status="resolved",
+        opened_at=timezone.now() - dt.timedelta(days=2),
+        resolved_at=timezone.now() - dt.timedelta(days=1),
+    )
     return Surveyed(sent_message(kind=Kind.CASE_SURVEY, complaint=complaint))
 
 
@@ -93,12 +109,10 @@ def page_stamp_from(response) -> str:
     return match.group(1)
 
 
-def answer_as_person(client: Client, survey: Surveyed, *, score: int, think_seconds: float = 8,
-                     **fields):
+def answer_as_person(client: Client, survey: Surveyed, *, score: int, think_seconds: float = 8, **fields):
     """Load the page from the mail's score button, take a few seconds, submit."""
     page = client.get(survey.score_path(score))
     assert page.status_code == 200
     data = {"score": score, "stamp": page_stamp_from(page), **fields}
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=think_seconds), tick=False):
         return client.post(survey.answer_path, data)
-

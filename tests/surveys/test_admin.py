@@ -16,8 +16,11 @@ def admin_client(client):
 def test_staff_read_answers_with_their_revisions_in_the_admin(admin_client, browser, nps_survey):
     answer_as_person(browser, nps_survey, score=4, comment="Flojo")
     answer = Answer.objects.get()
-    for url in ("/admin/surveys/answer/", "/admin/surveys/invitation/",
-                "/admin/surveys/answerrevision/?flagged__exact=0"):
+    for url in (
+        "/admin/surveys/answer/",
+        "/admin/surveys/invitation/",
+        "/admin/surveys/answerrevision/?flagged__exact=0",
+    ):
         assert admin_client.get(url).status_code == 200
     page = admin_client.get(f"/admin/surveys/answer/{answer.pk}/change/").content.decode()
     assert "Flojo" in page and "Mozilla" in page  # the revision, with its user agent

@@ -19,9 +19,12 @@ def checked_scores(body: str) -> list[str]:
 
 
 def nothing_recorded() -> bool:
-    return not (Answer.objects.exists() or AnswerRevision.objects.exists()
-                or Complaint.objects.exists()
-                or TimelineEntry.objects.filter(kind=TimelineKind.SURVEY_ANSWER).exists())
+    return not (
+        Answer.objects.exists()
+        or AnswerRevision.objects.exists()
+        or Complaint.objects.exists()
+        or TimelineEntry.objects.filter(kind=TimelineKind.SURVEY_ANSWER).exists()
+    )
 
 
 def test_following_a_score_link_records_nothing(browser, nps_survey):
@@ -47,13 +50,16 @@ def test_the_score_zero_chosen_in_the_mail_is_shown_chosen(browser, nps_survey):
 
 
 def test_posting_records_the_answer_and_shows_thanks(browser, nps_survey):
-    response = answer_as_person(browser, nps_survey, score=9, comment="Muy contento",
-                                would_buy_again="yes")
+    response = answer_as_person(browser, nps_survey, score=9, comment="Muy contento", would_buy_again="yes")
     assert response.status_code == 303
     assert response["Location"] == nps_survey.answer_path + "thanks/"
     answer = Answer.objects.get()
     assert (answer.score, answer.comment, answer.would_buy_again, answer.flagged) == (
-        9, "Muy contento", True, False)
+        9,
+        "Muy contento",
+        True,
+        False,
+    )
     revision = answer.revisions.get()
     assert revision.seconds_since_page_served >= 8 and revision.user_agent.startswith("Mozilla")
     assert revision.ip and not revision.flagged
@@ -76,14 +82,15 @@ def test_changing_the_answer_keeps_a_revision_and_updates_the_answer(browser, np
     answer_as_person(browser, nps_survey, score=6)
     page = browser.get(nps_survey.answer_path)
     assert checked_scores(page.content.decode()) == ["6"]  # the current answer, ready to change
-    answer_as_person(browser, nps_survey, score=10, comment="Al final, genial",
-                     reasons=["delivery_late"])
+    answer_as_person(browser, nps_survey, score=10, comment="Al final, genial", reasons=["delivery_late"])
     answer = Answer.objects.get()
-    assert (answer.score, answer.comment, answer.reasons) == (10, "Al final, genial",
-                                                              ["delivery_late"])
+    assert (answer.score, answer.comment, answer.reasons) == (10, "Al final, genial", ["delivery_late"])
     assert list(answer.revisions.values_list("score", flat=True)) == [6, 10]
-    summaries = list(TimelineEntry.objects.filter(kind=TimelineKind.SURVEY_ANSWER)
-                     .order_by("at", "id").values_list("summary", flat=True))
+    summaries = list(
+        TimelineEntry.objects.filter(kind=TimelineKind.SURVEY_ANSWER)
+        .order_by("at", "id")
+        .values_list("summary", flat=True)
+    )
     assert len(summaries) == 2 and "10" in summaries[1]
 
 
@@ -133,19 +140,21 @@ def test_the_answer_form_is_protected_against_cross_site_posts(nps_survey):
     page = client.get(nps_survey.score_path(9))
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=8), tick=False):
         forged = person_client(enforce_csrf_checks=True).post(
-            nps_survey.answer_path, {"score": 0, "stamp": page_stamp_from(page)})
+            nps_survey.answer_path, {"score": 0, "stamp": page_stamp_from(page)}
+        )
         assert forged.status_code == 403
         assert not Answer.objects.exists()
         csrf = client.cookies["csrftoken"].value
-        ok = client.post(nps_survey.answer_path, {"score": 9, "stamp": page_stamp_from(page),
-                                                  "csrfmiddlewaretoken": csrf})
+        ok = client.post(
+            nps_survey.answer_path, {"score": 9, "stamp": page_stamp_from(page), "csrfmiddlewaretoken": csrf}
+        )
     assert ok.status_code == 303
     assert Answer.objects.get().score == 9
 
 
-def test_the_answer_page_is_one_query_and_an_answer_a_fixed_handful(browser, nps_survey,
-                                                                      django_assert_num_queries,
-                                                                      django_assert_max_num_queries):
+def test_the_answer_page_is_one_query_and_an_answer_a_fixed_handful(
+    browser, nps_survey, django_assert_num_queries, django_assert_max_num_queries
+):
     with django_assert_num_queries(1):  # the link, its invitation, customer, order and answer
         assert browser.get(nps_survey.score_path(9)).status_code == 200
     answer_as_person(browser, nps_survey, score=9)

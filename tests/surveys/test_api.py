@@ -34,9 +34,14 @@ def test_support_lists_answers_with_their_fields(support_client, answered):
     assert detail == row
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("survey_type=csat", 1), ("flagged=true", 1), ("flagged=false", 2),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("survey_type=csat", 1),
+        ("flagged=true", 1),
+        ("flagged=false", 2),
+    ],
+)
 def test_answers_filter_by_type_and_flag(support_client, answered, query, expected):
     assert support_client.get(f"{URL}?{query}").json()["count"] == expected
 
@@ -61,7 +66,6 @@ def test_a_user_without_the_view_permission_gets_403(client, answered):
     assert client.get(URL).status_code == 403
 
 
-def test_the_list_runs_a_fixed_number_of_queries(support_client, answered,
-                                                 django_assert_max_num_queries):
+def test_the_list_runs_a_fixed_number_of_queries(support_client, answered, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert support_client.get(URL).status_code == 200

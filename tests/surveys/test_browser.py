@@ -42,13 +42,23 @@ def test_a_customer_answers_the_mail_the_app_sent(site, settings):
     rules.save()
     now = timezone.now()
     customer, _created = customer_services.customer_upsert(
-        external_id="B-1", name="Carmen Ortega Vidal", email="carmen@example.es", language="es")
+        external_id="B-1", name="Carmen Ortega Vidal", email="carmen@example.es", language="es"
+    )
     sale = customer_services.sale_record(
-        external_id="ORD-B-1", customer=customer, ordered_at=now - dt.timedelta(days=3),
+        external_id="ORD-B-1",
+        customer=customer,
+        ordered_at=now - dt.timedelta(days=3),
         lines=[customer_services.LineData(name="Tetera", quantity=1, unit_price=Decimal("25"))],
-        delivery={"status": "delivered", "delivered_at": now - dt.timedelta(hours=1)}).sale
-    message_plan(kind=Kind.SURVEY, customer_id=customer.pk, sale_id=sale.pk,
-                 dedupe_key="survey:test", planned_at=now, expires_at=now + dt.timedelta(days=7))
+        delivery={"status": "delivered", "delivered_at": now - dt.timedelta(hours=1)},
+    ).sale
+    message_plan(
+        kind=Kind.SURVEY,
+        customer_id=customer.pk,
+        sale_id=sale.pk,
+        dedupe_key="survey:test",
+        planned_at=now,
+        expires_at=now + dt.timedelta(days=7),
+    )
     dispatch_due()
     # Carmen reads it a few minutes later (a POST seconds after delivery is a scanner's).
     Message.objects.filter(kind=Kind.SURVEY).update(sent_at=now - dt.timedelta(minutes=5))
@@ -67,8 +77,9 @@ def test_a_customer_answers_the_mail_the_app_sent(site, settings):
 
     answer = Answer.objects.get()
     assert (answer.score, answer.comment, answer.flagged) == (3, "La caja llegó abierta", False)
-    assert TimelineEntry.objects.filter(customer=customer, kind=TimelineKind.SURVEY_ANSWER,
-                                        summary__startswith="NPS 3").exists()
+    assert TimelineEntry.objects.filter(
+        customer=customer, kind=TimelineKind.SURVEY_ANSWER, summary__startswith="NPS 3"
+    ).exists()
     case = Complaint.objects.get(source=ComplaintSource.SURVEY)
     assert answer.complaint == case and case.reason == "delivery_damaged"
 

@@ -11,14 +11,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_detractor_opens_one_high_case_for_support_linked_to_the_answer(browser, nps_survey):
-    answer_as_person(browser, nps_survey, score=3, comment="Llegó roto",
-                     reasons=["delivery_damaged", "delivery_late"])
+    answer_as_person(
+        browser, nps_survey, score=3, comment="Llegó roto", reasons=["delivery_damaged", "delivery_late"]
+    )
     case = Complaint.objects.get()
     answer = Answer.objects.get()
     assert answer.complaint == case
     assert (case.source, case.severity, case.customer, case.sale) == (
-        ComplaintSource.SURVEY, Severity.HIGH, nps_survey.invitation.customer,
-        nps_survey.invitation.sale)
+        ComplaintSource.SURVEY,
+        Severity.HIGH,
+        nps_survey.invitation.customer,
+        nps_survey.invitation.sale,
+    )
     assert case.reason == Reason.DELIVERY_LATE  # the first chosen tag, in taxonomy order
     assert "Llegó roto" in case.description
     assert case.sla_target_hours == 24  # business hours, its own short target
@@ -50,8 +54,9 @@ def test_the_thanks_page_tells_a_detractor_someone_will_get_in_touch(browser, ca
     assert "Someone from our team will get in touch" in body
 
 
-@pytest.mark.parametrize("csat, ces, opens", [(2, 7, True), (1, None, True), (3, 3, True),
-                                               (3, 4, False), (5, 7, False)])
+@pytest.mark.parametrize(
+    "csat, ces, opens", [(2, 7, True), (1, None, True), (3, 3, True), (3, 4, False), (5, 7, False)]
+)
 def test_case_survey_detractors_are_csat_1_2_or_ces_1_3(browser, case_survey, csat, ces, opens):
     fields = {"ces_score": ces} if ces is not None else {}
     answer_as_person(browser, case_survey, score=csat, **fields)

@@ -39,10 +39,13 @@ def test_every_reason_has_the_customers_own_phrasing_in_both_languages(language)
     assert not spanish & english  # every one translated
 
 
-@pytest.mark.parametrize(("language", "theirs", "staffs"), [
-    ("es", "Tenía prisa", "Cliente inquieto o con prisa"),
-    ("en", "The advice I got was not helpful", "Advice felt unprofessional"),
-])
+@pytest.mark.parametrize(
+    ("language", "theirs", "staffs"),
+    [
+        ("es", "Tenía prisa", "Cliente inquieto o con prisa"),
+        ("en", "The advice I got was not helpful", "Advice felt unprofessional"),
+    ],
+)
 def test_the_survey_lists_reasons_as_the_customer_says_them(language, theirs, staffs):
     page = text(person_client().get(seed(language).survey))
     assert theirs in page and staffs not in page
@@ -63,8 +66,7 @@ def test_the_order_page_tells_when_a_case_was_solved():
 
 @pytest.mark.parametrize("language", ["es", "en"])
 def test_the_case_survey_asks_and_does_not_presume(language):
-    context = {"first_name": "Lucía", "complaint": None,
-               "survey": {"question": "?", "scale": [(1, "#")]}}
+    context = {"first_name": "Lucía", "complaint": None, "survey": {"question": "?", "scale": [(1, "#")]}}
     body = render_to_string(f"emails/{language}/case_survey.txt", context)
     assert "satisfecho" not in body and "whether you are satisfied" not in body
     assert ("¿Qué tal lo hicimos?" if language == "es" else "How did we do?") in body
@@ -84,7 +86,10 @@ def test_unsubscribing_from_a_delay_notice_says_what_stops_then_what_does_not():
     assert "Ya no recibirás" in done and "Seguirás recibiendo: Avisos de pedidos" in done
     # and it does what the page said: every optional category, never the order updates
     assert set(Suppression.objects.values_list("category", flat=True)) == {
-        Category.RELATIONSHIP, Category.SURVEY, Category.PROMOTIONAL}
+        Category.RELATIONSHIP,
+        Category.SURVEY,
+        Category.PROMOTIONAL,
+    }
 
 
 def test_unsubscribing_from_a_survey_stops_surveys_only_and_says_tips_still_come():
@@ -111,8 +116,7 @@ def test_a_second_one_click_unsubscribe_records_nothing():
     assert consent_entries.count() == after_first
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("es", f"1{NBSP}375,90{NBSP}€"), ("en", "€1,375.90")])
+@pytest.mark.parametrize(("language", "expected"), [("es", f"1{NBSP}375,90{NBSP}€"), ("en", "€1,375.90")])
 def test_money_reads_by_locale(language, expected):
     assert money(Decimal("1375.9"), "EUR", language=language) == expected
     assert money(None) == ""
@@ -131,36 +135,41 @@ def test_the_sales_table_and_the_timeline_write_the_amount_alike(manager_client)
     assert page.content.decode().count(amount) >= 2  # the sales table and the timeline
 
 
-@pytest.mark.parametrize(("language", "amount"), [
-    ("es", f"1{NBSP}375,90{NBSP}€"), ("en", "€1,375.90")])
+@pytest.mark.parametrize(("language", "amount"), [("es", f"1{NBSP}375,90{NBSP}€"), ("en", "€1,375.90")])
 def test_the_thank_you_mail_shows_the_total_in_the_customers_format(language, amount):
     from followups import emails
     from followups.outbox import message_plan
 
     seed(language)
     sale = Message.objects.get(kind=Kind.SURVEY).sale
-    message = message_plan(kind=Kind.THANK_YOU, customer_id=sale.customer_id, sale_id=sale.pk,
-                           dedupe_key="thanks", planned_at=sale.ordered_at,
-                           expires_at=sale.ordered_at)
+    message = message_plan(
+        kind=Kind.THANK_YOU,
+        customer_id=sale.customer_id,
+        sale_id=sale.pk,
+        dedupe_key="thanks",
+        planned_at=sale.ordered_at,
+        expires_at=sale.ordered_at,
+    )
     rendered = emails.render(message, "t" * 32)
     assert amount in rendered.text and amount in rendered.html
 
 
-@pytest.mark.parametrize(("language", "name"), [("es", "Reglas de seguimiento"),
-                                                ("en", "Follow-up rules")])
+@pytest.mark.parametrize(("language", "name"), [("es", "Reglas de seguimiento"), ("en", "Follow-up rules")])
 def test_the_navigation_and_the_rules_page_use_one_name(manager_client, language, name):
     page = manager_client.get("/followups/rules/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert f'/followups/rules/">{name}</a>' in page and f"<h1>{name}</h1>" in page
     assert ">Ajustes<" not in page and ">Settings<" not in page
 
 
-@pytest.mark.parametrize(("accept", "title", "code"), [
-    ("en-GB,en;q=0.9", "This link is not valid", "en"),
-    ("es-ES,es;q=0.9", "Este enlace no es válido", "es"),
-])
+@pytest.mark.parametrize(
+    ("accept", "title", "code"),
+    [
+        ("en-GB,en;q=0.9", "This link is not valid", "en"),
+        ("es-ES,es;q=0.9", "Este enlace no es válido", "es"),
+    ],
+)
 def test_the_not_valid_page_speaks_the_browsers_language(accept, title, code):
-    response = person_client().get(f"/c/s/{secrets.token_urlsafe(24)}/",
-                                   HTTP_ACCEPT_LANGUAGE=accept)
+    response = person_client().get(f"/c/s/{secrets.token_urlsafe(24)}/", HTTP_ACCEPT_LANGUAGE=accept)
     assert response.status_code == 404 and response["Content-Language"] == code
     assert title in response.content.decode()
 

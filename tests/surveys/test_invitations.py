@@ -73,8 +73,11 @@ def test_no_raw_token_anywhere_in_the_database(nps_survey):
 
 
 def test_a_reminder_mail_asks_the_same_invitation_with_a_new_link(nps_survey):
-    reminder = sent_message(sale=nps_survey.invitation.sale, kind=Kind.SURVEY,
-                            data={"reminder_of_invitation": nps_survey.invitation.pk})
+    reminder = sent_message(
+        sale=nps_survey.invitation.sale,
+        kind=Kind.SURVEY,
+        data={"reminder_of_invitation": nps_survey.invitation.pk},
+    )
     context = invitation_for_message(reminder)
     link = InvitationToken.objects.get(message=reminder)
     assert link.invitation == nps_survey.invitation

@@ -68,6 +68,8 @@ def test_timing_does_not_tell_an_expired_link_from_an_unknown_one(nps_survey, mo
         unknown.append(timed(unknown_token))
         expired.append(timed(expired_token))
     ratio = statistics.median(expired) / statistics.median(unknown)
-    print(f"median unknown {statistics.median(unknown) * 1000:.2f} ms, "
-          f"expired {statistics.median(expired) * 1000:.2f} ms, ratio {ratio:.2f}")
+    print(
+        f"median unknown {statistics.median(unknown) * 1000:.2f} ms, "
+        f"expired {statistics.median(expired) * 1000:.2f} ms, ratio {ratio:.2f}"
+    )
     assert 0.5 < ratio < 2

@@ -11,14 +11,21 @@ from tests.surveys.conftest import Surveyed, delivered_sale, sent_message
 pytestmark = pytest.mark.django_db
 
 
-def answers(survey_type: str, scores: list[int], *, flagged: bool = False, ces=None,
-            at: dt.datetime | None = None):
+def answers(
+    survey_type: str, scores: list[int], *, flagged: bool = False, ces=None, at: dt.datetime | None = None
+):
     """Answers as the answer page leaves them, one invitation each (metrics read the table)."""
     for score in scores:
         invitation = Surveyed(sent_message(sale=delivered_sale())).invitation
-        Answer.objects.create(invitation=invitation, customer=invitation.customer,
-                              survey_type=survey_type, score=score, ces_score=ces, flagged=flagged,
-                              answered_at=at or timezone.now())
+        Answer.objects.create(
+            invitation=invitation,
+            customer=invitation.customer,
+            survey_type=survey_type,
+            score=score,
+            ces_score=ces,
+            flagged=flagged,
+            answered_at=at or timezone.now(),
+        )
 
 
 def this_week():

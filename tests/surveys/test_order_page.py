@@ -19,9 +19,13 @@ def order_path(message) -> str:
 
 def test_the_order_page_shows_status_dates_carrier_and_tracking(browser):
     customer = CustomerFactory(name="Marta López García", language="es")
-    delivery = DeliveryFactory(sale__customer=customer, status=DeliveryStatus.IN_TRANSIT,
-                               carrier="SEUR", tracking_number="TRK123456",
-                               estimated_date=timezone.localdate() + dt.timedelta(days=2))
+    delivery = DeliveryFactory(
+        sale__customer=customer,
+        status=DeliveryStatus.IN_TRANSIT,
+        carrier="SEUR",
+        tracking_number="TRK123456",
+        estimated_date=timezone.localdate() + dt.timedelta(days=2),
+    )
     message = sent_message(kind=Kind.THANK_YOU, sale=delivery.sale)
     response = browser.get(order_path(message))
     body = response.content.decode()
@@ -51,16 +55,18 @@ def test_an_answered_survey_is_no_longer_offered(browser, nps_survey):
 
 def test_the_order_page_shows_an_open_case_by_status_only(browser, nps_survey):
     sale = nps_survey.invitation.sale
-    case = ComplaintFactory(customer=sale.customer, sale=sale, status="in_progress",
-                            description="Texto interno de soporte")
+    case = ComplaintFactory(
+        customer=sale.customer, sale=sale, status="in_progress", description="Texto interno de soporte"
+    )
     body = browser.get(order_path(nps_survey.message)).content.decode()
     assert f"caso n.º {case.pk}" in body
     assert "Texto interno de soporte" not in body
 
 
 def test_a_late_order_offers_the_delay_choice_while_the_notice_is_unanswered(browser):
-    delivery = DeliveryFactory(status=DeliveryStatus.DELAYED,
-                               estimated_date=timezone.localdate() + dt.timedelta(days=9))
+    delivery = DeliveryFactory(
+        status=DeliveryStatus.DELAYED, estimated_date=timezone.localdate() + dt.timedelta(days=9)
+    )
     thanks = sent_message(kind=Kind.THANK_YOU, sale=delivery.sale)
     notice = sent_message(kind=Kind.DELAY_NOTICE, sale=delivery.sale)
     delay_url = reverse("mail:delay", args=[notice.page_token])
@@ -82,14 +88,12 @@ def test_an_order_page_link_of_a_message_without_a_sale_is_not_valid(browser):
     assert browser.get(order_path(message)).status_code == 404
 
 
-def test_the_order_page_runs_a_fixed_number_of_queries(browser, nps_survey,
-                                                       django_assert_max_num_queries):
+def test_the_order_page_runs_a_fixed_number_of_queries(browser, nps_survey, django_assert_max_num_queries):
     browser.get(order_path(nps_survey.message))
     with django_assert_max_num_queries(6):
         assert browser.get(order_path(nps_survey.message)).status_code == 200
     assert Invitation.objects.count() == 1
-    assert not nps_survey.invitation.customer.timeline.filter(
-        kind=TimelineKind.SURVEY_ANSWER).exists()
+    assert not nps_survey.invitation.customer.timeline.filter(kind=TimelineKind.SURVEY_ANSWER).exists()
 
 
 def test_a_case_survey_reached_from_the_order_page_is_the_case_survey(browser, case_survey):

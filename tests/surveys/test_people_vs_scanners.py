@@ -27,10 +27,10 @@ def revision() -> AnswerRevision:
 @pytest.mark.django_db
 @pytest.mark.parametrize("think_seconds", [0.5, 2])
 @pytest.mark.parametrize("interaction", ["pointerdown", "keydown", ""])  # "": no JavaScript
-def test_a_person_who_chose_in_the_mail_and_sends_at_once_is_counted(nps_survey, think_seconds,
-                                                                      interaction):
-    response = answer_as_person(person_client(), nps_survey, score=9, interaction=interaction,
-                                think_seconds=think_seconds)
+def test_a_person_who_chose_in_the_mail_and_sends_at_once_is_counted(nps_survey, think_seconds, interaction):
+    response = answer_as_person(
+        person_client(), nps_survey, score=9, interaction=interaction, think_seconds=think_seconds
+    )
 
     assert response.status_code == 303
     assert not revision().flagged
@@ -50,8 +50,13 @@ def test_a_post_seconds_after_the_mail_went_out_is_flagged():
 
 @pytest.mark.django_db
 def test_seconds_after_delivery_count_from_the_mail_whose_link_was_followed(nps_survey):
-    reminder = Surveyed(sent_message(sale=nps_survey.invitation.sale, sent_ago=2 * SECONDS,
-                                     data={"reminder_of_invitation": nps_survey.invitation.pk}))
+    reminder = Surveyed(
+        sent_message(
+            sale=nps_survey.invitation.sale,
+            sent_ago=2 * SECONDS,
+            data={"reminder_of_invitation": nps_survey.invitation.pk},
+        )
+    )
     assert reminder.invitation == nps_survey.invitation
 
     answer_as_person(person_client(), reminder, score=0, think_seconds=1, interaction="click")
@@ -122,14 +127,16 @@ def test_people_in_a_browser_are_counted_at_half_a_second_and_at_two(site):
     headings = []
     with chromium_page() as page:
         for survey, (wait_ms, keyboard) in zip(asked, people, strict=False):
-            headings.append(person_in_browser(page, site + survey.score_path(9), wait_ms=wait_ms,
-                                              keyboard=keyboard))
+            headings.append(
+                person_in_browser(page, site + survey.score_path(9), wait_ms=wait_ms, keyboard=keyboard)
+            )
     with chromium_page(java_script_enabled=False) as page:  # the page works without JavaScript
         headings.append(person_in_browser(page, site + asked[-1].score_path(9), wait_ms=500))
 
     revisions = list(AnswerRevision.objects.order_by("pk"))
-    print("\npeople:", [(r.seconds_since_page_served, r.flagged, r.flag_reason or "counted")
-                        for r in revisions])
+    print(
+        "\npeople:", [(r.seconds_since_page_served, r.flagged, r.flag_reason or "counted") for r in revisions]
+    )
     assert [r.flagged for r in revisions] == [False] * 5
     assert all(heading.startswith("¡Gracias") for heading in headings)
     assert max(revisions[0].seconds_since_page_served, revisions[1].seconds_since_page_served) < 2
@@ -152,7 +159,11 @@ def test_scanner_like_posts_in_a_browser_are_flagged(site):
 
     reasons = list(AnswerRevision.objects.order_by("pk").values_list("flag_reason", flat=True))
     print("\nscanners:", reasons)
-    assert reasons == [FlagReason.NO_INTERACTION, FlagReason.NO_INTERACTION,
-                       FlagReason.AFTER_DELIVERY, FlagReason.AUTOMATED_AGENT]
+    assert reasons == [
+        FlagReason.NO_INTERACTION,
+        FlagReason.NO_INTERACTION,
+        FlagReason.AFTER_DELIVERY,
+        FlagReason.AUTOMATED_AGENT,
+    ]
     assert not Answer.objects.filter(flagged=False).exists()
     assert "no hemos recibido" in thanks_text.lower()  # the way back to answer for real

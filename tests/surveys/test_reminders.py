@@ -33,7 +33,10 @@ def test_an_unanswered_survey_gets_one_reminder_after_three_days(nps_survey):
     assert reminder.dedupe_key == f"survey_reminder:{invitation.pk}"
     assert reminder.data == {"reminder_of_invitation": invitation.pk}
     assert (reminder.kind, reminder.customer_id, reminder.sale_id) == (
-        Kind.SURVEY, invitation.customer_id, invitation.sale_id)
+        Kind.SURVEY,
+        invitation.customer_id,
+        invitation.sale_id,
+    )
     assert reminder.expires_at < invitation.expires_at
     with days_later(10):
         assert reminders_plan() == 0  # one reminder, ever
@@ -81,8 +84,7 @@ def test_the_moot_check_is_one_query_for_a_whole_batch(browser, django_assert_nu
     batch = list(reminders())
     with django_assert_num_queries(1):
         moot = reminders_unwanted(batch)
-    assert set(moot) == {m.pk for m in batch if m.data["reminder_of_invitation"] ==
-                         surveys[0].invitation.pk}
+    assert set(moot) == {m.pk for m in batch if m.data["reminder_of_invitation"] == surveys[0].invitation.pk}
 
 
 def test_the_sweep_works_in_batches_with_a_fixed_number_of_queries(django_assert_max_num_queries):

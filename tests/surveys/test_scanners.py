@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 PROOFPOINT = "Mozilla/5.0 (compatible; Proofpoint URL Defense)"
 
 
-def scanner_posts(survey, *, score=0, user_agent=None, stamp=True, after_seconds=1.0,
-                  interaction="none", ip=None):
+def scanner_posts(
+    survey, *, score=0, user_agent=None, stamp=True, after_seconds=1.0, interaction="none", ip=None
+):
     """A scanner that renders the page (its script runs, nobody touches it) and submits it."""
     client = person_client(**({"REMOTE_ADDR": ip} if ip else {}))
     page = client.get(survey.score_path(score))
@@ -33,17 +34,18 @@ def period():
     return {"start": now - dt.timedelta(days=1), "end": now + dt.timedelta(days=1)}
 
 
-@pytest.mark.parametrize("how, reason", [
-    ({"after_seconds": 1.0}, FlagReason.NO_INTERACTION),
-    ({"stamp": False, "after_seconds": 30, "interaction": ""}, FlagReason.NO_PAGE_LOAD),
-    ({"ip": "40.107.3.9", "after_seconds": 30, "interaction": "click"},
-     FlagReason.SCANNER_NETWORK),
-    ({"user_agent": PROOFPOINT, "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
-    ({"user_agent": "python-requests/2.32", "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
-    ({"user_agent": "", "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
-])
-def test_an_automated_looking_submission_is_kept_flagged_and_counts_for_nothing(nps_survey, how,
-                                                                                 reason):
+@pytest.mark.parametrize(
+    "how, reason",
+    [
+        ({"after_seconds": 1.0}, FlagReason.NO_INTERACTION),
+        ({"stamp": False, "after_seconds": 30, "interaction": ""}, FlagReason.NO_PAGE_LOAD),
+        ({"ip": "40.107.3.9", "after_seconds": 30, "interaction": "click"}, FlagReason.SCANNER_NETWORK),
+        ({"user_agent": PROOFPOINT, "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
+        ({"user_agent": "python-requests/2.32", "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
+        ({"user_agent": "", "after_seconds": 30}, FlagReason.AUTOMATED_AGENT),
+    ],
+)
+def test_an_automated_looking_submission_is_kept_flagged_and_counts_for_nothing(nps_survey, how, reason):
     response = scanner_posts(nps_survey, score=0, **how)
     assert response.status_code == 303  # a scanner learns nothing from the answer
     revision = AnswerRevision.objects.get()
@@ -95,5 +97,4 @@ def test_a_headless_browser_taking_its_time_is_not_flagged_by_its_agent_alone():
     agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0 Safari/537.36"
     assert automation_reason(seconds=12.0, user_agent=agent) == ""
     assert automation_reason(seconds=0.4, user_agent=agent) == ""  # fast is not a machine
-    assert automation_reason(seconds=0.4, user_agent=agent,
-                             interaction="none") == FlagReason.NO_INTERACTION
+    assert automation_reason(seconds=0.4, user_agent=agent, interaction="none") == FlagReason.NO_INTERACTION

@@ -10,7 +10,8 @@ from tqdm import tqdm
 from customers.importing import ImportReport, sales_import
 
 SUMMARY = (
-    ("lines", gettext_lazy("Lines read")), ("orders", gettext_lazy("Orders")),
+    ("lines", gettext_lazy("Lines read")),
+    ("orders", gettext_lazy("Orders")),
     ("customers_created", gettext_lazy("Customers created")),
     ("customers_updated", gettext_lazy("Customers updated")),
     ("sales_created", gettext_lazy("Sales created")),
@@ -25,13 +26,18 @@ FAILED_SUMMARY = ("lines", "errors")  # nothing else means anything when nothing
 
 
 class Command(BaseCommand):
-    help = ("Import sales from a CSV file (the canonical format or a Shopify orders export). "
-            "A file with any error imports nothing; importing it again changes nothing.")
+    help = (
+        "Import sales from a CSV file (the canonical format or a Shopify orders export). "
+        "A file with any error imports nothing; importing it again changes nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the CSV file.")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Check the file and report what would change; write nothing.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the file and report what would change; write nothing.",
+        )
 
     def handle(self, *args, file: str, dry_run: bool, **options):
         with _ProgressBar() as bar:
@@ -42,8 +48,7 @@ class Command(BaseCommand):
             self.stderr.write(_("… and %(count)d more errors.") % {"count": report.errors_not_kept})
         self._summary(report)
         if not report.ok:
-            raise CommandError(_("%(count)d errors: nothing was imported.")
-                               % {"count": report.error_count})
+            raise CommandError(_("%(count)d errors: nothing was imported.") % {"count": report.error_count})
         if dry_run:
             self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
         else:
@@ -51,8 +56,7 @@ class Command(BaseCommand):
 
     def _summary(self, report: ImportReport) -> None:
         counts = report.counts()
-        rows = [(str(label), counts[key]) for key, label in SUMMARY
-                if report.ok or key in FAILED_SUMMARY]
+        rows = [(str(label), counts[key]) for key, label in SUMMARY if report.ok or key in FAILED_SUMMARY]
         if report.format:
             rows.insert(0, (_("Format"), report.format))
         width = max(len(label) for label, _value in rows)
@@ -69,8 +73,15 @@ class _ProgressBar:
 
     def update(self, done: int, total: int | None) -> None:
         if self.bar is None:
-            self.bar = tqdm(total=total, unit="B", unit_scale=True, desc=_("Checking"),
-                            file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+            self.bar = tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc=_("Checking"),
+                file=sys.stderr,
+                disable=not sys.stderr.isatty(),
+                leave=False,
+            )
         self.bar.update(done - self.bar.n)
 
     def __exit__(self, *exc):

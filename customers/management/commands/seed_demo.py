@@ -16,8 +16,12 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded; nothing to do.")
         else:
             counts = seed_demo(customers=customers)
-            self.stdout.write(self.style.SUCCESS(
-                "Demo data: {customers} customers, {sales} sales, {complaints} complaints."
-                .format(**counts)))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Demo data: {customers} customers, {sales} sales, {complaints} complaints.".format(
+                        **counts
+                    )
+                )
+            )
         for username, password in logins.items():
             self.stdout.write(f"  login: {username} / {password}")

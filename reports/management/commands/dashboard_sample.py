@@ -21,6 +21,10 @@ class Command(BaseCommand):
             return
         began = time.monotonic()
         counts = sample.generate(customers=customers, sales=sales, seed=seed)
-        self.stdout.write(self.style.SUCCESS(
-            "Sample: {customers} customers, {sales} sales, {answers} answers, {complaints} cases, "
-            "{messages} messages".format(**counts) + f" in {time.monotonic() - began:.0f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Sample: {customers} customers, {sales} sales, {answers} answers, {complaints} cases, "
+                "{messages} messages".format(**counts)
+                + f" in {time.monotonic() - began:.0f} s."
+            )
+        )

@@ -17,12 +17,15 @@ def _date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = ("Fit the purchase model (BG/NBD) on the sales up to a day and rescore every buyer. "
-            "The nightly beat task does the same as of yesterday.")
+    help = (
+        "Fit the purchase model (BG/NBD) on the sales up to a day and rescore every buyer. "
+        "The nightly beat task does the same as of yesterday."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", type=_date, default=None,
-                            help="Last day of history to use (default: yesterday).")
+        parser.add_argument(
+            "--as-of", type=_date, default=None, help="Last day of history to use (default: yesterday)."
+        )
 
     def handle(self, *args, as_of: dt.date | None, **options):
         fit = purchase_model_refit(as_of=as_of)
@@ -34,4 +37,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"as of {fit.as_of}: {fit.buyers} buyers, fitted on {fit.fit_sample}; "
             f"r={fit.r:.3f} alpha={fit.alpha:.3f} a={fit.a:.3f} b={fit.b:.3f}; "
-            f"{fit.at_risk} at risk (P(alive) < {fit.threshold}); {fit.seconds:.1f} s")
+            f"{fit.at_risk} at risk (P(alive) < {fit.threshold}); {fit.seconds:.1f} s"
+        )

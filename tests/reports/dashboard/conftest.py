@@ -47,17 +47,42 @@ def frozen_today(request):
 
 
 def sale(customer=None, day=MAR10, *, channel="online", category="hogar", total="20.00"):
-    return SaleFactory(customer=customer or CustomerFactory(), ordered_at=at(day), channel=channel,
-                       lines=1, lines__category=category, lines__unit_price=Decimal(total))
+    return SaleFactory(
+        customer=customer or CustomerFactory(),
+        ordered_at=at(day),
+        channel=channel,
+        lines=1,
+        lines__category=category,
+        lines__unit_price=Decimal(total),
+    )
 
 
-def message(*, customer, kind=Kind.SURVEY, sale=None, complaint=None, day=MAR10, state=State.SENT,
-            reason="", events=()):
+def message(
+    *,
+    customer,
+    kind=Kind.SURVEY,
+    sale=None,
+    complaint=None,
+    day=MAR10,
+    state=State.SENT,
+    reason="",
+    events=(),
+):
     when = at(day)
     row = Message.objects.create(
-        kind=kind, category=KIND_CATEGORY[kind], customer=customer, sale=sale, complaint=complaint,
-        dedupe_key=f"test:{next(_keys)}", planned_at=when, expires_at=when + dt.timedelta(days=7),
-        state=state, reason=reason, sent_at=when if state == State.SENT else None, created_at=when)
+        kind=kind,
+        category=KIND_CATEGORY[kind],
+        customer=customer,
+        sale=sale,
+        complaint=complaint,
+        dedupe_key=f"test:{next(_keys)}",
+        planned_at=when,
+        expires_at=when + dt.timedelta(days=7),
+        state=state,
+        reason=reason,
+        sent_at=when if state == State.SENT else None,
+        created_at=when,
+    )
     for event in events:
         MessageEvent.objects.create(message=row, event=event, at=when)
     return row
@@ -65,35 +90,88 @@ def message(*, customer, kind=Kind.SURVEY, sale=None, complaint=None, day=MAR10,
 
 def invitation(sale=None, survey_type="nps", day=MAR12, *, complaint=None, bounced=False):
     customer = sale.customer if sale else complaint.customer
-    mail = message(customer=customer, sale=sale, complaint=complaint, day=day,
-                   kind=Kind.CASE_SURVEY if complaint else Kind.SURVEY,
-                   events=["bounced"] if bounced else [])
-    return Invitation.objects.create(message=mail, customer=customer, sale=sale, complaint=complaint,
-                                     survey_type=survey_type, created_at=at(day))
+    mail = message(
+        customer=customer,
+        sale=sale,
+        complaint=complaint,
+        day=day,
+        kind=Kind.CASE_SURVEY if complaint else Kind.SURVEY,
+        events=["bounced"] if bounced else [],
+    )
+    return Invitation.objects.create(
+        message=mail,
+        customer=customer,
+        sale=sale,
+        complaint=complaint,
+        survey_type=survey_type,
+        created_at=at(day),
+    )
 
 
-def answer(sale=None, survey_type="nps", score=9, day=MAR12, *, flagged=False, ces=None,
-           comment="", reasons=(), complaint=None, case=None):
+def answer(
+    sale=None,
+    survey_type="nps",
+    score=9,
+    day=MAR12,
+    *,
+    flagged=False,
+    ces=None,
+    comment="",
+    reasons=(),
+    complaint=None,
+    case=None,
+):
     """An answer as the answer page leaves it; `case` is the case this answer opened."""
     inv = invitation(sale, survey_type, day, complaint=complaint)
     if not flagged:
         inv.answered_at = at(day)
         inv.save(update_fields=["answered_at"])
-    return Answer.objects.create(invitation=inv, customer=inv.customer, survey_type=survey_type,
-                                 score=score, ces_score=ces, flagged=flagged, comment=comment,
-                                 reasons=list(reasons), answered_at=at(day), complaint=case)
+    return Answer.objects.create(
+        invitation=inv,
+        customer=inv.customer,
+        survey_type=survey_type,
+        score=score,
+        ces_score=ces,
+        flagged=flagged,
+        comment=comment,
+        reasons=list(reasons),
+        answered_at=at(day),
+        complaint=case,
+    )
 
 
 def delivery(sale, *, promised, delivered=None, reason="", carrier="SEUR"):
-    return DeliveryFactory(sale=sale, promised_date=promised, carrier=carrier, delay_reason=reason,
-                           delivered_at=at(delivered) if delivered else None,
-                           status="delivered" if delivered else "in_transit")
+    return DeliveryFactory(
+        sale=sale,
+        promised_date=promised,
+        carrier=carrier,
+        delay_reason=reason,
+        delivered_at=at(delivered) if delivered else None,
+        status="delivered" if delivered else "in_transit",
+    )
 
 
-def case(customer, *, opened, first_response=None, resolved=None, sla_hours=24, sale=None,
-         reason="worse_than_expected", compensation="", amount=None):
+def case(
+    customer,
+    *,
+    opened,
+    first_response=None,
+    resolved=None,
+    sla_hours=24,
+    sale=None,
+    reason="worse_than_expected",
+    compensation="",
+    amount=None,
+):
     return Complaint.objects.create(
-        customer=customer, sale=sale, reason=reason, opened_at=opened,
-        first_response_at=first_response, resolved_at=resolved,
-        sla_due_at=opened + dt.timedelta(hours=sla_hours), compensation_kind=compensation,
-        compensation_amount=amount, status="resolved" if resolved else "open")
+        customer=customer,
+        sale=sale,
+        reason=reason,
+        opened_at=opened,
+        first_response_at=first_response,
+        resolved_at=resolved,
+        sla_due_at=opened + dt.timedelta(hours=sla_hours),
+        compensation_kind=compensation,
+        compensation_amount=amount,
+        status="resolved" if resolved else "open",
+    )

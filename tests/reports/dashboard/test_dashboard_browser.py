@@ -48,6 +48,6 @@ def test_a_manager_changes_the_period_and_a_filter_and_sees_the_numbers_change(s
         store = nps.inner_text()
         if shots:
             page.screenshot(path=f"{shots}/dashboard-90-days-store.png", full_page=True)
-        csv_link = page.locator('a.csv').first.get_attribute("href")
+        csv_link = page.locator("a.csv").first.get_attribute("href")
     assert (last_30, last_90, store) == ("20", "-40", "-100")  # (3−2)/5, (3−7)/10, (0−2)/2
     assert "channel=store" in csv_link

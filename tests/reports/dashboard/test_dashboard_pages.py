@@ -13,8 +13,14 @@ from tests.reports.dashboard.conftest import answer, d, delivery, sale
 
 pytestmark = pytest.mark.django_db
 MARCH_ONLINE = "start=2026-03-01&end=2026-04-01&channel=online"
-PAGES = ["/reports/", "/reports/satisfaction/", "/reports/purchases/", "/reports/delivery/",
-         "/reports/cases/", "/reports/messages/"]
+PAGES = [
+    "/reports/",
+    "/reports/satisfaction/",
+    "/reports/purchases/",
+    "/reports/delivery/",
+    "/reports/cases/",
+    "/reports/messages/",
+]
 
 
 @pytest.fixture
@@ -47,17 +53,28 @@ def test_page_csv_and_api_agree_with_the_hand_computed_nps(manager_client, shop)
     rows = {row[0]: row for row in csv_rows}
     assert rows["NPS"][1:] == ["20.0", "100.0", "-80.0", "10"]
     body = manager_client.get(f"/api/v1/metrics/?{MARCH_ONLINE}").json()
-    assert body["nps"] == {"value": 20.0, "count": 10, "previous": 100.0, "low": -34.0,
-                           "high": 74.0, "promoters": 5, "passives": 2, "detractors": 3}
+    assert body["nps"] == {
+        "value": 20.0,
+        "count": 10,
+        "previous": 100.0,
+        "low": -34.0,
+        "high": 74.0,
+        "promoters": 5,
+        "passives": 2,
+        "detractors": 3,
+    }
     assert body["csat"]["value"] == 0.0 and body["csat"]["count"] == 1
 
 
-@pytest.mark.parametrize(("query", "nps", "answers"), [
-    ("start=2026-03-01&end=2026-04-01", "0.0", "12"),
-    ("start=2026-03-01&end=2026-04-01&channel=store", "-100.0", "2"),
-    ("start=2026-03-01&end=2026-04-01&category=libros", "-100.0", "2"),
-    ("start=2026-02-01&end=2026-03-01", "100.0", "1"),
-])
+@pytest.mark.parametrize(
+    ("query", "nps", "answers"),
+    [
+        ("start=2026-03-01&end=2026-04-01", "0.0", "12"),
+        ("start=2026-03-01&end=2026-04-01&channel=store", "-100.0", "2"),
+        ("start=2026-03-01&end=2026-04-01&category=libros", "-100.0", "2"),
+        ("start=2026-02-01&end=2026-03-01", "100.0", "1"),
+    ],
+)
 def test_each_filter_and_period_changes_the_numbers_alike(manager_client, shop, query, nps, answers):
     row = {r[0]: r for r in rows_of(manager_client.get(f"/reports/export/headline.csv?{query}"))}["NPS"]
     assert (row[1], row[4]) == (nps, answers)
@@ -84,7 +101,7 @@ def test_every_page_answers_a_manager_and_no_one_else(manager, support, shop):
 def test_pages_hold_no_script_and_load_nothing_from_elsewhere(manager_client, shop):
     for url in PAGES:
         html = manager_client.get(f"{url}?{MARCH_ONLINE}").content.decode()
-        main = html[html.index("<main"):]
+        main = html[html.index("<main") :]
         assert "<script" not in main and " style=" not in main and " on" + "click=" not in main
         assert not re.findall(r'(?:src|href)="https?://', html), url
         assert "<svg" in main or url == "/reports/messages/" or "Nothing" in main
@@ -92,7 +109,7 @@ def test_pages_hold_no_script_and_load_nothing_from_elsewhere(manager_client, sh
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(manager_client, shop):
     rows = rows_of(manager_client.get(f"/reports/export/comments.csv?{MARCH_ONLINE}"))
-    assert rows[1][-1] == "\'=HYPERLINK(\"http://x\")"
+    assert rows[1][-1] == '\'=HYPERLINK("http://x")'
     trend = rows_of(manager_client.get("/reports/export/headline.csv?start=2026-03-01&end=2026-04-01"))
     assert any(cell.startswith("-") for row in trend for cell in row[1:])  # numbers stay numbers
 
@@ -139,8 +156,7 @@ def test_every_formula_on_the_pages_is_its_docstring_and_has_spanish():
     from reports.metrics.payload import HEADLINE
     from reports.pages import _formula
 
-    shown = set(HEADLINE.values()) | {metrics.rfm_segments, metrics.lateness_impact,
-                                      metrics.message_funnel}
+    shown = set(HEADLINE.values()) | {metrics.rfm_segments, metrics.lateness_impact, metrics.message_funnel}
     for fn in shown:
         with translation.override("en"):
             english = _formula(fn)

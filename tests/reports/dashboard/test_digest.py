@@ -55,16 +55,23 @@ def test_the_digest_numbers_are_the_pages_numbers(week):
     english = next(m for m in mail.outbox if m.to == ["john@shop.example"])
     client = Client()
     client.force_login(week["john"])
-    rows = {r[0]: r for r in csv.reader(io.StringIO(
-        client.get(f"/reports/export/headline.csv?{WEEK}", HTTP_ACCEPT_LANGUAGE="en").content.decode()))}
+    rows = {
+        r[0]: r
+        for r in csv.reader(
+            io.StringIO(
+                client.get(f"/reports/export/headline.csv?{WEEK}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+            )
+        )
+    }
     assert rows["NPS"][1] == "33.3"  # 2 promoters, 1 detractor of 3
     assert "- NPS: 33.3 (+133.3)" in english.body  # the week before: one detractor, −100
     assert f"- On-time deliveries (%): {rows['On-time deliveries (%)'][1].removesuffix('.0')}" in english.body
 
 
 def test_a_rerun_sends_nothing_twice_and_a_manager_can_opt_out(week):
-    DigestPreference.objects.update_or_create(user=week["marta"], defaults={"language": "es",
-                                                                            "enabled": False})
+    DigestPreference.objects.update_or_create(
+        user=week["marta"], defaults={"language": "es", "enabled": False}
+    )
     assert digest_send(today=d(3, 9)) == 1
     assert digest_send(today=d(3, 10)) == 0  # same week
     assert digest_send(today=d(3, 16)) == 1  # the next one

@@ -16,12 +16,30 @@ H = dt.timedelta(hours=1)
 @pytest.fixture
 def cases():
     who = CustomerFactory()
-    case(who, opened=at(d(3, 2), 10), first_response=at(d(3, 2), 12), resolved=at(d(3, 2), 20),
-         compensation="voucher", amount=10)
-    case(who, opened=at(d(3, 3), 10), first_response=at(d(3, 3), 16), resolved=at(d(3, 4), 16),
-         compensation="voucher", amount=5)
-    case(who, opened=at(d(3, 4), 10), first_response=at(d(3, 4), 14), reason="delivery_late",
-         compensation="refund", amount=20)  # still open, past its due time
+    case(
+        who,
+        opened=at(d(3, 2), 10),
+        first_response=at(d(3, 2), 12),
+        resolved=at(d(3, 2), 20),
+        compensation="voucher",
+        amount=10,
+    )
+    case(
+        who,
+        opened=at(d(3, 3), 10),
+        first_response=at(d(3, 3), 16),
+        resolved=at(d(3, 4), 16),
+        compensation="voucher",
+        amount=5,
+    )
+    case(
+        who,
+        opened=at(d(3, 4), 10),
+        first_response=at(d(3, 4), 14),
+        reason="delivery_late",
+        compensation="refund",
+        amount=20,
+    )  # still open, past its due time
     case(who, opened=at(d(2, 4), 10), first_response=at(d(2, 4), 11))  # the previous period
 
 
@@ -38,9 +56,13 @@ def test_share_within_sla(cases):
 
 def test_complaints_by_reason_and_compensation_by_kind(cases):
     assert [(r.key, r.count) for r in metrics.complaints_by_reason(MARCH)] == [
-        ("worse_than_expected", 2), ("delivery_late", 1)]
+        ("worse_than_expected", 2),
+        ("delivery_late", 1),
+    ]
     assert {(c.key, c.count, int(c.amount)) for c in metrics.compensation_by_kind(MARCH)} == {
-        ("voucher", 2, 15), ("refund", 1, 20)}
+        ("voucher", 2, 15),
+        ("refund", 1, 20),
+    }
 
 
 def test_message_funnel_by_kind():

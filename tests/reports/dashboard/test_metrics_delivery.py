@@ -15,13 +15,10 @@ def deliveries():
     rows = {
         1: delivery(sale(day=d(3, 1)), promised=d(3, 5), delivered=d(3, 5), carrier="SEUR"),
         2: delivery(sale(day=d(3, 1)), promised=d(3, 6), delivered=d(3, 4), carrier="MRW"),
-        3: delivery(sale(day=d(3, 1)), promised=d(3, 7), delivered=d(3, 9), reason="carrier",
-                    carrier="SEUR"),
-        4: delivery(sale(day=d(3, 1)), promised=d(3, 8), delivered=d(3, 12), reason="weather",
-                    carrier="MRW"),
+        3: delivery(sale(day=d(3, 1)), promised=d(3, 7), delivered=d(3, 9), reason="carrier", carrier="SEUR"),
+        4: delivery(sale(day=d(3, 1)), promised=d(3, 8), delivered=d(3, 12), reason="weather", carrier="MRW"),
         5: delivery(sale(day=d(3, 15)), promised=d(3, 20), carrier="SEUR"),  # never came
-        7: delivery(sale(day=d(3, 8), channel="store"), promised=d(3, 10), delivered=d(3, 10),
-                    carrier="GLS"),
+        7: delivery(sale(day=d(3, 8), channel="store"), promised=d(3, 10), delivered=d(3, 10), carrier="GLS"),
         8: delivery(sale(day=d(2, 1)), promised=d(2, 5), delivered=d(2, 9), carrier="GLS"),
     }
     message(customer=rows[3].sale.customer, sale=rows[3].sale, kind=Kind.DELAY_NOTICE, day=d(3, 6))
@@ -43,7 +40,10 @@ def test_late_notified_before_the_promise_passed(deliveries):
 
 def test_late_by_reason_and_by_carrier(deliveries):
     assert sorted((r.key, r.count) for r in metrics.late_by_reason(MARCH)) == [
-        ("", 1), ("carrier", 1), ("weather", 1)]
+        ("", 1),
+        ("carrier", 1),
+        ("weather", 1),
+    ]
     carriers = {name: (share.part, share.whole) for name, share in metrics.late_by_carrier(MARCH)}
     assert carriers == {"SEUR": (2, 3), "MRW": (1, 2), "GLS": (0, 1)}
 
@@ -59,7 +59,6 @@ def test_satisfaction_and_repeat_of_late_against_on_time(deliveries):
     assert (impact.on_time.repeat.part, impact.on_time.repeat.whole) == (1, 3)
     assert (impact.late.repeat.part, impact.late.repeat.whole) == (0, 3)
     assert impact.notified.nps.score == 0.0 and impact.not_notified.nps.score == -100.0
-    assert {i.key: i.nps.score for i in impact.by_reason} == {
-        "carrier": 0.0, "weather": -100.0, "": -100.0}
+    assert {i.key: i.nps.score for i in impact.by_reason} == {"carrier": 0.0, "weather": -100.0, "": -100.0}
     carriers = {on_time.key: (on_time.nps.score, late.nps.score) for on_time, late in impact.by_carrier}
     assert carriers == {"SEUR": (100.0, -50.0), "MRW": (100.0, -100.0), "GLS": (None, None)}

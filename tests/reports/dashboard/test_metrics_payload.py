@@ -21,17 +21,36 @@ def some_shop(n: int):
         answer(order, "nps", i % 11, day=d(3, 26))
         answer(order, "csat", 1 + i % 5, ces=1 + i % 7, day=d(3, 27))
         message(customer=who, sale=order, events=["delivered", "opened"])
-        complaint = case(who, sale=order, opened=at(d(3, 3)), first_response=at(d(3, 3), 15),
-                         resolved=at(d(3, 5)), compensation="voucher", amount=5)
+        complaint = case(
+            who,
+            sale=order,
+            opened=at(d(3, 3)),
+            first_response=at(d(3, 3), 15),
+            resolved=at(d(3, 5)),
+            compensation="voucher",
+            amount=5,
+        )
         answer(order, "nps", 2, day=d(3, 4), case=complaint)
 
 
 def test_every_metric_is_under_its_name_with_count_and_previous():
     some_shop(6)
     body = metrics_payload(MARCH.start, MARCH.end)
-    for name in ("nps", "csat", "ces", "response_rate", "repeat_purchase_rate", "cohort_retention",
-                 "rfm_segments", "on_time_rate", "late_notified_rate", "first_response_hours",
-                 "resolution_hours", "within_sla_rate", "detractor_recovery_rate"):
+    for name in (
+        "nps",
+        "csat",
+        "ces",
+        "response_rate",
+        "repeat_purchase_rate",
+        "cohort_retention",
+        "rfm_segments",
+        "on_time_rate",
+        "late_notified_rate",
+        "first_response_hours",
+        "resolution_hours",
+        "within_sla_rate",
+        "detractor_recovery_rate",
+    ):
         assert {"value", "count", "previous"} <= set(body[name]), name
     assert body["nps"]["count"] == 12
     assert body["repeat_purchase_rate"]["previous"] == 0.0

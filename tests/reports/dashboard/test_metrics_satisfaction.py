@@ -104,5 +104,4 @@ def test_comments_filter_by_feeling_and_reason():
     assert [a.comment for a in metrics.latest_comments(MARCH)] == ["Normal", "Genial", "Llegó roto"]
     assert [a.comment for a in metrics.latest_comments(MARCH, feeling="detractor")] == ["Llegó roto"]
     assert [a.comment for a in metrics.latest_comments(MARCH, feeling="passive")] == ["Normal"]
-    assert [a.comment for a in metrics.latest_comments(MARCH, reason="delivery_damaged")] == [
-        "Llegó roto"]
+    assert [a.comment for a in metrics.latest_comments(MARCH, reason="delivery_damaged")] == ["Llegó roto"]
