@@ -242,7 +242,9 @@ def load(lo: int, hi: int, *, progress=print) -> dict[str, int]:
             "sale_id": "s.id",
             "at": "s.ordered_at",
             "kind": "'sale'",
-            "summary": "'Pedido ' || s.external_id",
+            "event": "'sale.recorded'",
+            "data": "jsonb_build_object('order', s.external_id, 'total', s.total::text, "
+            "'currency', s.currency)",
         },
         f"{Sale._meta.db_table} s WHERE s.id BETWEEN %s AND %s",
         [slo + 1, shi],

@@ -274,7 +274,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "customer", "kind", "summary", "author")
+    list_display = ("at", "customer", "kind", "what", "author")
     list_filter = ("kind",)
     list_select_related = ("customer", "author")
     search_fields = ("customer__external_id__exact", "customer__email__exact", "sale__external_id__exact")
@@ -285,3 +285,7 @@ class TimelineEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ("customer", "sale", "complaint")
     autocomplete_fields = ("author",)
     show_full_result_count = False
+
+    @admin.display(description=_("what happened"))
+    def what(self, entry):
+        return entry.text

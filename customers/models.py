@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers import timeline
 from customers.choices import (
     UNRESOLVED_STATUSES,
     Channel,
@@ -437,7 +438,10 @@ class TimelineEntry(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
-    summary = models.CharField(_("summary"), max_length=300)
+    # What happened, a key of customers/timeline.py; with `data` it makes the sentence in the
+    # reader's language. Entries from before events have only their summary.
+    event = models.CharField(_("event"), max_length=40, blank=True, default="")
+    summary = models.CharField(_("summary"), max_length=300, blank=True, default="")
     body = models.TextField(_("details"), blank=True)
     # Never looked up by author: no index to maintain on every insert.
     author = models.ForeignKey(
@@ -461,4 +465,9 @@ class TimelineEntry(models.Model):
         indexes = [models.Index(fields=["customer", "-at"], name="timeline_customer_at_idx")]
 
     def __str__(self):
-        return self.summary
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The sentence in the active language (see customers/timeline.py)."""
+        return timeline.entry_text(event=self.event, data=self.data, summary=self.summary)

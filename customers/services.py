@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import events, sla
+from customers import events, sla, timeline
 from customers.business_calendar import DEFAULT_TARGETS, ShopSla, shop_sla
 from customers.choices import (
     UNRESOLVED_STATUSES,
@@ -32,13 +32,11 @@ from customers.models import (
     Delivery,
     Sale,
     SaleLine,
-    SlaClock,
     SlaLedgerEntry,
     TimelineEntry,
 )
 from customers.search import digits, fold
 from postsale.lib import dates
-from postsale.lib.money import money
 
 # Business hours to first response and to resolution per severity, when the managers set none
 # (customers/business_calendar.py holds all three targets).
@@ -82,10 +80,20 @@ class SaleResult:
 
 
 def timeline_add(
-    *, customer: Customer, kind: str, summary: str, at: dt.datetime | None = None, **extra
+    *,
+    customer: Customer,
+    kind: str,
+    event: str,
+    data: dict | None = None,
+    at: dt.datetime | None = None,
+    **extra,
 ) -> TimelineEntry:
+    """Write what happened: `event` (registered in customers/timeline.py) and its facts in
+    `data`; the sentence is made in the reader's language when the entry is shown."""
+    if not timeline.is_known(event):
+        raise ValueError(f"unknown timeline event {event!r}: register its sentence")
     return TimelineEntry.objects.create(
-        customer=customer, kind=kind, summary=summary[:300], at=at or timezone.now(), **extra
+        customer=customer, kind=kind, event=event, data=data or {}, at=at or timezone.now(), **extra
     )
 
 
@@ -144,9 +152,12 @@ def consent_change(*, customer: Customer, marketing_consent: bool, source: str, 
         customer.consent_at = timezone.now()
         customer.consent_source = source[:100]
         customer.save(update_fields=["marketing_consent", "consent_at", "consent_source", "updated_at"])
-        summary = _("Marketing consent given") if marketing_consent else _("Marketing consent withdrawn")
         timeline_add(
-            customer=customer, kind=TimelineKind.CONSENT, author=author, summary=f"{summary} ({source})"
+            customer=customer,
+            kind=TimelineKind.CONSENT,
+            author=author,
+            event="consent.given" if marketing_consent else "consent.withdrawn",
+            data={"source": source[:100]},
         )
     return customer
 
@@ -198,7 +209,7 @@ def do_not_contact_set(*, customer: Customer, value: bool, author=None) -> Custo
             customer=customer,
             kind=TimelineKind.CONSENT,
             author=author,
-            summary=_("Do not contact: on") if value else _("Do not contact: off"),
+            event="contact.blocked" if value else "contact.allowed",
         )
     return customer
 
@@ -275,8 +286,8 @@ def sale_record(
                 kind=TimelineKind.SALE,
                 at=ordered_at,
                 sale=sale,
-                summary=_("Order %(order)s: %(total)s")
-                % {"order": external_id, "total": money(total, sale.currency)},
+                event="sale.recorded",
+                data={"order": external_id, "total": str(total), "currency": sale.currency},
             )
             events.publish(events.SALE_RECORDED, sale_ids=[sale.pk])
             changed = True
@@ -397,9 +408,12 @@ def delivery_update(*, delivery: Delivery, author=None, **values) -> Delivery | 
             kind=TimelineKind.DELIVERY,
             sale=delivery.sale,
             author=author,
-            summary=_("Delivery of %(order)s: %(status)s")
-            % {"order": delivery.sale.external_id, "status": delivery.get_status_display()},
-            data={"changed": {k: _jsonable(values[k]) for k in changed}},
+            event="delivery.changed",
+            data={
+                "order": delivery.sale.external_id,
+                "status": delivery.status,
+                "changed": {k: _jsonable(values[k]) for k in changed},
+            },
         )
         events.publish(events.DELIVERY_CHANGED, delivery_ids=[delivery.pk])
     return delivery
@@ -439,8 +453,8 @@ def delivery_add(*, sale: Sale, author=None, **values) -> Delivery:
             kind=TimelineKind.DELIVERY,
             sale=sale,
             author=author,
-            summary=_("Delivery of %(order)s: %(status)s")
-            % {"order": sale.external_id, "status": delivery.get_status_display()},
+            event="delivery.changed",
+            data={"order": sale.external_id, "status": delivery.status},
         )
     return delivery
 
@@ -600,8 +614,8 @@ def complaint_open(
             sale=sale,
             author=author,
             body=description,
-            summary=_("Case #%(id)s opened: %(reason)s")
-            % {"id": complaint.pk, "reason": complaint.get_reason_display()},
+            event="case.opened",
+            data={"id": complaint.pk, "reason": complaint.reason},
         )
         events.publish(events.COMPLAINT_OPENED, complaint_ids=[complaint.pk])
     return complaint
@@ -649,9 +663,8 @@ def complaints_open_many(*, cases: list[CaseData], source: str) -> list[Complain
                     complaint=c,
                     sale_id=c.sale_id,
                     body=c.description,
-                    summary=(
-                        _("Case #%(id)s opened: %(reason)s") % {"id": c.pk, "reason": c.get_reason_display()}
-                    )[:300],
+                    event="case.opened",
+                    data={"id": c.pk, "reason": c.reason},
                 )
                 for c in complaints
             ]
@@ -673,12 +686,12 @@ def complaint_assign(*, complaint: Complaint, assignee, author=None) -> Complain
             kind=TimelineKind.COMPLAINT,
             author=author,
             complaint=complaint,
+            event="case.assigned",
             data={
+                "id": complaint.pk,
                 "before": before.get_username() if before else None,
                 "after": assignee.get_username() if assignee else None,
             },
-            summary=_("Case #%(id)s assigned to %(user)s")
-            % {"id": complaint.pk, "user": assignee.get_username() if assignee else "-"},
         )
     return complaint
 
@@ -712,7 +725,8 @@ def complaint_respond(
             author=author,
             complaint=complaint,
             body=message,
-            summary=_("Case #%(id)s answered") % {"id": complaint.pk},
+            event="case.answered",
+            data={"id": complaint.pk},
         )
     return complaint
 
@@ -725,7 +739,7 @@ def complaint_customer_replied(*, complaint: Complaint, at: dt.datetime | None =
         Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
         complaint.refresh_from_db()  # as it stands under the lock
         if not complaint.is_unresolved:
-            return complaint_reopen(complaint=complaint, why=_("the customer replied"), awaiting_since=at)
+            return complaint_reopen(complaint=complaint, cause="customer_replied", awaiting_since=at)
         complaint.awaiting_reply_since = complaint.awaiting_reply_since or at
         if complaint.status == ComplaintStatus.WAITING_CUSTOMER:
             _status_move(complaint, ComplaintStatus.IN_PROGRESS, at)
@@ -734,7 +748,8 @@ def complaint_customer_replied(*, complaint: Complaint, at: dt.datetime | None =
                 kind=TimelineKind.COMPLAINT,
                 complaint=complaint,
                 at=at,
-                summary=_("Case #%(id)s back to support: the customer replied") % {"id": complaint.pk},
+                event="case.customer_replied",
+                data={"id": complaint.pk},
             )
         complaint.save(update_fields=["status", "awaiting_reply_since"])
         complaint_sla_refresh(complaint=complaint)
@@ -742,7 +757,12 @@ def complaint_customer_replied(*, complaint: Complaint, at: dt.datetime | None =
 
 
 def complaint_reopen(
-    *, complaint: Complaint, why: str, author=None, awaiting_since: dt.datetime | None = None
+    *,
+    complaint: Complaint,
+    why: str = "",
+    cause: str = "",
+    author=None,
+    awaiting_since: dt.datetime | None = None,
 ) -> Complaint:
     """Back to support with new due times (the resolution clock counts from now); publishes
     COMPLAINT_REOPENED (the customer is at risk again)."""
@@ -758,20 +778,21 @@ def complaint_reopen(
             kind=TimelineKind.COMPLAINT,
             author=author,
             complaint=complaint,
-            summary=_("Case #%(id)s reopened: %(why)s") % {"id": complaint.pk, "why": why},
+            event="case.reopened",
+            data={"id": complaint.pk, "why": why, "cause": cause},
         )
         events.publish(events.COMPLAINT_REOPENED, complaint_ids=[complaint.pk])
     return complaint
 
 
-def complaint_withdraw(*, complaint: Complaint, note: str, author=None) -> Complaint:
+def complaint_withdraw(*, complaint: Complaint, note: str = "", cause: str = "", author=None) -> Complaint:
     """The customer no longer wants what the case asks (a late order's new date accepted after
     asking to cancel it): close it as withdrawn. No COMPLAINT_RESOLVED, so no case survey asks
     how support handled what it never had to handle; asking again reopens it."""
     with transaction.atomic():
         complaint.status = ComplaintStatus.CLOSED
         complaint.resolved_at = timezone.now()
-        complaint.resolution_note = note
+        complaint.resolution_note = note or (timeline.cause_label(cause) if cause else "")
         complaint.save(update_fields=["status", "resolved_at", "resolution_note"])
         timeline_add(
             customer=complaint.customer,
@@ -779,7 +800,8 @@ def complaint_withdraw(*, complaint: Complaint, note: str, author=None) -> Compl
             author=author,
             complaint=complaint,
             body=note,
-            summary=_("Case #%(id)s withdrawn by the customer") % {"id": complaint.pk},
+            event="case.withdrawn",
+            data={"id": complaint.pk, "cause": cause},
         )
     return complaint
 
@@ -800,12 +822,13 @@ def complaint_compensate(
             kind=TimelineKind.COMPLAINT,
             author=author,
             complaint=complaint,
-            data={"before": before, "after": [kind, str(amount or "")]},
-            summary=_("Compensation on case #%(id)s: %(kind)s %(amount)s")
-            % {
+            event="case.compensation",
+            data={
                 "id": complaint.pk,
-                "kind": complaint.get_compensation_kind_display(),
-                "amount": money(amount, complaint.sale.currency if complaint.sale_id else "EUR"),
+                "kind": kind,
+                "amount": str(amount or ""),
+                "currency": complaint.sale.currency if complaint.sale_id else "EUR",
+                "before": before,
             },
         )
     return complaint
@@ -848,7 +871,8 @@ def complaint_resolve(
             author=author,
             complaint=complaint,
             body=resolution_note,
-            summary=_("Case #%(id)s resolved") % {"id": complaint.pk},
+            event="case.resolved",
+            data={"id": complaint.pk},
         )
         events.publish(events.COMPLAINT_RESOLVED, complaint_ids=[complaint.pk])
     return complaint
@@ -859,7 +883,7 @@ def complaint_severity_set(*, complaint: Complaint, severity: str, author=None) 
     if severity == complaint.severity:
         return complaint
     with transaction.atomic():
-        before = complaint.get_severity_display()
+        before = complaint.severity
         complaint.severity = severity
         complaint.save(update_fields=["severity"])
         complaint_sla_refresh(complaint=complaint)
@@ -868,9 +892,8 @@ def complaint_severity_set(*, complaint: Complaint, severity: str, author=None) 
             kind=TimelineKind.COMPLAINT,
             author=author,
             complaint=complaint,
-            data={"before": str(before), "after": str(complaint.get_severity_display())},
-            summary=_("Case #%(id)s severity: %(severity)s")
-            % {"id": complaint.pk, "severity": complaint.get_severity_display()},
+            event="case.severity",
+            data={"id": complaint.pk, "before": before, "after": complaint.severity},
         )
     return complaint
 
@@ -893,7 +916,9 @@ def complaint_status_set(*, complaint: Complaint, status: str, note: str = "", a
     if status == ComplaintStatus.RESOLVED:
         return complaint_resolve(complaint=complaint, resolution_note=note, author=author)
     if status == ComplaintStatus.OPEN and not complaint.is_unresolved:
-        return complaint_reopen(complaint=complaint, why=note or _("no reason given"), author=author)
+        return complaint_reopen(
+            complaint=complaint, why=note, cause="" if note else "no_reason", author=author
+        )
     if complaint.status not in STATUS_MOVES.get(status, ()):
         raise ValidationError(
             {
@@ -902,7 +927,7 @@ def complaint_status_set(*, complaint: Complaint, status: str, note: str = "", a
             }
         )
     with transaction.atomic():
-        before = complaint.get_status_display()
+        before = complaint.status
         _status_move(complaint, status, timezone.now())
         complaint.save(update_fields=["status"])
         complaint_sla_refresh(complaint=complaint)
@@ -912,9 +937,8 @@ def complaint_status_set(*, complaint: Complaint, status: str, note: str = "", a
             author=author,
             complaint=complaint,
             body=note,
-            data={"before": str(before), "after": str(complaint.get_status_display())},
-            summary=_("Case #%(id)s: %(status)s")
-            % {"id": complaint.pk, "status": complaint.get_status_display()},
+            event="case.status",
+            data={"id": complaint.pk, "before": before, "after": complaint.status},
         )
     return complaint
 
@@ -947,8 +971,8 @@ def complaint_breach_record(*, complaint: Complaint, at: dt.datetime) -> SlaLedg
             kind=TimelineKind.COMPLAINT,
             complaint=complaint,
             at=at,
-            summary=_("Case #%(id)s breached its %(clock)s target")
-            % {"id": complaint.pk, "clock": SlaClock(clock.name).label},
+            event="case.breached",
+            data={"id": complaint.pk, "clock": clock.name},
         )
     return entry
 
@@ -959,8 +983,12 @@ def note_add(
     if not text.strip():
         raise ValidationError({"text": _("Write something first.")})
     kind = TimelineKind.CALL if call else TimelineKind.NOTE
-    summary = _("Call logged") if call else _("Note")
     with transaction.atomic():
         return timeline_add(
-            customer=customer, kind=kind, summary=summary, body=text, author=author, complaint=complaint
+            customer=customer,
+            kind=kind,
+            event="call" if call else "note",
+            body=text,
+            author=author,
+            complaint=complaint,
         )

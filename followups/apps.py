@@ -7,6 +7,6 @@ class FollowupsConfig(AppConfig):
     verbose_name = _("Follow-ups")
 
     def ready(self):
-        from followups import subscribers, webhooks  # noqa: F401 - connects anymail's signals
+        from followups import subscribers, timeline, webhooks  # noqa: F401 - signals, sentences
 
         subscribers.subscribe_all()

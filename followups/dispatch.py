@@ -259,8 +259,8 @@ def mark_sent(message: Message, mail, rendered: emails.Rendered, token: str, *, 
             at=now,
             sale=message.sale,
             complaint=message.complaint,
-            summary=f"{message.get_kind_display()}: {rendered.subject}",
-            data={"message_id": message.pk},
+            event="message.sent",
+            data={"message_id": message.pk, "message_kind": message.kind, "subject": rendered.subject[:300]},
         )
 
 

@@ -77,8 +77,8 @@ def unsubscribe(*, message: Message, source: str = "one-click unsubscribe") -> l
             customer_services.timeline_add(
                 customer=customer,
                 kind=TimelineKind.CONSENT,
-                summary=_("Unsubscribed (%(how)s) from %(what)s")
-                % {"how": source, "what": ", ".join(str(Category(c).label) for c in left)},
+                event="consent.unsubscribed",
+                data={"source": source, "categories": list(left)},
             )
     out = opted_out(email)
     return [c for c in OPTIONAL if c in out]
@@ -103,11 +103,11 @@ def preferences_save(*, message: Message, keep: list[str], source: str = "prefer
         wants_offers = Category.PROMOTIONAL in keep
         if wants_offers != customer.marketing_consent:
             customer_services.consent_change(customer=customer, marketing_consent=wants_offers, source=source)
-        labels = ", ".join(str(Category(c).label) for c in left) or _("nothing")
         customer_services.timeline_add(
             customer=customer,
             kind=TimelineKind.CONSENT,
-            summary=_("E-mail preferences: opted out of %(what)s") % {"what": labels},
+            event="consent.preferences",
+            data={"source": source, "categories": list(left)},
         )
     return left
 
@@ -160,8 +160,8 @@ def delay_choice_record(*, message: Message, choice: str, phone: str = "") -> Me
             customer=message.customer,
             kind=TimelineKind.DELAY_CHOICE,
             sale=message.sale,
-            summary=_("Delay of %(order)s: the customer %(choice)s")
-            % {"order": message.sale.external_id if message.sale else "-", "choice": label},
+            event="delay.choice",
+            data={"order": message.sale.external_id if message.sale else "", "choice": choice},
             body=phone,
         )
         message.data = {**message.data, "choice": choice}
@@ -178,9 +178,7 @@ def _delay_case_follow(message: Message, choice: str, *, label: str, phone: str)
     description = f"{label} ({phone})" if phone else label
     if choice == "accept":
         if case is not None and case.is_unresolved:
-            customer_services.complaint_withdraw(
-                complaint=case, note=_("The customer accepted the new date.")
-            )
+            customer_services.complaint_withdraw(complaint=case, cause="delay_accept")
         return case
     if case is None:
         return customer_services.complaint_open(
@@ -192,13 +190,14 @@ def _delay_case_follow(message: Message, choice: str, *, label: str, phone: str)
             description=description,
         )
     if not case.is_unresolved:
-        return customer_services.complaint_reopen(complaint=case, why=description)
+        return customer_services.complaint_reopen(complaint=case, why=phone, cause=f"delay_{choice}")
     customer_services.timeline_add(
         customer=message.customer,
         kind=TimelineKind.COMPLAINT,
         complaint=case,
         sale=message.sale,
         body=description,
-        summary=_("Case #%(id)s: the customer now %(choice)s") % {"id": case.pk, "choice": label},
+        event="case.delay_choice",
+        data={"id": case.pk, "choice": choice},
     )
     return case

@@ -157,7 +157,8 @@ def customer_replied(
         timeline_add(
             customer=customer,
             kind=TimelineKind.REPLY,
-            summary=subject or "(no subject)",
+            event="reply.received",
+            data={"subject": subject[:300]},
             body=text[:20000],
             complaint=case,
             at=now,

@@ -9,6 +9,7 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from followups import kinds
         from followups.models import Kind
+        from surveys import timeline  # noqa: F401 - registers the answer's sentence
         from surveys.invitations import mail_context
         from surveys.selectors import reminders_unwanted
 

@@ -17,6 +17,7 @@ from customers.services import complaint_open, customer_feeling_record, timeline
 from surveys.definitions import CES
 from surveys.models import Answer, AnswerRevision, Invitation
 from surveys.scanners import automation_reason, seconds_since_served
+from surveys.timeline import answer_text
 
 CASE_SLA_HOURS = 24
 COMMENT_MAX = 2000
@@ -165,25 +166,17 @@ def feeling_of(invitation: Invitation, answer: Answer) -> str:
 
 
 def answer_summary(answer: Answer) -> str:
-    """How an answer reads on the timeline: NPS 9 — 'Muy contento', or CSAT 2 · CES 3."""
-    text = f"{answer.get_survey_type_display()} {answer.score}"
-    if answer.ces_score is not None:
-        text += f" · CES {answer.ces_score}"
-    if answer.comment:
-        text += f" — '{answer.comment[:200]}'"
-    return text
+    """How an answer reads: NPS 9 — 'Muy contento', or CSAT 2 · CES 3."""
+    return answer_text(
+        survey_type=answer.survey_type, score=answer.score, ces_score=answer.ces_score, comment=answer.comment
+    )
 
 
 def _timeline_answer(invitation: Invitation, answer: Answer, *, first: bool) -> None:
-    summary = (
-        answer_summary(answer)
-        if first
-        else _("Answer changed: %(answer)s") % {"answer": answer_summary(answer)}
-    )
     timeline_add(
         customer=invitation.customer,
         kind=TimelineKind.SURVEY_ANSWER,
-        summary=summary,
+        event="answer.recorded",
         sale=invitation.sale,
         complaint=invitation.complaint,
         body=answer.comment,
@@ -194,6 +187,8 @@ def _timeline_answer(invitation: Invitation, answer: Answer, *, first: bool) -> 
             "score": answer.score,
             "ces_score": answer.ces_score,
             "reasons": answer.reasons,
+            "comment": answer.comment[:200],
+            "changed": not first,
         },
     )
 

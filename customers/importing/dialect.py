@@ -52,6 +52,13 @@ class Dialect:
         """A 2-decimal amount as text, "25.00", as str(Decimal) writes it in sale_record."""
         return f"CAST({expr} AS text)" if self.postgres else f"printf('%%.2f', {expr})"
 
+    def json_object(self, pairs: dict[str, str]) -> str:
+        """A JSON object of constant keys and SQL expressions (keys come from our code only)."""
+        if any(not key.isidentifier() for key in pairs):
+            raise ValueError(f"not a plain key: {list(pairs)}")
+        body = ", ".join(f"'{key}', {expr}" for key, expr in pairs.items())
+        return f"jsonb_build_object({body})" if self.postgres else f"json_object({body})"
+
     def birthday_key(self, expr: str) -> str:
         if self.postgres:
             return f"CAST(EXTRACT(MONTH FROM {expr}) * 100 + EXTRACT(DAY FROM {expr}) AS integer)"

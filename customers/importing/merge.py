@@ -9,12 +9,9 @@ the customer's birthday key, the delivery's copy of the order time and its statu
 # ruff: noqa: S608 - the SQL is assembled from table names and constants; file data only ever
 # travels as query parameters or COPY data.
 
-import re
-
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext as _
 
-from customers.choices import DeliveryStatus, TimelineKind
+from customers.choices import TimelineKind
 from customers.importing.dialect import Dialect
 from customers.importing.plan import tables
 from customers.models import Customer, Delivery, Sale, SaleLine, TimelineEntry
@@ -93,20 +90,12 @@ class Merge:
                      FROM {orders} o WHERE {sale}.id = o.sale_pk AND o.sale_changed""",
             [],
         )
-        summary, summary_params = self._template(
-            _("Order %(order)s: %(total)s %(currency)s"),
-            {
-                "order": ("order_id", []),
-                "total": (self.d.money_text("total"), []),
-                "currency": ("currency", []),
-            },
-        )
         timeline = self._timeline(
             at="ordered_at",
             where="sale_new",
-            summary=summary,
-            summary_params=summary_params,
             kind=TimelineKind.SALE,
+            event="sale.recorded",
+            data={"order": "order_id", "total": self.d.money_text("total"), "currency": "currency"},
         )
         return [*self._insert_and_resolve(insert, "sale", "order_id", "sale_pk"), update, timeline]
 
@@ -165,21 +154,13 @@ class Merge:
                        AND (o.delivery_changed OR o.sale_changed)""",
             [now, now],
         )
-        labels = " ".join(f"WHEN '{value}' THEN %s" for value in DeliveryStatus.values)
-        summary, summary_params = self._template(
-            _("Delivery of %(order)s: %(status)s"),
-            {
-                "order": ("order_id", []),
-                "status": (f"CASE new_status {labels} END", [str(x) for x in DeliveryStatus.labels]),
-            },
-        )
         timeline = self._timeline(
             at=self._param("ts"),
             at_params=[now],
             where="delivery_changed",
-            summary=summary,
-            summary_params=summary_params,
             kind=TimelineKind.DELIVERY,
+            event="delivery.changed",
+            data={"order": "order_id", "status": "new_status"},
         )
         return [insert, update, timeline]
 
@@ -211,32 +192,20 @@ class Merge:
         *,
         at: str,
         where: str,
-        summary: str,
-        summary_params: list,
         kind: str,
+        event: str,
+        data: dict[str, str],
         at_params: list | None = None,
     ):
-        given = ("customer_id", "at", "kind", "summary", "sale_id")
+        """The timeline entries of these rows, as timeline_add writes them: the event and its
+        facts (`data`: key -> SQL expression over the orders table), no sentence."""
+        given = ("customer_id", "at", "kind", "event", "data", "sale_id")
         extra, extra_params = self._defaults(TimelineEntry, given)
         sql = f"""INSERT INTO {{timeline}} ({self._names(given)}{extra.columns})
-                   SELECT customer_pk, {at}, {self._param("text")}, SUBSTR({summary}, 1, 300),
-                          sale_pk{extra.values}
+                   SELECT customer_pk, {at}, {self._param("text")}, {self._param("text")},
+                          {self.d.json_object(data)}, sale_pk{extra.values}
                    FROM {{orders}} WHERE {where} ORDER BY first_line"""
-        return sql, [*(at_params or []), str(kind), *summary_params, *extra_params]
-
-    def _template(self, template: str, expressions: dict[str, tuple[str, list]]):
-        """A translated "%(name)s" message as an SQL concatenation of literals and columns."""
-        parts = re.split(r"%\((\w+)\)s", template)
-        sql, params = [], []
-        for position, part in enumerate(parts):
-            if position % 2:
-                expression, expression_params = expressions[part]
-                sql.append(expression)
-                params.extend(expression_params)
-            elif part:
-                sql.append(self._param("text"))
-                params.append(part.replace("%%", "%"))
-        return " || ".join(sql), params
+        return sql, [*(at_params or []), str(kind), event, *extra_params]
 
     def _names(self, fields: tuple[str, ...]) -> str:
         return ", ".join(self.d.q(name) for name in fields)

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from customers.choices import ComplaintSource, ComplaintStatus, TimelineKind
 from customers.models import Complaint, TimelineEntry
@@ -67,9 +68,10 @@ def test_a_complaint_needs_a_customer_whose_sale_it_names(api):
 
 
 def test_raising_the_severity_shortens_the_sla(api):
-    complaint = ComplaintFactory(severity="low")
-
-    response = api.patch(f"{URL}{complaint.pk}/", {"severity": "critical"}, format="json")
+    # A Tuesday at 09:00 in Madrid: the critical target's 4 business hours fit in the day.
+    with time_machine.travel(dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC), tick=False):
+        complaint = ComplaintFactory(severity="low")
+        response = api.patch(f"{URL}{complaint.pk}/", {"severity": "critical"}, format="json")
 
     assert response.status_code == 200
     complaint.refresh_from_db()

@@ -111,7 +111,7 @@ def test_assigning_an_open_case_puts_it_in_progress(complaint, support, manager)
     stored = reloaded(complaint)
     assert (stored.assignee, stored.status) == (support, ComplaintStatus.IN_PROGRESS)
     assert entries(complaint) == [TimelineKind.COMPLAINT]
-    assert support.get_username() in TimelineEntry.objects.get().summary
+    assert support.get_username() in TimelineEntry.objects.get().text
 
 
 def test_assigning_a_case_that_waits_for_the_customer_keeps_it_waiting(support):
@@ -214,7 +214,7 @@ def test_a_reopened_case_is_open_again_and_can_be_resolved_again(complaint):
 
     stored = reloaded(complaint)
     assert (stored.status, stored.resolved_at) == (ComplaintStatus.OPEN, None)
-    assert "Sigue sin funcionar" in TimelineEntry.objects.filter(complaint=complaint).first().summary
+    assert "Sigue sin funcionar" in TimelineEntry.objects.filter(complaint=complaint).first().text
     complaint_resolve(complaint=stored)
     assert reloaded(complaint).status == ComplaintStatus.RESOLVED
 

@@ -30,7 +30,7 @@ def test_given_consent_is_kept_with_when_and_how(support):
     )
     entry = TimelineEntry.objects.get(customer=customer)
     assert (entry.kind, entry.author) == (TimelineKind.CONSENT, support)
-    assert "checkout form" in entry.summary
+    assert "checkout form" in entry.text
 
 
 def test_withdrawn_consent_is_kept_with_when_and_how():

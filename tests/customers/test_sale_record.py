@@ -69,7 +69,7 @@ def test_a_new_sale_is_stored_with_its_lines_delivery_total_and_timeline_entry(c
     assert sale.delivery.ordered_at == ORDERED_AT
     entry = TimelineEntry.objects.get(customer=customer)
     assert (entry.kind, entry.sale, entry.at) == (TimelineKind.SALE, sale, ORDERED_AT)
-    assert "ORD-1" in entry.summary
+    assert "ORD-1" in entry.text
 
 
 def test_the_total_is_the_sum_of_quantity_times_unit_price(customer):

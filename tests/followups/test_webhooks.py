@@ -225,7 +225,7 @@ def test_a_reply_lands_on_the_timeline_and_wakes_the_waiting_case(client, sent, 
     )
     assert response.status_code == 200
     reply = sent.customer.timeline.get(kind=TimelineKind.REPLY)
-    assert reply.summary == "Re: Tu pedido" and "Sigo sin recibir" in reply.body
+    assert reply.text == "Re: Tu pedido" and "Sigo sin recibir" in reply.body
     case.refresh_from_db()
     assert case.status == ComplaintStatus.IN_PROGRESS and reply.complaint == case
 

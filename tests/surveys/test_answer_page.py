@@ -74,7 +74,7 @@ def test_the_answer_goes_on_the_customers_timeline(browser, nps_survey):
     answer_as_person(browser, nps_survey, score=9, comment="Muy contento")
     entry = TimelineEntry.objects.get(kind=TimelineKind.SURVEY_ANSWER)
     assert entry.customer == nps_survey.invitation.customer
-    assert entry.summary == "NPS 9 — 'Muy contento'"
+    assert entry.text == "NPS 9 — 'Muy contento'"
     assert entry.sale == nps_survey.invitation.sale
 
 
@@ -86,11 +86,10 @@ def test_changing_the_answer_keeps_a_revision_and_updates_the_answer(browser, np
     answer = Answer.objects.get()
     assert (answer.score, answer.comment, answer.reasons) == (10, "Al final, genial", ["delivery_late"])
     assert list(answer.revisions.values_list("score", flat=True)) == [6, 10]
-    summaries = list(
-        TimelineEntry.objects.filter(kind=TimelineKind.SURVEY_ANSWER)
-        .order_by("at", "id")
-        .values_list("summary", flat=True)
-    )
+    summaries = [
+        entry.text
+        for entry in TimelineEntry.objects.filter(kind=TimelineKind.SURVEY_ANSWER).order_by("at", "id")
+    ]
     assert len(summaries) == 2 and "10" in summaries[1]
 
 
@@ -117,7 +116,7 @@ def test_a_case_survey_records_csat_and_effort(browser, case_survey):
     answer_as_person(browser, case_survey, score=4, ces_score=6)
     answer = Answer.objects.get()
     assert (answer.survey_type, answer.score, answer.ces_score) == ("csat", 4, 6)
-    assert TimelineEntry.objects.get(kind=TimelineKind.SURVEY_ANSWER).summary == "CSAT 4 · CES 6"
+    assert TimelineEntry.objects.get(kind=TimelineKind.SURVEY_ANSWER).text == "CSAT 4 · CES 6"
 
 
 def test_after_expiry_the_link_shows_the_friendly_not_valid_page(browser, nps_survey):

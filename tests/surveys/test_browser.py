@@ -77,9 +77,10 @@ def test_a_customer_answers_the_mail_the_app_sent(site, settings):
 
     answer = Answer.objects.get()
     assert (answer.score, answer.comment, answer.flagged) == (3, "La caja llegó abierta", False)
-    assert TimelineEntry.objects.filter(
-        customer=customer, kind=TimelineKind.SURVEY_ANSWER, summary__startswith="NPS 3"
-    ).exists()
+    assert [
+        entry.text
+        for entry in TimelineEntry.objects.filter(customer=customer, kind=TimelineKind.SURVEY_ANSWER)
+    ] == ["NPS 3 — 'La caja llegó abierta'"]
     case = Complaint.objects.get(source=ComplaintSource.SURVEY)
     assert answer.complaint == case and case.reason == "delivery_damaged"
 
