@@ -36,6 +36,8 @@ EXPECTED = {
     "followups:tip_edit": MANAGERS,
     "reports:retention": MANAGERS,
     "customers:action": (LOGIN, 403, 405, 405),  # POST only
+    "customers:one_off_preview": (LOGIN, 403, 405, 405),
+    "customers:one_off_send": (LOGIN, 403, 405, 405),
     "support:queue": STAFF_ALL,
     "support:take_next": (LOGIN, 403, 405, 405),
     "support:case": (LOGIN, 403, {200, 404}, {200, 404}),  # 404 where the test case has another id
