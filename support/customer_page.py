@@ -18,11 +18,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from customers import forms
 from customers.choices import Language
+from customers.history import changes
 from customers.lifecycle import stage_rules
 from customers.models import Customer
 from followups import oneoff
 from followups.models import Kind, Suppression
 from support.forms import OneOffMailForm
+from support.history_page import history_page
 from surveys.models import Answer
 
 TEMPLATE = "customers/detail.html"
@@ -62,6 +64,7 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
             case_form=forms.CaseOpenForm(),
             consent_form=forms.ConsentForm(initial={"marketing_consent": customer.marketing_consent}),
             one_off_form=mail_form,
+            history=changes(customer.history.all()),
             **kwargs,
         )
 
@@ -70,6 +73,13 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
         # Through the reverse relations only: the domain app imports no app above it (the
         # events' own Meta.ordering sorts them by time).
         return customer.messages.order_by("-planned_at", "-pk").prefetch_related("events")[:20]
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_history(request, pk: int):
+    customer = get_object_or_404(Customer, pk=pk)
+    back = reverse("customers:detail", args=[pk])
+    return history_page(request, customer.history.all(), title=customer.name, back_url=back)
 
 
 CHANGE_CUSTOMER = permission_required("customers.change_customer", raise_exception=True)
