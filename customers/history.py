@@ -22,13 +22,25 @@ LATEST = 10  # changes shown on a page; the rest behind a link
 
 
 class TrackedHistory(HistoricalRecords):
-    """HistoricalRecords that skips a save of untracked fields only (save(update_fields=...))."""
+    """HistoricalRecords for saves of some fields (save(update_fields=...), as the services do):
+
+    - a save of untracked fields only (the SLA clocks) leaves no row;
+    - the row is the object as stored, read back by its primary key, not the instance in
+      memory: an instance loaded before another edit would otherwise record that edit undone
+      (its other fields are stale, and only `update_fields` reached the database)."""
 
     def post_save(self, instance, created, using=None, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if not created and update_fields is not None and set(update_fields) <= set(self.excluded_fields):
-            return
-        super().post_save(instance, created, using=using, **kwargs)
+        if created or update_fields is None or hasattr(instance, "skip_history_when_saving"):
+            return super().post_save(instance, created, using=using, **kwargs)
+        if set(update_fields) <= set(self.excluded_fields):
+            return None
+        stored = type(instance)._base_manager.using(using).filter(pk=instance.pk).first()
+        if stored is None:
+            return None
+        if hasattr(instance, "_history_user"):
+            stored._history_user = instance._history_user
+        return super().post_save(stored, created, using=using, **kwargs)
 
 
 @dataclass

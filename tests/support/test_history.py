@@ -151,3 +151,13 @@ def test_a_user_with_no_role_sees_no_history(client, db):
     client.force_login(User.objects.create_user("nadie", password="pw-nadie"))
     assert client.get(reverse("customers:history", args=[customer.pk])).status_code == 403
     assert client.get(reverse("support:case_history", args=[case.pk])).status_code == 403
+
+
+def test_a_stale_instance_saving_some_fields_does_not_record_other_edits_undone(db):
+    customer, _ = services.customer_upsert(external_id="C-1", name="Ana", phone="600 111 222")
+    stale = Customer.objects.get(pk=customer.pk)
+    services.customer_update(customer=customer, phone="611 000 000")
+    services.consent_change(customer=stale, marketing_consent=True, source="phone")  # saves 3 fields
+    newest = changes(stale.history.all())[0]
+    assert "phone" not in {f.name for f in newest.fields}
+    assert stale.history.first().phone == "611 000 000"
