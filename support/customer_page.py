@@ -30,10 +30,9 @@ from surveys.models import Answer
 TEMPLATE = "customers/detail.html"
 
 
-def one_off_form(customer: Customer, data=None) -> OneOffMailForm:
-    return OneOffMailForm(
-        data, customer=customer, initial={"kind": Kind.SUPPORT_MESSAGE, "nonce": uuid.uuid4().hex}
-    )
+def one_off_form(customer: Customer, data=None, *, sales=None) -> OneOffMailForm:
+    initial = {"kind": Kind.SUPPORT_MESSAGE, "nonce": uuid.uuid4().hex}
+    return OneOffMailForm(data, customer=customer, sales=sales, initial=initial)
 
 
 class CustomerDetailView(PermissionRequiredMixin, DetailView):
@@ -47,11 +46,12 @@ class CustomerDetailView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         customer = self.object
-        mail_form = kwargs.pop("one_off_form", None) or one_off_form(customer)
+        sales = list(
+            customer.sales.select_related("delivery").prefetch_related("lines").order_by("-ordered_at")[:20]
+        )
+        mail_form = kwargs.pop("one_off_form", None) or one_off_form(customer, sales=sales)
         return super().get_context_data(
-            sales=customer.sales.select_related("delivery")
-            .prefetch_related("lines")
-            .order_by("-ordered_at")[:20],
+            sales=sales,
             complaints=customer.complaints.select_related("assignee").order_by("-opened_at")[:20],
             answers=Answer.objects.filter(customer=customer)
             .select_related("invitation__sale")

@@ -121,14 +121,17 @@ class OneOffMailForm(forms.Form):
     )
     nonce = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
 
-    def __init__(self, *args, customer, **kwargs):
+    def __init__(self, *args, customer, sales=None, **kwargs):
+        """`sales`: the customer's latest sales when the page has them loaded already."""
         super().__init__(*args, **kwargs)
         self.customer = customer
         self.fields["kind"].choices = [(kind, Kind(kind).label) for kind in HAND_KINDS]
         self.fields["kind"].help_text = " · ".join(
             f"{Kind(kind).label}: {HAND_KIND_HELP[kind]}" for kind in HAND_KINDS
         )
-        self.sales = {s.pk: s for s in customer.sales.order_by("-ordered_at")[:50]}
+        if sales is None:
+            sales = customer.sales.order_by("-ordered_at")[:20]
+        self.sales = {s.pk: s for s in sales}
         self.fields["sale"].choices = [("", _("None"))] + [
             (pk, f"{s.external_id} · {s.ordered_at:%Y-%m-%d}") for pk, s in self.sales.items()
         ]
