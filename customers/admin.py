@@ -10,6 +10,7 @@ timeline with the staff member who made it.
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from customers import services
 from customers.models import Complaint, Customer, Delivery, Sale, SaleLine, TimelineEntry
@@ -61,7 +62,7 @@ def _delivery_save(request, form, delivery: Delivery, *, sale: Sale) -> None:
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(SimpleHistoryAdmin):  # "History": who changed what
     form = CustomerForm
     list_display = (
         "external_id",
@@ -101,9 +102,9 @@ class CustomerAdmin(admin.ModelAdmin):
             if name not in services.CUSTOMER_FIELDS and name not in ("marketing_consent", "do_not_contact")
         ]
         if other:  # low-level fields the services do not own (the lifecycle stage by hand)
-            Customer.objects.filter(pk=customer.pk).update(
-                **{name: form.cleaned_data[name] for name in other}
-            )
+            for name in other:  # a save, not an UPDATE, so the change is in the history
+                setattr(customer, name, form.cleaned_data[name])
+            customer.save(update_fields=[*other, "updated_at"])
         if "marketing_consent" in form.changed_data:
             services.consent_change(
                 customer=customer,
@@ -208,7 +209,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(SimpleHistoryAdmin):
     list_display = (
         "__str__",
         "customer",
@@ -269,7 +270,9 @@ class ComplaintAdmin(admin.ModelAdmin):
             )
         plain = changed & {"reason", "description", "sale", "resolution_note", "source"}
         if plain:
-            Complaint.objects.filter(pk=case.pk).update(**{name: data[name] for name in plain})
+            for name in plain:  # a save, not an UPDATE, so the change is in the history
+                setattr(case, name, data[name])
+            case.save(update_fields=sorted(plain))
 
 
 @admin.register(TimelineEntry)

@@ -24,6 +24,7 @@ from customers.choices import (
     Severity,
     TimelineKind,
 )
+from customers.history import TrackedHistory
 
 
 class Customer(models.Model):
@@ -57,6 +58,22 @@ class Customer(models.Model):
     predicted_at_risk = models.BooleanField(_("predicted at risk"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Who changed what (customers/history.py): what people edit, not the keys the services derive
+    # or the verdicts the workers write in bulk.
+    history = TrackedHistory(
+        excluded_fields=[
+            "search_name",
+            "search_phone",
+            "birthday_key",
+            "feeling",
+            "feeling_at",
+            "predicted_at_risk",
+            "created_at",
+            "updated_at",
+        ],
+        verbose_name=_("historical customer"),
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -280,6 +297,20 @@ class Complaint(models.Model):
     resolution_note = models.TextField(_("resolution note"), blank=True)
 
     objects = ComplaintQuerySet.as_manager()
+    # Who changed what (customers/history.py), without the SLA clocks the services recompute.
+    history = TrackedHistory(
+        excluded_fields=[
+            "first_response_due_at",
+            "next_response_due_at",
+            "resolution_due_at",
+            "next_due_at",
+            "next_due_soon_at",
+            "next_due_clock",
+            "sla_due_at",
+            "awaiting_reply_since",
+        ],
+        verbose_name=_("historical complaint"),
+    )
 
     class Meta:
         verbose_name = _("complaint")

@@ -44,6 +44,26 @@ def customer_search(queryset, query: str):
     return queryset.filter(match).order_by("search_name", "pk")
 
 
+# A search matching more customers than this is broad: nobody pages past it, so it is neither
+# counted exactly nor sorted by name (both read every match: about a second for "diaz" among a
+# million customers), but listed newest first, which the primary key serves with a LIMIT.
+BROAD = 1000
+
+
+def matches_at_most(queryset, cap: int | None = None) -> int:
+    """How many rows match, counted up to cap + 1 (default BROAD; a LIMIT inside the COUNT)."""
+    return queryset.order_by()[: (BROAD if cap is None else cap) + 1].count()
+
+
+def customer_search_listed(queryset, query: str):
+    """The staff list's search: by name when the matches are few, newest first when broad.
+    Returns (queryset, broad)."""
+    found = customer_search(queryset, query)
+    if query.strip() and matches_at_most(found) > BROAD:
+        return found.order_by("-pk"), True
+    return found, False
+
+
 class CustomerSearchFilter:
     """DRF's ?search= for customers, the same search as the staff pages'."""
 

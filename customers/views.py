@@ -1,14 +1,25 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from customers import forms, services
+from customers import forms, search, services
 from customers.models import Customer
-from customers.search import customer_search
+from customers.search import customer_search_listed, matches_at_most
+
+
+class CappedPaginator(Paginator):
+    """Counts up to BROAD + 1: an exact count of a million customers, or of a broad search's
+    matches, costs as much as reading them all, for a number the page only shows as "more than"."""
+
+    @cached_property
+    def count(self):
+        return matches_at_most(self.object_list)
 
 
 class CustomerListView(PermissionRequiredMixin, ListView):
@@ -18,12 +29,19 @@ class CustomerListView(PermissionRequiredMixin, ListView):
     raise_exception = True  # a user with no role sees no customer data
     template_name = "customers/list.html"
     paginate_by = 50
+    paginator_class = CappedPaginator
+    broad = False
 
     def get_queryset(self):
-        return customer_search(Customer.objects.order_by("name", "pk"), self.request.GET.get("q", ""))
+        found, self.broad = customer_search_listed(
+            Customer.objects.order_by("name", "pk"), self.request.GET.get("q", "")
+        )
+        return found
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.request.GET.get("q", ""), **kwargs)
+        context = super().get_context_data(query=self.request.GET.get("q", ""), broad=self.broad, **kwargs)
+        context["more_than"] = search.BROAD if context["paginator"].count > search.BROAD else None
+        return context
 
 
 def _staff_may_change(request) -> bool:

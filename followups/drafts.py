@@ -77,6 +77,8 @@ def sample_data(sale: Sale | None) -> dict:
         "category": "",
         # a case reply carries the agent's words (support.services)
         "body": _("(The agent's reply goes here.)"),
+        # a one-off message from support may carry the agent's own subject (followups.oneoff)
+        "subject": _("(The agent's subject goes here.)"),
         "signature": "",
     }
 

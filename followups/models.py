@@ -249,6 +249,7 @@ class Kind(models.TextChoices):
     PARCEL_CHECK = "parcel_check", _("Stuck parcel notice")
     CASE_REPLY = "case_reply", _("Reply on a case")
     CAMPAIGN = "campaign", _("Campaign")
+    SUPPORT_MESSAGE = "support_message", _("Message from support")
 
 
 class Category(models.TextChoices):
@@ -268,6 +269,7 @@ KIND_CATEGORY = {
     Kind.DELAY_NOTICE: Category.TRANSACTIONAL,
     Kind.PARCEL_CHECK: Category.TRANSACTIONAL,
     Kind.CASE_REPLY: Category.TRANSACTIONAL,  # support answering the customer's own question
+    Kind.SUPPORT_MESSAGE: Category.TRANSACTIONAL,  # a one-off mail from the customer page
     Kind.USAGE_TIPS: Category.RELATIONSHIP,
     Kind.BIRTHDAY: Category.RELATIONSHIP,
     Kind.SURVEY: Category.SURVEY,

@@ -16,6 +16,11 @@ def _message_sent(d):
     return f"{label(Kind, d['message_kind'])}: {d['subject']}"
 
 
+@sentence("message.queued_by_hand")
+def _message_queued_by_hand(d):
+    return _("One-off mail queued: %(kind)s") % {"kind": label(Kind, d["message_kind"])}
+
+
 @sentence("consent.unsubscribed")
 def _unsubscribed(d):
     return _("Unsubscribed (%(how)s) from %(what)s") % {

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "anymail",
     "axes",
+    "simple_history",  # who changed what on customers and cases (customers/history.py)
     "accounts",
     "customers",
     "followups",
@@ -59,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # the request's user becomes the author of each history row (API token users too: DRF sets
+    # the user on this same request when it authenticates)
+    "simple_history.middleware.HistoryRequestMiddleware",
     "postsale.middleware.RejectNulBytesMiddleware",
     "postsale.middleware.ApiNotFoundJsonMiddleware",
     "postsale.db_router.ReplicaPinMiddleware",

@@ -8,10 +8,13 @@ from postsale import health, views
 from postsale.api_router import router
 from postsale.lib import esp_webhooks
 from reports.api_metrics import MetricsView
-from support.customer_page import CustomerDetailView
+from support.customer_page import CustomerDetailView, customer_history, one_off_preview, one_off_send
 
 customer_patterns = [
     path("<int:pk>/", CustomerDetailView.as_view(), name="detail"),
+    path("<int:pk>/one-off/preview/", one_off_preview, name="one_off_preview"),
+    path("<int:pk>/one-off/send/", one_off_send, name="one_off_send"),
+    path("<int:pk>/history/", customer_history, name="history"),
     *customer_urls.urlpatterns,
 ]
 

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import CompensationKind, ComplaintStatus, Reason, Severity
+from followups.models import Kind
+from followups.oneoff import HAND_KIND_HELP, HAND_KINDS
 from support.models import Macro
 
 WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
@@ -96,6 +98,47 @@ class ResolveForm(forms.Form):
 
 class ReopenForm(forms.Form):
     why = forms.CharField(label=_("Why reopen"), max_length=300)
+
+
+class OneOffMailForm(forms.Form):
+    """A one-off mail from the customer page: which template, about which order, what it says.
+    `nonce` is drawn when the page is drawn, so the same form posted twice queues one mail."""
+
+    kind = forms.ChoiceField(label=_("Template"))
+    sale = forms.TypedChoiceField(label=_("About the order"), coerce=int, empty_value=None, required=False)
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        required=False,
+        help_text=_("Message from support only; empty: the template's subject."),
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The message (message from support) or the offer line (win-back)."),
+    )
+    nonce = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def __init__(self, *args, customer, sales=None, **kwargs):
+        """`sales`: the customer's latest sales when the page has them loaded already."""
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["kind"].choices = [(kind, Kind(kind).label) for kind in HAND_KINDS]
+        self.fields["kind"].help_text = " · ".join(
+            f"{Kind(kind).label}: {HAND_KIND_HELP[kind]}" for kind in HAND_KINDS
+        )
+        if sales is None:
+            sales = customer.sales.order_by("-ordered_at")[:20]
+        self.sales = {s.pk: s for s in sales}
+        self.fields["sale"].choices = [("", _("None"))] + [
+            (pk, f"{s.external_id} · {s.ordered_at:%Y-%m-%d}") for pk, s in self.sales.items()
+        ]
+
+    def clean_sale(self):
+        pk = self.cleaned_data["sale"]
+        return self.sales[pk] if pk is not None else None
 
 
 class MacroForm(forms.ModelForm):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("take-next/", views.take_next, name="take_next"),
     path("cases/<int:pk>/", views.case, name="case"),
+    path("cases/<int:pk>/history/", views.case_history, name="case_history"),
     path("cases/<int:pk>/preview/", views.reply_preview, name="reply_preview"),
     path("cases/<int:pk>/macro/<int:macro_pk>/", views.macro_apply, name="macro_apply"),
     path("cases/<int:pk>/<slug:action>/", views.case_action, name="case_action"),

@@ -20,10 +20,12 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import is_manager
 from customers import services as cases
 from customers.business_calendar import DEFAULT_TARGETS, format_hours, shop_sla
+from customers.history import changes
 from customers.models import BusinessCalendar, ClosedDay, Complaint
 from followups import emails
 from followups.models import Kind, Message
 from support import forms, selectors, services
+from support.history_page import history_page
 from support.models import Macro
 
 VIEW = permission_required("customers.view_complaint", raise_exception=True)
@@ -105,6 +107,7 @@ def case(request, pk: int, forms_with_errors: dict | None = None, status: int = 
         "clocks": [(c, c.state(now)) for c in clocks.all],
         "state": complaint.sla_state_at(now),
         "macros": Macro.objects.all(),
+        "history": changes(_case_history(complaint)),
         "assign_form": given.get("assign") or forms.AssignForm(initial={"assignee": complaint.assignee_id}),
         "status_form": given.get("status") or forms.StatusForm(initial={"status": complaint.status}),
         "severity_form": given.get("severity")
@@ -120,6 +123,18 @@ def case(request, pk: int, forms_with_errors: dict | None = None, status: int = 
         "reopen_form": given.get("reopen") or forms.ReopenForm(),
     }
     return render(request, "support/case.html", context, status=status)
+
+
+def _case_history(complaint: Complaint):
+    return complaint.history.select_related("assignee", "sale")
+
+
+@VIEW
+def case_history(request, pk: int):
+    complaint = _case_or_404(pk)
+    back = reverse("support:case", args=[pk])
+    title = _("Case #%(pk)s") % {"pk": pk}
+    return history_page(request, _case_history(complaint), title=title, back_url=back)
 
 
 FORMS = {

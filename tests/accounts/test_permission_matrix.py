@@ -36,6 +36,10 @@ EXPECTED = {
     "followups:tip_edit": MANAGERS,
     "reports:retention": MANAGERS,
     "customers:action": (LOGIN, 403, 405, 405),  # POST only
+    "customers:one_off_preview": (LOGIN, 403, 405, 405),
+    "customers:one_off_send": (LOGIN, 403, 405, 405),
+    "customers:history": STAFF_ALL,
+    "support:case_history": STAFF_ALL,
     "support:queue": STAFF_ALL,
     "support:take_next": (LOGIN, 403, 405, 405),
     "support:case": (LOGIN, 403, {200, 404}, {200, 404}),  # 404 where the test case has another id
@@ -177,6 +181,8 @@ def build_url(name: str, args: list[str], objects) -> str:
     }
     pk_of = {
         "customers:detail": "customer",
+        "customers:history": "customer",
+        "support:case_history": "complaint",
         "customer-detail": "customer",
         "complaint-detail": "complaint",
         "complaint-resolve": "complaint",

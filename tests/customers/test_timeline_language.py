@@ -103,6 +103,11 @@ SAMPLES = {
         "Thank-you note: Gracias, Ana",
         "Mensaje de agradecimiento: Gracias, Ana",
     ),
+    "message.queued_by_hand": (
+        {"message_id": 1, "message_kind": "support_message"},
+        "One-off mail queued: Message from support",
+        "Correo puntual en cola: Mensaje de soporte",
+    ),
     "consent.unsubscribed": (
         {"source": "unsubscribe page", "categories": ["promotional", "survey"]},
         "Unsubscribed (unsubscribe page) from Offers, Surveys",
