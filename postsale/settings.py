@@ -368,8 +368,14 @@ SPECTACULAR_SETTINGS = {
 
 # --- Cache (rate limits, throttles): Redis database 1 by default, apart from the broker's 0 --
 CACHE_URL = envstr("CACHE_URL", re.sub(r"/\d*$", "", REDIS_URL.rstrip("/")) + "/1" if REDIS_URL else "")
+# Redis away reads as a miss (postsale/lib/cache.py): pages are served, limits wait for it; a
+# Redis that hangs costs a request at most a second.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {
+        "BACKEND": "postsale.lib.cache.SturdyRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
