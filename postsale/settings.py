@@ -94,7 +94,13 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "postsale.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=envint("DB_CONN_MAX_AGE", 60)
+        envstr("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        # A kept connection is checked before its first use in each request or task: after a
+        # PostgreSQL restart (or failover) the first request of every gunicorn worker and the
+        # first task of every Celery process reconnect instead of failing with a 500
+        # (tests/postsale/test_fault_postgres_restart.py).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -119,7 +125,7 @@ DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
 DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
-        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60)
+        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     if DATABASE_POOLER == "pgbouncer":

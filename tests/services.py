@@ -203,55 +203,84 @@ def start_redis(port: int, workdir: Path) -> subprocess.Popen:
 
 
 class PrivatePostgres:
-    """A PostgreSQL cluster of the test's own (initdb under tmp_path, trust auth, loopback)."""
+    """A PostgreSQL cluster of the test's own (initdb in a temporary folder, trust auth, loopback,
+    its own port). PostgreSQL refuses to run as root: run as root (containers, CI), the cluster's
+    folder belongs to the `postgres` user and initdb and pg_ctl run as that user."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self):
+        import tempfile
+
         self.initdb = binary("initdb", "/usr/lib/postgresql/*/bin/initdb")
         self.pg_ctl = str(Path(self.initdb).with_name("pg_ctl"))
-        self.data = workdir / "pgdata"
+        self.workdir = Path(tempfile.mkdtemp(prefix="postsale-pg-"))
+        self.data = self.workdir / "data"
+        self.log = self.workdir / "postgres.log"
         self.port = free_port()
-        self.log = workdir / "postgres.log"
+        self.user = None
+        if os.geteuid() == 0:
+            import pwd
+
+            try:
+                self.user = pwd.getpwnam("postgres")
+            except KeyError:
+                missing("running as root and there is no `postgres` user to run PostgreSQL as")
+            os.chown(self.workdir, self.user.pw_uid, self.user.pw_gid)
 
     def url(self, name: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
-    def _ctl(self, *args: str) -> None:
-        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    def _run(self, *argv: str) -> None:
+        def as_postgres():
+            os.setgid(self.user.pw_gid)
+            os.setuid(self.user.pw_uid)
+
         subprocess.run(
-            [self.pg_ctl, "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", *args],
+            argv,
             check=True,
             stdout=subprocess.DEVNULL,
+            cwd=self.workdir,
+            preexec_fn=as_postgres if self.user else None,  # noqa: PLW1509 - before exec, no threads
+        )
+
+    def _ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            self.pg_ctl, "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", *args
         )
 
     def start(self) -> None:
         if not self.data.exists():
-            subprocess.run(
-                [self.initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+            self._run(self.initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         self._ctl("start")
 
     def restart(self) -> None:
         self._ctl("restart", "-m", "fast")
 
     def stop(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            self._ctl("stop", "-m", "immediate")
+        import shutil
+
+        try:
+            if (self.data / "postmaster.pid").exists():
+                self._ctl("stop", "-m", "immediate")
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def query(self, sql: str, params=(), name: str = "postsale"):
         import psycopg2
 
-        with psycopg2.connect(self.url(name), connect_timeout=5) as conn, conn.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall() if cursor.description else []
-        conn.close()
-        return rows
+        conn = psycopg2.connect(self.url(name), connect_timeout=5)
+        try:
+            conn.autocommit = True  # CREATE DATABASE runs outside a transaction
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            conn.close()
 
 
 @contextmanager
-def private_postgres(workdir: Path):
-    cluster = PrivatePostgres(workdir)
+def private_postgres():
+    cluster = PrivatePostgres()
     try:
         cluster.start()
         yield cluster
