@@ -132,16 +132,21 @@ def test_with_redis_down_nothing_is_lost_and_the_backlog_drains_once_it_is_back(
             assert not redis_pings(redis_port)
             statuses: Counter = Counter()
             sales, answered, events = 1, 0, 0
-            outage_ends = time.monotonic() + OUTAGE_SECONDS
+            outage_starts = time.monotonic()
+            outage_ends = outage_starts + OUTAGE_SECONDS
+
+            def due(done: int, total: int) -> bool:  # answers and events spread over the outage
+                return done < total and time.monotonic() >= outage_starts + OUTAGE_SECONDS * done / total
+
             while time.monotonic() < outage_ends or answered < len(surveys) or events < len(tracked):
                 statuses[
                     "sale", api.post(base + "/api/v1/sales/", json=sale_body(sales), timeout=10).status_code
                 ] += 1
                 sales += 1
-                if answered < len(surveys):
+                if due(answered, len(surveys)):
                     statuses["answer", answer_survey(base, surveys[answered], score=answered + 3)] += 1
                     answered += 1
-                if events < len(tracked):
+                if due(events, len(tracked)):
                     status = requests.post(
                         base + "/anymail/postmark/tracking/",
                         json=delivery_event(tracked[events].esp_message_id),
