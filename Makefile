@@ -78,3 +78,26 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py --size 20000 --seconds 5
+
+# `make load`: LOAD_CLIENTS clients (100) on the public survey pages for LOAD_SECONDS (60) on
+# gunicorn over loopback, against a shop seeded in LOAD_DATABASE_URL (emptied first); fails on
+# any error but the designed 429s (bench/public_load.py). Set CACHE_URL for Redis rate limits.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postsale_load
+LOAD_SECONDS ?= 60
+LOAD_CLIENTS ?= 100
+.PHONY: load faults
+load: $(STAMP)
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python bench/public_load.py --seconds $(LOAD_SECONDS) \
+		--clients $(LOAD_CLIENTS)
+
+# `make faults`: the fault tests at full length (Redis stopped for REDIS_OUTAGE_SECONDS, 60;
+# PostgreSQL restarted; a worker SIGKILLed mid-batch; the ESP failing). Private redis-server and
+# PostgreSQL instances are started and stopped by the tests; the shared ones are only read.
+FAULTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postsale
+FAULTS_REDIS_URL ?= redis://127.0.0.1:6379/0
+REDIS_OUTAGE_SECONDS ?= 60
+faults: $(STAMP)
+	DATABASE_URL=$(FAULTS_DATABASE_URL) REDIS_URL=$(FAULTS_REDIS_URL) \
+		REDIS_OUTAGE_SECONDS=$(REDIS_OUTAGE_SECONDS) $(BIN)/pytest -p no:cacheprovider -v -s \
+		tests/postsale/test_fault_redis_down.py tests/postsale/test_fault_postgres_restart.py \
+		tests/followups/test_engine_integration.py tests/followups/test_esp_failing.py

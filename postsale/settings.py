@@ -98,7 +98,13 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "postsale.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=envint("DB_CONN_MAX_AGE", 60)
+        envstr("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+        # A kept connection is checked before its first use in each request or task: after a
+        # PostgreSQL restart (or failover) the first request of every gunicorn worker and the
+        # first task of every Celery process reconnect instead of failing with a 500
+        # (tests/postsale/test_fault_postgres_restart.py).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -123,7 +129,7 @@ DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
 DATABASE_REPLICA_PIN_SECONDS = envint("DATABASE_REPLICA_PIN_SECONDS", 10)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
-        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60)
+        DATABASE_REPLICA_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     if DATABASE_POOLER == "pgbouncer":
@@ -372,8 +378,14 @@ SPECTACULAR_SETTINGS = {
 
 # --- Cache (rate limits, throttles): Redis database 1 by default, apart from the broker's 0 --
 CACHE_URL = envstr("CACHE_URL", re.sub(r"/\d*$", "", REDIS_URL.rstrip("/")) + "/1" if REDIS_URL else "")
+# Redis away reads as a miss (postsale/lib/cache.py): pages are served, limits wait for it; a
+# Redis that hangs costs a request at most a second.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {
+        "BACKEND": "postsale.lib.cache.SturdyRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

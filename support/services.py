@@ -228,4 +228,13 @@ def calendar_update(*, data: dict) -> None:
         ClosedDay.objects.all().delete()
         ClosedDay.objects.bulk_create(ClosedDay(date=day, name=name) for day, name in data["closed"])
         transaction.on_commit(shop_sla_forget)
-        transaction.on_commit(sla_recompute_task.delay)
+        transaction.on_commit(lambda: _recompute_soon(sla_recompute_task))
+
+
+def _recompute_soon(task) -> None:
+    """The open cases' due times, in a worker; with the broker down, here (no sweep would)."""
+    try:
+        task.delay()
+    except Exception:  # noqa: BLE001 - kombu's OperationalError or the transport's own
+        log.warning("broker unavailable: the open cases' due times are recomputed in the request")
+        task()

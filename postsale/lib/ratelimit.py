@@ -2,12 +2,16 @@
 
 On Redis a hit is one round trip: INCR and EXPIRE NX in one pipeline (the public pages count two
 keys a request; add + incr cost two round trips each, and these pages are the hottest we serve).
+While Redis is unreachable nothing is counted and nobody is limited: a customer answering a
+survey during a Redis outage is served, not shown a 500 (tests/postsale/test_fault_redis_down.py).
 """
 
 import time
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+
+from postsale.lib.cache import UNREACHABLE, unreachable
 
 
 def limit_exceeded(key: str, *, limit: int, window_seconds: int) -> bool:
@@ -36,5 +40,9 @@ def _redis_hit(cache: RedisCache, bucket: str, timeout: int) -> int:
     pipe = client.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, timeout, nx=True)
-    count, _ = pipe.execute()
+    try:
+        count, _ = pipe.execute()
+    except UNREACHABLE as exc:
+        unreachable(exc)
+        return 0
     return count

@@ -13,6 +13,8 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 
 from django.contrib.auth.models import Group, User  # noqa: E402
+from django.core.signals import request_finished, request_started  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from schemathesis.checks import CHECKS  # noqa: E402
@@ -25,6 +27,20 @@ MAX_EXAMPLES = 25
 @pytest.fixture
 def api_schema(db):
     return schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The WSGI application is called in this process, as a server would call it: every request
+    starts and ends with Django's close_old_connections. Inside the test's transaction autocommit
+    is off, which that reads as "the application left the connection in a bad state", so it
+    closed it: on PostgreSQL the next query met "connection already closed" (SQLite's in-memory
+    test database ignores close()). Django's own test client unhooks it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def test_on_redis_the_hit_past_the_limit_is_refused_and_the_window_expires(setti
     url = require_redis()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "postsale.lib.cache.SturdyRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "test-ratelimit",
         }
@@ -41,3 +41,28 @@ def test_on_redis_the_hit_past_the_limit_is_refused_and_the_window_expires(setti
             [k.decode().split(":", 2)[2] for k in cache._cache.get_client().keys("test-ratelimit:*")]
         )
         caches["default"].close()
+
+
+def test_with_redis_unreachable_the_cache_misses_and_nobody_is_limited(db, settings, client, caplog):
+    """Nothing listens on the port: the cache reads as empty, writes go nowhere, a public page is
+    served (no 500) and the outage is logged once, not once a request."""
+    from postsale.lib import cache as sturdy
+    from tests.services import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "postsale.lib.cache.SturdyRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    sturdy._last_warning = 0.0
+    cache = caches["default"]
+    assert cache.get("k", "default") == "default" and cache.get_many(["k"]) == {}
+    assert cache.add("k", 1) is False and cache.set("k", 1) is None and cache.incr("k") == 1
+    assert hits_until_refused("test:down", limit=3) == -1
+    for _ in range(3):  # the friendly "link not valid" page, past the rate limit's checks
+        response = client.get("/c/s/not-a-token-but-long-enough/")
+        assert response.status_code == 404 and response.headers["Cache-Control"] == "no-store"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "postsale.lib.cache"]
+    assert len(warnings) == 1 and "Redis unreachable" in warnings[0]
