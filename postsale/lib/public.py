@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import translation
 
 from postsale.lib import client_ip as _client_ip
-from postsale.lib.ratelimit import limit_exceeded, retry_after
+from postsale.lib.ratelimit import limits_exceeded, retry_after
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -44,9 +44,10 @@ def public_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         token = kwargs.get("token", "")
-        if limit_exceeded(f"ip:{client_ip(request)}", limit=PER_IP_PER_MINUTE, window_seconds=60) or (
-            token and limit_exceeded(f"tok:{token[:64]}", limit=PER_TOKEN_PER_MINUTE, window_seconds=60)
-        ):
+        limits = {f"ip:{client_ip(request)}": PER_IP_PER_MINUTE}
+        if token:
+            limits[f"tok:{token[:64]}"] = PER_TOKEN_PER_MINUTE
+        if limits_exceeded(limits, window_seconds=60):
             response = render(request, "public/too_many.html", status=429)
             response["Retry-After"] = str(retry_after(60))
             return protect(response)

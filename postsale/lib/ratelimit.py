@@ -1,7 +1,7 @@
 """Fixed-window rate limits in the cache (Redis in production, per-process memory by default).
 
-On Redis a hit is one round trip: INCR and EXPIRE NX in one pipeline (the public pages count two
-keys a request; add + incr cost two round trips each, and these pages are the hottest we serve).
+On Redis a request's hits are one round trip: INCR and EXPIRE NX of every key it counts in one
+pipeline (the public pages count two keys a request, and these pages are the hottest we serve).
 While Redis is unreachable nothing is counted and nobody is limited: a customer answering a
 survey during a Redis outage is served, not shown a 500 (tests/postsale/test_fault_redis_down.py).
 """
@@ -16,10 +16,22 @@ from postsale.lib.cache import UNREACHABLE, unreachable
 
 def limit_exceeded(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit for key; True once the window holds more than `limit` hits."""
-    bucket = f"rl:{key}:{int(time.time() // window_seconds)}"
+    return limits_exceeded({key: limit}, window_seconds=window_seconds)
+
+
+def limits_exceeded(limits: dict[str, int], *, window_seconds: int) -> bool:
+    """Count one hit for each key (key -> its limit); True when any window holds more hits than
+    its limit. On Redis every key is counted in the same one round trip."""
+    window = int(time.time() // window_seconds)
+    buckets = {f"rl:{key}:{window}": limit for key, limit in limits.items()}
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        return _redis_hit(cache, bucket, window_seconds + 1) > limit
+        counts = _redis_hits(cache, list(buckets), window_seconds + 1)
+        return any(count > limit for count, limit in zip(counts, buckets.values(), strict=True))
+    return any([_local_hit(cache, bucket, limit, window_seconds) for bucket, limit in buckets.items()])
+
+
+def _local_hit(cache, bucket: str, limit: int, window_seconds: int) -> bool:
     if cache.add(bucket, 1, timeout=window_seconds + 1):
         return False
     try:
@@ -34,15 +46,17 @@ def retry_after(window_seconds: int) -> int:
     return window_seconds - int(time.time()) % window_seconds or window_seconds
 
 
-def _redis_hit(cache: RedisCache, bucket: str, timeout: int) -> int:
-    key = cache.make_and_validate_key(bucket)
-    client = cache._cache.get_client(key, write=True)
+def _redis_hits(cache: RedisCache, buckets: list[str], timeout: int) -> list[int]:
+    keys = [cache.make_and_validate_key(bucket) for bucket in buckets]
+    # One client: django's RedisCache picks the write server for any key the same way.
+    client = cache._cache.get_client(keys[0], write=True)
     pipe = client.pipeline(transaction=False)
-    pipe.incr(key)
-    pipe.expire(key, timeout, nx=True)
+    for key in keys:
+        pipe.incr(key)
+        pipe.expire(key, timeout, nx=True)
     try:
-        count, _ = pipe.execute()
+        replies = pipe.execute()
     except UNREACHABLE as exc:
         unreachable(exc)
-        return 0
-    return count
+        return [0] * len(keys)
+    return replies[::2]

@@ -4,7 +4,7 @@ process memory (add + incr)."""
 import pytest
 from django.core.cache import caches
 
-from postsale.lib.ratelimit import limit_exceeded
+from postsale.lib.ratelimit import limit_exceeded, limits_exceeded
 from tests.services import require_redis
 
 
@@ -18,6 +18,41 @@ def hits_until_refused(key: str, *, limit: int) -> int:
 def test_in_memory_the_hit_past_the_limit_is_refused():
     caches["default"].clear()
     assert hits_until_refused("test:memory", limit=3) == 4
+
+
+def both_until_refused(prefix: str) -> list[bool]:
+    """A client address allowed 5 hits and a link allowed 2, counted together per request."""
+    return [limits_exceeded({f"{prefix}:ip": 5, f"{prefix}:tok": 2}, window_seconds=60) for _ in range(4)]
+
+
+def test_in_memory_every_key_of_a_request_is_counted_and_the_tightest_refuses():
+    caches["default"].clear()
+    assert both_until_refused("test:both") == [False, False, True, True]
+    assert limit_exceeded("test:both:ip", limit=5, window_seconds=60) is False  # the 5th hit
+    assert limit_exceeded("test:both:ip", limit=5, window_seconds=60) is True
+
+
+@pytest.mark.integration
+def test_on_redis_a_requests_keys_are_counted_in_one_round_trip(settings):
+    url = require_redis()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "postsale.lib.cache.SturdyRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "test-ratelimit-both",
+        }
+    }
+    cache = caches["default"]
+    client = cache._cache.get_client(write=True)
+    try:
+        before = client.info("stats")["total_commands_processed"]
+        assert both_until_refused("test:redis-both") == [False, False, True, True]
+        # 4 requests x 2 keys x (INCR + EXPIRE), plus the INFO call itself: no other command.
+        assert client.info("stats")["total_commands_processed"] - before == 4 * 2 * 2 + 1
+    finally:
+        for key in client.keys("test-ratelimit-both:*"):
+            client.delete(key)
+        caches["default"].close()
 
 
 @pytest.mark.integration
