@@ -145,21 +145,20 @@ def measured(fn):
 
 
 def sweeps() -> dict:
-    from customers.lifecycle import lifecycle_refresh_many
-    from customers.models import Customer
+    from customers.lifecycle import lifecycle_sweep
     from followups.dispatch import recover_stuck
     from followups.planner import birthdays_sweep, late_deliveries_sweep
     from followups.stuck import stuck_parcels_sweep
     from surveys.invitations import reminders_plan
 
-    def lifecycle():
-        return lifecycle_refresh_many(Customer.objects.order_by("pk").values_list("pk", flat=True))
-
     jobs = {
         "late_deliveries_sweep": late_deliveries_sweep,
         "birthdays_sweep": birthdays_sweep,
         "stuck_parcels_sweep": stuck_parcels_sweep,
-        "lifecycle_refresh_many": lifecycle,
+        # The generator leaves every stage at "new": this first pass rewrites most of them (the
+        # day after a big import); the pass after it is an ordinary day (AGAIN, not in the total).
+        "lifecycle_sweep": lifecycle_sweep,
+        AGAIN: lifecycle_sweep,
         "reminders_plan": reminders_plan,
         "recover_stuck": recover_stuck,
     }
@@ -169,6 +168,9 @@ def sweeps() -> dict:
         results[name] = {"seconds": seconds, "queries": queries, "rows": result}
         print(f"    {name}: {seconds:.2f} s, {queries} queries, result {result}", flush=True)
     return results
+
+
+AGAIN = "lifecycle_sweep again (stages current)"
 
 
 def sweep_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
@@ -191,13 +193,13 @@ def sweep_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
             s["queries"],
             f"reference: at {sizes[0]:,}",
         )
-    total = sum(r["seconds"] for r in large.values())
+    total = sum(r["seconds"] for name, r in large.items() if name != AGAIN)
     row(
         f"all sweeps at {sizes[1]:,}",
         total,
         "s",
         "< 60 s",
-        sum(r["seconds"] or 0 for r in small.values()) or None,
+        sum(r["seconds"] or 0 for name, r in small.items() if name != AGAIN) or None,
         f"reference: at {sizes[0]:,}",
     )
 
