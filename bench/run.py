@@ -155,10 +155,11 @@ def sweeps() -> dict:
         "late_deliveries_sweep": late_deliveries_sweep,
         "birthdays_sweep": birthdays_sweep,
         "stuck_parcels_sweep": stuck_parcels_sweep,
-        # The generator leaves every stage at "new": this first pass rewrites most of them (the
-        # day after a big import); the pass after it is an ordinary day (AGAIN, not in the total).
-        "lifecycle_sweep": lifecycle_sweep,
-        AGAIN: lifecycle_sweep,
+        # The generator leaves every stage at "new": the first pass rewrites most of them, the
+        # worst case (STALE, not in the day's total); the day's pass is the one after it, a day
+        # later, which moves the customers that a day's passing moves.
+        STALE: lifecycle_sweep,
+        "lifecycle_sweep": lambda: lifecycle_sweep(now=timezone.now() + dt.timedelta(days=1)),
         "reminders_plan": reminders_plan,
         "recover_stuck": recover_stuck,
     }
@@ -170,7 +171,7 @@ def sweeps() -> dict:
     return results
 
 
-AGAIN = "lifecycle_sweep again (stages current)"
+STALE = "lifecycle_sweep, every stage stale (worst case)"
 
 
 def sweep_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
@@ -193,13 +194,13 @@ def sweep_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
             s["queries"],
             f"reference: at {sizes[0]:,}",
         )
-    total = sum(r["seconds"] for name, r in large.items() if name != AGAIN)
+    total = sum(r["seconds"] for name, r in large.items() if name != STALE)
     row(
         f"all sweeps at {sizes[1]:,}",
         total,
         "s",
         "< 60 s",
-        sum(r["seconds"] or 0 for name, r in small.items() if name != AGAIN) or None,
+        sum(r["seconds"] or 0 for name, r in small.items() if name != STALE) or None,
         f"reference: at {sizes[0]:,}",
     )
 

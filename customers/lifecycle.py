@@ -122,10 +122,10 @@ FROM (
 WHERE {in_target} AND {customer}.id = fresh.id AND {customer}.lifecycle_stage <> fresh.stage"""
 
 
-def _refresh(condition: str, params: dict) -> int:
+def _refresh(condition: str, params: dict, now: dt.datetime | None = None) -> int:
     """Run REFRESH_SQL for the customers whose id meets `condition` ("{id} ..."), which goes
     on each table so that every scan is an index range scan."""
-    now = timezone.now()
+    now = now or timezone.now()
     customer = Customer._meta.db_table
     ops = connection.ops
     unresolved = ", ".join(f"%(unresolved_{i})s" for i in range(len(UNRESOLVED_STATUSES)))
@@ -166,9 +166,9 @@ def lifecycle_refresh(customer_ids: list[int]) -> int:
     return _refresh(f"{{id}} IN ({listed})", params)
 
 
-def lifecycle_refresh_range(first_id: int, last_id: int) -> int:
+def lifecycle_refresh_range(first_id: int, last_id: int, *, now: dt.datetime | None = None) -> int:
     """Recompute the stage of the customers whose id is in [first_id, last_id]; one statement."""
-    return _refresh("{id} BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id})
+    return _refresh("{id} BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id}, now)
 
 
 def sweep_ranges(batch: int = SWEEP_BATCH) -> list[tuple[int, int]]:
@@ -179,10 +179,10 @@ def sweep_ranges(batch: int = SWEEP_BATCH) -> list[tuple[int, int]]:
     return [(lo, min(lo + batch - 1, bounds["hi"])) for lo in range(bounds["lo"], bounds["hi"] + 1, batch)]
 
 
-def lifecycle_sweep(batch: int = SWEEP_BATCH) -> int:
+def lifecycle_sweep(batch: int = SWEEP_BATCH, *, now: dt.datetime | None = None) -> int:
     """Every customer's stage, range after range (what the daily beat task's tasks do between
     them); returns how many changed. One statement per range, plus one to find the ranges."""
-    return sum(lifecycle_refresh_range(lo, hi) for lo, hi in sweep_ranges(batch))
+    return sum(lifecycle_refresh_range(lo, hi, now=now) for lo, hi in sweep_ranges(batch))
 
 
 def lifecycle_refresh_many(customer_ids) -> int:

@@ -169,3 +169,13 @@ def test_an_empty_shop_has_nothing_to_sweep():
     assert sweep_ranges() == []
     assert lifecycle_sweep() == 0
     assert lifecycle_refresh([]) == 0
+
+
+def test_the_passing_of_a_day_moves_the_customers_at_a_boundary():
+    drifting, _ = make(3, 180, "", None, None, stage=Stage.LOYAL)
+    Sale.objects.bulk_create(sales_for(drifting, 3, 180))
+    assert lifecycle_sweep() == 0
+
+    assert lifecycle_sweep(now=NOW + DAY) == 1
+
+    assert Customer.objects.get(pk=drifting.pk).lifecycle_stage == Stage.AT_RISK
