@@ -145,21 +145,21 @@ def measured(fn):
 
 
 def sweeps() -> dict:
-    from customers.lifecycle import lifecycle_refresh_many
-    from customers.models import Customer
+    from customers.lifecycle import lifecycle_sweep
     from followups.dispatch import recover_stuck
     from followups.planner import birthdays_sweep, late_deliveries_sweep
     from followups.stuck import stuck_parcels_sweep
     from surveys.invitations import reminders_plan
 
-    def lifecycle():
-        return lifecycle_refresh_many(Customer.objects.order_by("pk").values_list("pk", flat=True))
-
     jobs = {
         "late_deliveries_sweep": late_deliveries_sweep,
         "birthdays_sweep": birthdays_sweep,
         "stuck_parcels_sweep": stuck_parcels_sweep,
-        "lifecycle_refresh_many": lifecycle,
+        # The generator leaves every stage at "new": the first pass rewrites most of them, the
+        # worst case (STALE, not in the day's total); the day's pass is the one after it, a day
+        # later, which moves the customers that a day's passing moves.
+        STALE: lifecycle_sweep,
+        "lifecycle_sweep": lambda: lifecycle_sweep(now=timezone.now() + dt.timedelta(days=1)),
         "reminders_plan": reminders_plan,
         "recover_stuck": recover_stuck,
     }
@@ -169,6 +169,9 @@ def sweeps() -> dict:
         results[name] = {"seconds": seconds, "queries": queries, "rows": result}
         print(f"    {name}: {seconds:.2f} s, {queries} queries, result {result}", flush=True)
     return results
+
+
+STALE = "lifecycle_sweep, every stage stale (worst case)"
 
 
 def sweep_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
@@ -191,13 +194,13 @@ def sweep_rows(small: dict, large: dict, sizes: tuple[int, int]) -> None:
             s["queries"],
             f"reference: at {sizes[0]:,}",
         )
-    total = sum(r["seconds"] for r in large.values())
+    total = sum(r["seconds"] for name, r in large.items() if name != STALE)
     row(
         f"all sweeps at {sizes[1]:,}",
         total,
         "s",
         "< 60 s",
-        sum(r["seconds"] or 0 for r in small.values()) or None,
+        sum(r["seconds"] or 0 for name, r in small.items() if name != STALE) or None,
         f"reference: at {sizes[0]:,}",
     )
 

@@ -13,21 +13,28 @@ The rules, first match wins (stage_rules() says the same to staff, on the custom
 
 Sales, answers and cases refresh their customers' stage as they happen (subscribers below, after
 the commit); the daily sweep catches what only the passing of time changes.
+
+The rules are written twice, side by side: stage_for for one customer in Python (the pages and
+the tests read it) and STAGE_CASE, the same rules in SQL, which the refreshes run so that a batch
+of customers is one statement whatever the data (tests/customers/test_lifecycle_sql.py holds the
+two equal on every combination of inputs).
 """
 
 import datetime as dt
 
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db import connection
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import events
-from customers.choices import Feeling, LifecycleStage
+from customers.choices import UNRESOLVED_STATUSES, Feeling, LifecycleStage
 from customers.models import Complaint, Customer, Sale
 
 RECENT_DAYS = 180
 LOST_DAYS = 365
-BATCH = 2000
+BATCH = 2000  # customers per statement, for lists of ids
+SWEEP_BATCH = 10_000  # ids per statement in the daily sweep
 
 
 def stage_rules() -> list[tuple[str, str]]:
@@ -83,37 +90,99 @@ def stage_for(
     return LifecycleStage.NEW
 
 
+# The same rules as stage_for, as one SQL CASE over each customer's sale count (n) and last
+# sale (last): the refresh computes and stores stages in the database, a batch of customers per
+# statement. test_lifecycle_sql.py checks the two against each other on every combination of
+# inputs; change them together.
+STAGE_CASE = """CASE
+    WHEN EXISTS (SELECT 1 FROM {complaint} k WHERE k.customer_id = c.id AND k.status IN ({unresolved}))
+      OR (c.feeling = %(unhappy)s AND c.feeling_at IS NOT NULL
+          AND (s.last IS NULL OR c.feeling_at >= s.last)) THEN %(at_risk)s
+    WHEN s.last IS NULL THEN %(new)s
+    WHEN s.last < %(lost_before)s THEN %(lost)s
+    WHEN COALESCE(c.predicted_at_risk, s.last < %(recent_before)s) THEN %(at_risk)s
+    WHEN s.n >= 3 OR (s.n = 2 AND c.feeling = %(happy)s) THEN %(loyal)s
+    WHEN s.n = 2 THEN %(active)s
+    ELSE %(new)s
+END"""
+
+# One statement: each customer's stage computed from one grouped pass over their sales (an
+# index range scan of sale_customer_ordered_idx), only the changed rows written. Standard SQL
+# that PostgreSQL and SQLite (3.33+, UPDATE ... FROM) both run.
+REFRESH_SQL = """UPDATE {customer} SET lifecycle_stage = fresh.stage
+FROM (
+    SELECT c.id, {stage} AS stage
+    FROM {customer} c
+    LEFT JOIN (
+        SELECT customer_id, COUNT(*) AS n, MAX(ordered_at) AS last
+        FROM {sale} WHERE {in_sales} GROUP BY customer_id
+    ) s ON s.customer_id = c.id
+    WHERE {in_customers}
+) fresh
+WHERE {in_target} AND {customer}.id = fresh.id AND {customer}.lifecycle_stage <> fresh.stage"""
+
+
+def _refresh(condition: str, params: dict, now: dt.datetime | None = None) -> int:
+    """Run REFRESH_SQL for the customers whose id meets `condition` ("{id} ..."), which goes
+    on each table so that every scan is an index range scan."""
+    now = now or timezone.now()
+    customer = Customer._meta.db_table
+    ops = connection.ops
+    unresolved = ", ".join(f"%(unresolved_{i})s" for i in range(len(UNRESOLVED_STATUSES)))
+    sql = REFRESH_SQL.format(
+        customer=customer,
+        sale=Sale._meta.db_table,
+        in_sales=condition.format(id="customer_id"),
+        in_customers=condition.format(id="c.id"),
+        in_target=condition.format(id=f"{customer}.id"),
+        stage=STAGE_CASE.format(complaint=Complaint._meta.db_table, unresolved=unresolved),
+    )
+    params = {
+        **params,
+        **{f"unresolved_{i}": status for i, status in enumerate(UNRESOLVED_STATUSES)},
+        "unhappy": Feeling.UNHAPPY,
+        "happy": Feeling.HAPPY,
+        "lost_before": ops.adapt_datetimefield_value(now - dt.timedelta(days=LOST_DAYS)),
+        "recent_before": ops.adapt_datetimefield_value(now - dt.timedelta(days=RECENT_DAYS)),
+        **{stage.name.lower(): stage.value for stage in LifecycleStage},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def lifecycle_refresh(customer_ids: list[int]) -> int:
     """Recompute the stage of these customers; returns how many changed.
 
-    One read, then one UPDATE per stage that gained customers (at most five), whatever the
-    number of customers: no per-row statements.
+    One statement, whatever the number of customers (callers batch them: BATCH).
     """
-    now = timezone.now()
-    open_case = Complaint.objects.unresolved().filter(customer=OuterRef("pk"))
-    rows = (
-        Customer.objects.filter(pk__in=customer_ids)
-        .annotate(n=Count("sales"), last=Max("sales__ordered_at"), case=Exists(open_case))
-        .values_list(
-            "pk", "lifecycle_stage", "n", "last", "case", "feeling", "feeling_at", "predicted_at_risk"
-        )
-    )
-    moves: dict[str, list[int]] = {}
-    for pk, current, n, last, case, feeling, feeling_at, predicted in rows:
-        stage = stage_for(
-            sales=n,
-            last_sale=last,
-            has_open_case=case,
-            now=now,
-            feeling=feeling,
-            feeling_at=feeling_at,
-            predicted_at_risk=predicted,
-        )
-        if stage != current:
-            moves.setdefault(stage, []).append(pk)
-    for stage, ids in moves.items():
-        Customer.objects.filter(pk__in=ids).update(lifecycle_stage=stage)
-    return sum(len(ids) for ids in moves.values())
+    ids = [int(pk) for pk in customer_ids]
+    if not ids:
+        return 0
+    if connection.vendor == "postgresql":
+        return _refresh("{id} = ANY(%(ids)s)", {"ids": ids})
+    params = {f"id_{i}": pk for i, pk in enumerate(ids)}
+    listed = ", ".join(f"%({key})s" for key in params)
+    return _refresh(f"{{id}} IN ({listed})", params)
+
+
+def lifecycle_refresh_range(first_id: int, last_id: int, *, now: dt.datetime | None = None) -> int:
+    """Recompute the stage of the customers whose id is in [first_id, last_id]; one statement."""
+    return _refresh("{id} BETWEEN %(first)s AND %(last)s", {"first": first_id, "last": last_id}, now)
+
+
+def sweep_ranges(batch: int = SWEEP_BATCH) -> list[tuple[int, int]]:
+    """The id ranges of the daily sweep: [lo, hi] spans of `batch` ids over all customers."""
+    bounds = Customer.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return []
+    return [(lo, min(lo + batch - 1, bounds["hi"])) for lo in range(bounds["lo"], bounds["hi"] + 1, batch)]
+
+
+def lifecycle_sweep(batch: int = SWEEP_BATCH, *, now: dt.datetime | None = None) -> int:
+    """Every customer's stage, range after range (what the daily beat task's tasks do between
+    them); returns how many changed. One statement per range, plus one to find the ranges."""
+    return sum(lifecycle_refresh_range(lo, hi, now=now) for lo, hi in sweep_ranges(batch))
 
 
 def lifecycle_refresh_many(customer_ids) -> int:

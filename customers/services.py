@@ -97,6 +97,14 @@ def timeline_add(
     )
 
 
+def timeline_add_many(entries: list[TimelineEntry]) -> None:
+    """Many entries in one INSERT (a dispatch batch's mails); each with a registered event."""
+    unknown = {entry.event for entry in entries if not timeline.is_known(entry.event)}
+    if unknown:
+        raise ValueError(f"unknown timeline events {sorted(unknown)}: register their sentences")
+    TimelineEntry.objects.bulk_create(entries)
+
+
 def customer_upsert(*, external_id: str, **values) -> tuple[Customer, bool]:
     """Create the customer or update the fields given (None and "" leave a field as it is)."""
     values = {k: v for k, v in values.items() if k in CUSTOMER_FIELDS and v not in (None, "")}

@@ -1,7 +1,5 @@
 from celery import shared_task
 
-BATCH_SIZE = 2000
-
 
 @shared_task(acks_late=True)
 def customer_lifecycle_refresh_task(customer_ids: list[int]) -> int:
@@ -11,16 +9,19 @@ def customer_lifecycle_refresh_task(customer_ids: list[int]) -> int:
 
 
 @shared_task(acks_late=True)
-def lifecycle_sweep_task() -> int:
-    """Enqueue one refresh task per batch of customer ids (never one task per customer)."""
-    from customers.models import Customer
+def customer_lifecycle_range_task(first_id: int, last_id: int) -> int:
+    from customers.lifecycle import lifecycle_refresh_range
 
-    last_id, batches = 0, 0
-    while True:
-        ids = list(
-            Customer.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE]
-        )
-        if not ids:
-            return batches
-        customer_lifecycle_refresh_task.delay(ids)
-        last_id, batches = ids[-1], batches + 1
+    return lifecycle_refresh_range(first_id, last_id)
+
+
+@shared_task(acks_late=True)
+def lifecycle_sweep_task() -> int:
+    """Enqueue one refresh task per range of customer ids (one statement each; never one task
+    per customer); returns how many. Finding the ranges is one query, whatever the size."""
+    from customers.lifecycle import sweep_ranges
+
+    ranges = sweep_ranges()
+    for first_id, last_id in ranges:
+        customer_lifecycle_range_task.delay(first_id, last_id)
+    return len(ranges)

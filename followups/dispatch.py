@@ -8,15 +8,22 @@ with conditional UPDATEs, so a retried task or a second worker never sends a row
    serialises claims instead);
 2. render the mail (a survey's invitation is committed here, so its link works at once);
 3. hand it to the ESP;
-4. mark it `sent` with the mail as sent and the ESP's message id, in one transaction with its
-   event and timeline entry.
+4. mark it accepted at once, in one single-statement commit: `sent_at`, the ESP's message id,
+   the link token's hash and the mail as sent, the row still `sending`;
+5. at the end of the batch, one transaction records the whole batch, set-based: the accepted
+   rows become `sent`, with their events and timeline entries, and the rules' answers (deferred,
+   suppressed, cancelled) are written with theirs.
 
 The one window: a crash after the ESP accepted the mail (3) and before (4) commits. The row
-stays `sending`; after SENDING_LEASE the recovery sweep returns it to `planned` and it is sent
-again. The window is the length of one ESP call plus one commit (milliseconds), and it only bites
-when the process dies inside it. A repeated mail keeps its Message-ID header and its links
-(tokens are derived from the row, not drawn anew), so mailboxes that de-duplicate by Message-ID
-show it once. Anything that dies before (3) loses nothing: the row is recovered and sent once.
+stays `sending` without `sent_at`; after SENDING_LEASE the recovery sweep returns it to `planned`
+and it is sent again. The window is the length of one ESP call plus one commit (milliseconds),
+and it only bites when the process dies inside it. A repeated mail keeps its Message-ID header
+and its links (tokens are derived from the row, not drawn anew), so mailboxes that de-duplicate
+by Message-ID show it once. Anything that dies before (3) loses nothing: the row is recovered and
+sent once. A crash between (4) and (5) loses nothing either: the recovery sweep finds those rows
+`sending` with `sent_at` set and completes them (`sent`, event, timeline entry) without sending.
+Until (5) a row accepted by the ESP is `sending` with `sent_at`; what counts sent mail (the
+contact budget) counts it as sent from (4).
 """
 
 import datetime as dt
@@ -35,7 +42,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from customers.choices import TimelineKind
-from customers.services import timeline_add
+from customers.models import TimelineEntry
+from customers.services import timeline_add_many
 from followups import emails, policies
 from followups.models import (
     OPTIONAL_CATEGORIES,
@@ -143,6 +151,84 @@ def dispatch_due(*, now: dt.datetime | None = None) -> int:
     return total
 
 
+class BatchRecord:
+    """What a batch did, written in one transaction at its end (step 5): a handful of
+    set-based statements for the whole batch, not a transaction per mail."""
+
+    def __init__(self):
+        self.sent: list[tuple[Message, str, dt.datetime, str]] = []  # message, ESP id, sent at, subject
+        self.settled: list[tuple[Message, policies.Decision]] = []
+
+    def write(self, *, now: dt.datetime) -> None:
+        if not (self.sent or self.settled):
+            return
+        ids = [m.pk for m, *_ in self.sent] + [m.pk for m, _ in self.settled]
+        with transaction.atomic():
+            # Locked so that a recovery sweep cannot complete the same rows meanwhile.
+            mine = set(
+                Message.objects.select_for_update()
+                .filter(pk__in=ids, state=State.SENDING)
+                .values_list("pk", flat=True)
+            )
+            sent = [row for row in self.sent if row[0].pk in mine]
+            settled = [(m, d) for m, d in self.settled if m.pk in mine]
+            if sent:
+                Message.objects.filter(pk__in=[m.pk for m, *_ in sent]).update(state=State.SENT)
+            _settle_all(settled)
+            MessageEvent.objects.bulk_create(
+                [
+                    MessageEvent(message=m, event=EventKind.SENT, at=at, detail=esp_id[:300])
+                    for m, esp_id, at, _subject in sent
+                ]
+                + [
+                    MessageEvent(
+                        message=m,
+                        event=d.action,
+                        at=now,
+                        reason=d.reason,
+                        until=d.until,
+                        detail=d.held_by,
+                    )
+                    for m, d in settled
+                ]
+            )
+            timeline_add_many([_timeline_entry(m, at, subject) for m, _esp_id, at, subject in sent])
+
+
+def _timeline_entry(message: Message, at: dt.datetime, subject: str) -> TimelineEntry:
+    return TimelineEntry(
+        customer_id=message.customer_id,
+        kind=TimelineKind.MESSAGE,
+        at=at,
+        sale_id=message.sale_id,
+        complaint_id=message.complaint_id,
+        event="message.sent",
+        data={"message_id": message.pk, "message_kind": message.kind, "subject": subject[:300]},
+    )
+
+
+def _settle_all(settled: list[tuple[Message, policies.Decision]]) -> None:
+    """The rules' answers, one UPDATE per distinct answer (a batch has few: the same quiet
+    hours, the same reasons)."""
+    groups: dict[tuple, list[int]] = {}
+    for message, decision in settled:
+        key = (decision.action, decision.reason, decision.until, decision.held_by)
+        groups.setdefault(key, []).append(message.pk)
+    for (action, reason, until, held_by), ids in groups.items():
+        rows = Message.objects.filter(pk__in=ids, state=State.SENDING)
+        if action == "defer":
+            rows.update(
+                state=State.PLANNED,
+                planned_at=until,
+                deferred_until=until,
+                reason=reason,
+                attempts=F("attempts") - 1,
+            )
+        else:
+            state = State.SUPPRESSED if action == "suppress" else State.CANCELLED
+            rows.update(state=state, reason=reason, held_by=held_by, deferred_until=None)
+
+
 def process(ids: list[int], *, now: dt.datetime) -> None:
     rules = FollowupRules.current()
     messages = list(
@@ -155,49 +241,29 @@ def process(ids: list[int], *, now: dt.datetime) -> None:
     messages.sort(key=lambda m: m.category != Category.TRANSACTIONAL)
     facts = policies.BatchFacts.load(messages, rules, now)
     overrides = emails.load_overrides()
+    record = BatchRecord()
     with get_connection() as esp, quick_commits():
-        for message in messages:
-            decision = policies.decide(message, facts, rules, now)
-            if decision.action == "send":
-                sent_at = send(message, connection=esp, now=now, overrides=overrides)
-                if sent_at is not None:
-                    facts.note_sent(message, sent_at)
-            else:
-                settle(message, decision, now=now)
+        try:
+            for message in messages:
+                decision = policies.decide(message, facts, rules, now)
+                if decision.action == "send":
+                    sent_at = send(message, connection=esp, now=now, overrides=overrides, record=record)
+                    if sent_at is not None:
+                        facts.note_sent(message, sent_at)
+                else:
+                    record.settled.append((message, decision))
+        finally:
+            # Also when a mail raised something unexpected: what went out is recorded.
+            record.write(now=now)
 
 
-def settle(message: Message, decision: policies.Decision, *, now: dt.datetime) -> None:
-    """Record a rule's answer: deferred until a time, suppressed or cancelled with a reason."""
-    with transaction.atomic():
-        if decision.action == "defer":
-            changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-                state=State.PLANNED,
-                planned_at=decision.until,
-                deferred_until=decision.until,
-                reason=decision.reason,
-                attempts=F("attempts") - 1,
-            )
-        else:
-            state = State.SUPPRESSED if decision.action == "suppress" else State.CANCELLED
-            changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-                state=state, reason=decision.reason, held_by=decision.held_by, deferred_until=None
-            )
-        if changed:
-            MessageEvent.objects.create(
-                message=message,
-                event=decision.action,
-                at=now,
-                reason=decision.reason,
-                until=decision.until,
-                detail=decision.held_by,
-            )
-
-
-def send(message: Message, *, connection, now: dt.datetime, overrides=None) -> dt.datetime | None:
+def send(
+    message: Message, *, connection, now: dt.datetime, record: BatchRecord, overrides=None
+) -> dt.datetime | None:
     """Render and hand one mail to the ESP; returns when it was handed over (None: not sent).
 
     `now` is the batch's claim time, seconds before a late mail of a large batch leaves: the
-    sent time is read after the ESP accepted the mail.
+    sent time is read after the ESP accepted the mail; the batch's `record` takes the rest.
     """
     token = message_token(message)
     try:
@@ -214,7 +280,7 @@ def send(message: Message, *, connection, now: dt.datetime, overrides=None) -> d
         fail(message, f"esp: {exc}", now=now, retry=True)
         return None
     sent_at = timezone.now()
-    mark_sent(message, mail, rendered, token, now=sent_at)
+    mark_accepted(message, mail, rendered, token, now=sent_at, record=record)
     return sent_at
 
 
@@ -230,38 +296,38 @@ def _render(message: Message, token: str, overrides) -> emails.Rendered:
     return rendered
 
 
-def mark_sent(message: Message, mail, rendered: emails.Rendered, token: str, *, now: dt.datetime) -> None:
-    """The row becomes `sent` with the mail as sent (link tokens blanked), its event and its
-    timeline entry, in one transaction."""
+MARK_ACCEPTED_SQL = f"""UPDATE {Message._meta.db_table} SET
+    sent_at = %s, esp_message_id = %s, reason = '', last_error = '', deferred_until = NULL,
+    subject = %s, text_body = %s, html_body = %s, to_email = %s, language = %s, token_hash = %s
+WHERE id = %s AND state = %s AND sent_at IS NULL"""  # noqa: S608 - the table name from the model
+
+
+def mark_accepted(
+    message: Message, mail, rendered: emails.Rendered, token: str, *, now: dt.datetime, record: BatchRecord
+) -> None:
+    """Step 4: the ESP has the mail. One UPDATE, committed at once (outside any transaction of
+    ours): sent_at, the ESP's id, the link token's hash and the mail as sent (link tokens
+    blanked). The row stays `sending` until the batch's record (step 5) makes it `sent`."""
     status = getattr(mail, "anymail_status", None)
     esp_id = str(status.message_id) if status and status.message_id is not None else ""
-    with transaction.atomic():
-        changed = Message.objects.filter(pk=message.pk, state=State.SENDING).update(
-            state=State.SENT,
-            sent_at=now,
-            esp_message_id=esp_id[:200],
-            reason="",
-            last_error="",
-            deferred_until=None,
-            subject=rendered.subject[:300],
-            text_body=redact(rendered.text),
-            html_body=redact(rendered.html),
-            to_email=message.customer.email,
-            language=emails.language_of(message),
-            token_hash=token_hash(token),
-        )
-        if not changed:
-            return
-        MessageEvent.objects.create(message=message, event=EventKind.SENT, at=now, detail=esp_id[:300])
-        timeline_add(
-            customer=message.customer,
-            kind=TimelineKind.MESSAGE,
-            at=now,
-            sale=message.sale,
-            complaint=message.complaint,
-            event="message.sent",
-            data={"message_id": message.pk, "message_kind": message.kind, "subject": rendered.subject[:300]},
-        )
+    values = [
+        connection.ops.adapt_datetimefield_value(now),  # as the ORM stores it (SQLite: UTC text)
+        esp_id[:200],
+        rendered.subject[:300],
+        redact(rendered.text),
+        redact(rendered.html),
+        message.customer.email,
+        emails.language_of(message),
+        token_hash(token),
+        message.pk,
+        State.SENDING,
+    ]
+    # Raw SQL for the one statement a mail costs: the ORM would build the same UPDATE per mail.
+    with connection.cursor() as cursor:
+        cursor.execute(MARK_ACCEPTED_SQL, values)
+        changed = cursor.rowcount
+    if changed:
+        record.sent.append((message, esp_id, now, rendered.subject))
 
 
 def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None:
@@ -281,18 +347,31 @@ def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None
 
 
 def recover_stuck(*, now: dt.datetime | None = None) -> int:
-    """Rows left `sending` by a worker that died: back to planned, to be sent once more."""
+    """Rows left `sending` by a worker that died. Those the ESP had accepted (sent_at set, step 4
+    done) are completed as sent, with their event and timeline entry, and not sent again; the
+    others go back to planned, to be sent once more."""
     now = now or timezone.now()
     with transaction.atomic():
         stuck = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(state=State.SENDING, claimed_at__lt=now - SENDING_LEASE)
-            .values_list("pk", flat=True)[:1000]
+            .only(
+                "pk", "kind", "customer_id", "sale_id", "complaint_id", "sent_at", "subject", "esp_message_id"
+            )
+            .order_by()[:1000]
         )
-        Message.objects.filter(pk__in=stuck, state=State.SENDING).update(
+        accepted = [m for m in stuck if m.sent_at is not None]
+        again = [m.pk for m in stuck if m.sent_at is None]
+        Message.objects.filter(pk__in=again, state=State.SENDING).update(
             state=State.PLANNED, planned_at=now, reason=Reason.RECOVERED
         )
+        Message.objects.filter(pk__in=[m.pk for m in accepted]).update(state=State.SENT)
         MessageEvent.objects.bulk_create(
-            MessageEvent(message_id=pk, event=EventKind.RECOVERED, at=now) for pk in stuck
+            [MessageEvent(message_id=pk, event=EventKind.RECOVERED, at=now) for pk in again]
+            + [
+                MessageEvent(message=m, event=EventKind.SENT, at=m.sent_at, detail=m.esp_message_id[:300])
+                for m in accepted
+            ]
         )
+        timeline_add_many([_timeline_entry(m, m.sent_at, m.subject) for m in accepted])
     return len(stuck)

@@ -40,6 +40,11 @@ class Decision:
 SEND = Decision("send")
 
 
+# Sent mail, as the budget counts it: `sent`, or `sending` with sent_at (the ESP has it and the
+# batch that sent it has not recorded it yet; see followups.dispatch).
+ACCEPTED = (State.SENT, State.SENDING)
+
+
 @dataclass
 class BatchFacts:
     """What the rules need to know about the customers of one batch."""
@@ -68,13 +73,15 @@ class BatchFacts:
         # A mail sent exactly one period ago has aged out (frequency_cap frees the slot then).
         since = now - dt.timedelta(days=rules.frequency_period_days)
         for customer_id, sent_at in (
-            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT, sent_at__gt=since)
+            Message.objects.filter(customer_id__in=customer_ids, state__in=ACCEPTED, sent_at__gt=since)
             .exclude(category=Category.TRANSACTIONAL)
             .values_list("customer_id", "sent_at")
         ):
             facts.recent.setdefault(customer_id, []).append(sent_at)
         facts.last_survey = dict(
-            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT, kind__in=SURVEY_KINDS)
+            Message.objects.filter(
+                customer_id__in=customer_ids, state__in=ACCEPTED, sent_at__isnull=False, kind__in=SURVEY_KINDS
+            )
             .values("customer_id")
             .annotate(last=Max("sent_at"))
             .values_list("customer_id", "last")
@@ -82,7 +89,7 @@ class BatchFacts:
         # Only a send within the gap can hold a mail back; older ones need not be loaded.
         gap_since = now - dt.timedelta(minutes=rules.min_gap_minutes)
         facts.last_sent = dict(
-            Message.objects.filter(customer_id__in=customer_ids, state=State.SENT, sent_at__gt=gap_since)
+            Message.objects.filter(customer_id__in=customer_ids, state__in=ACCEPTED, sent_at__gt=gap_since)
             .values("customer_id")
             .annotate(last=Max("sent_at"))
             .values_list("customer_id", "last")

@@ -147,3 +147,46 @@ def test_dispatch_queries_do_not_grow_with_the_batch(shop, django_assert_max_num
     small, large = run(2), run(20)
     per_message = (large - small) / 18
     assert per_message <= 12, f"{per_message:.1f} queries per message"
+
+
+def test_a_worker_dead_after_the_esp_took_the_mail_is_completed_not_sent_again(shop, outbox_mail):
+    from django.core.mail import get_connection
+
+    message = thank_you(shop)
+    dispatch.claim(now=NOON)
+    claimed = Message.objects.select_related("customer", "sale", "complaint").get(pk=message.pk)
+    with get_connection() as esp:
+        # steps 3 and 4 for this mail; the worker dies before its batch is recorded (step 5)
+        dispatch.send(claimed, connection=esp, now=NOON, record=dispatch.BatchRecord())
+    message.refresh_from_db()
+    assert message.state == State.SENDING and message.sent_at == NOON and len(outbox_mail) == 1
+    assert message.token_hash == token_hash(dispatch.message_token(message)), "its links work at once"
+
+    later = NOON + dispatch.SENDING_LEASE + dt.timedelta(seconds=1)
+    assert dispatch.recover_stuck(now=later) == 1
+    with time_machine.travel(later, tick=False):
+        assert dispatch.dispatch_due() == 0
+
+    message.refresh_from_db()
+    assert message.state == State.SENT and message.sent_at == NOON and len(outbox_mail) == 1
+    assert list(message.events.values_list("event", "at")) == [("sent", NOON)]
+    (entry,) = message.customer.timeline.filter(kind=TimelineKind.MESSAGE)
+    assert entry.at == NOON and message.subject in entry.text and entry.data["message_id"] == message.pk
+
+
+def test_a_batch_is_one_statement_per_mail_and_a_few_for_the_batch(shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(n):
+        for _ in range(n):
+            shop.sale(delivery={"promised_date": dt.date(2026, 3, 13)})
+        with CaptureQueriesContext(connection) as ctx:
+            assert dispatch.dispatch_batch() == n
+        return ctx.captured_queries
+
+    small, large = run(2), run(20)
+    marks = [q for q in large if q["sql"].startswith("UPDATE") and "sent_at" in q["sql"].split("WHERE")[0]]
+    assert len(marks) == 20, "one UPDATE per mail: the mark that it was accepted"
+    assert len(large) - len(small) == 18, "everything else is per batch"
+    assert MessageEvent.objects.filter(event="sent").count() == 22
