@@ -75,11 +75,21 @@ def open_csv(source) -> Iterator[CsvSource]:
             raise FileProblem(ENCODING_PROBLEM % {"line": 1}) from exc
         except csv.Error as exc:
             raise FileProblem(_("The header row is not valid CSV: %(error)s") % {"error": exc}) from exc
-        reader = csv.reader(text, delimiter=delimiter)
+        reader = csv.reader(_without_nul(text), delimiter=delimiter)
         yield CsvSource(header=[h.strip() for h in header], rows=reader, size=_size(raw), _raw=raw)
     finally:
         if owned:
             raw.close()
+
+
+def _without_nul(lines):
+    """The text's lines, stopping at a NUL character: the reader would take it, PostgreSQL not.
+    (A NUL in the first block already refuses the file as binary; UTF-16 and a later block can
+    still bring one.)"""
+    for line in lines:
+        if "\x00" in line:
+            raise csv.Error(_("the line holds a NUL character (is it a binary file?)"))
+        yield line
 
 
 def _open_binary(source) -> tuple[io.BufferedIOBase, bool]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from customers.models import Customer, ImportJob, Sale, SaleLine
 from tests.conftest import make_staff
@@ -151,7 +152,7 @@ def test_a_failed_import_writes_nothing_and_says_why(manager_client, send, tmp_p
     job.refresh_from_db()
     assert (job.stage, job.state) == ("import", "failed")
     assert job.reason.startswith("The database refused the import, so nothing was written")
-    assert job.reason in job_page(manager_client, response).content.decode()
+    assert escape(job.reason) in job_page(manager_client, response).content.decode()
     assert dict(Sale.objects.values_list("external_id", "ordered_at")) == before
     assert Sale.objects.get(external_id="A-1002").channel == "store"
     assert stored_uploads(tmp_path) == []
