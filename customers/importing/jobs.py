@@ -106,7 +106,7 @@ def _run(job: ImportJob) -> None:
             path,
             dry_run=dry_run,
             progress=progress,
-            before_commit=None if dry_run else (lambda report: _end(job, State.DONE, report=report)),
+            before_commit=None if dry_run else (lambda report: _imported(job, report)),
         )
     except SoftTimeLimitExceeded:
         _end(job, State.FAILED, reason=_("The import took too long and was stopped: nothing was written."))
@@ -124,6 +124,16 @@ def _run(job: ImportJob) -> None:
     elif dry_run:
         _end(job, State.CHECKED, report=report)
         return  # the file waits for the confirmation
+    upload_discard(job.token)
+
+
+def _imported(job: ImportJob, report: ImportReport) -> None:
+    """Inside the import's transaction, just before its commit: the job is done with it.
+
+    The file goes now, before the follow-ups are planned after the commit: whatever happens
+    next the job ends done or failed, and both remove it.
+    """
+    _end(job, State.DONE, report=report)
     upload_discard(job.token)
 
 
