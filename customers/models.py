@@ -494,6 +494,7 @@ class ImportJob(models.Model):
     )
     language = models.CharField(max_length=10, blank=True)  # of the messages the worker writes
     created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)  # the check's or, once confirmed, the import's
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Progress of the current stage, written by the worker through a connection of its own.
@@ -517,6 +518,11 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.CHECKED, self.State.DONE, self.State.FAILED)
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for more than a minute: no worker has taken it (is one running?)."""
+        return self.state == self.State.QUEUED and timezone.now() - self.queued_at > dt.timedelta(minutes=1)
 
     @property
     def percent(self) -> int:

@@ -58,7 +58,12 @@ def job_confirm(job: ImportJob) -> bool:
         )
         return False
     confirmed = ImportJob.objects.filter(pk=job.pk, state=State.CHECKED).update(
-        stage=Stage.IMPORT, state=State.QUEUED, rows_processed=0, bytes_read=0, progressed_at=None
+        stage=Stage.IMPORT,
+        state=State.QUEUED,
+        queued_at=timezone.now(),
+        rows_processed=0,
+        bytes_read=0,
+        progressed_at=None,
     )
     if confirmed:
         _enqueue(job)

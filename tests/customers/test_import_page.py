@@ -3,12 +3,14 @@ once confirmed, imports it; the job's page shows the progress and the end state.
 
 import codecs
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from customers.models import Customer, ImportJob, Sale, SaleLine
@@ -261,3 +263,34 @@ def test_the_upload_page_lists_the_managers_recent_uploads(manager_client, send)
     html = manager_client.get(URL).content.decode()
     assert "first.csv" in html and "checked: waiting for your confirmation" in html
     assert "second.csv" in html and "refused: nothing imported" in html
+
+
+def test_a_job_no_worker_takes_says_so(manager_client, manager):
+    job = ImportJob.objects.create(
+        token="q" * 32,
+        file_name="s.csv",
+        created_by=manager,
+        queued_at=timezone.now() - dt.timedelta(minutes=2),
+    )
+    page = manager_client.get(reverse("customers:import_job", args=[job.pk])).content.decode()
+
+    assert "Waiting for a worker to start…" in page
+    assert "No worker has taken the file yet: is the Celery worker running?" in page
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+    page = manager_client.get(reverse("customers:import_job", args=[job.pk])).content.decode()
+    assert "No worker has taken the file yet" not in page
+
+
+def test_confirming_a_preview_whose_file_expired_fails_it_clearly(manager_client, send, tmp_path):
+    send(manager_client, URL, upload("s.csv", SAMPLE))
+    job = ImportJob.objects.get()
+    for path in stored_uploads(tmp_path):  # uploads nobody confirms are deleted after a day
+        path.unlink()
+
+    response = send(manager_client, reverse("customers:import_confirm", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert (job.stage, job.state) == ("check", "failed")
+    assert job.reason == "The uploaded file has expired (uploads are kept a day). Upload it again."
+    assert job.reason in job_page(manager_client, response).content.decode()
+    assert Sale.objects.count() == 0
