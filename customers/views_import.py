@@ -7,13 +7,16 @@ imports it (customers/importing/jobs.py). The job's page polls its state with ht
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.permissions import ManagerRequiredMixin
 from customers.importing import CANONICAL_COLUMNS
@@ -24,25 +27,60 @@ RECENT_JOBS = 10
 MB = 1024 * 1024
 
 
+def _too_large(size: int) -> forms.ValidationError:
+    return forms.ValidationError(
+        _(
+            "The file is %(size)s MB; the import page takes files of up to %(limit)d MB. "
+            "Split it into smaller files (each one imports whole, and importing a file "
+            "again changes nothing), or ask an administrator to run manage.py import_sales."
+        )
+        % {"size": f"{size / MB:.1f}", "limit": settings.IMPORT_MAX_UPLOAD_MB},
+        code="too_large",
+    )
+
+
+class SizeLimitedUpload(FileUploadHandler):
+    """Stops storing an upload once it passes the limit: the rest of the body is read and
+    dropped, never written to a temporary file, and the form says why."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.stopped = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.stopped = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (memory or temporary file) makes the file
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file"), allow_empty_file=True)
 
+    def __init__(self, *args, stopped_at: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stopped_at = stopped_at  # the request's size when SizeLimitedUpload stopped it
+
+    def clean(self):
+        if self.stopped_at is not None:
+            self.errors.pop("file", None)  # "required": it was not kept
+            self.add_error("file", _too_large(self.stopped_at))
+        return super().clean()
+
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_MB
-        if uploaded.size > limit * MB:
-            raise forms.ValidationError(
-                _(
-                    "The file is %(size)s MB; the import page takes files of up to %(limit)d MB. "
-                    "Split it into smaller files (each one imports whole, and importing a file "
-                    "again changes nothing), or ask an administrator to run manage.py import_sales."
-                )
-                % {"size": f"{uploaded.size / MB:.1f}", "limit": limit},
-                code="too_large",
-            )
+        if uploaded.size > settings.IMPORT_MAX_UPLOAD_MB * MB:
+            raise _too_large(uploaded.size)
         return uploaded
 
 
+# CSRF is checked in post(), after the size limit's handler is in place: the middleware would
+# read the body first (Django's "modifying upload handlers on the fly").
+@method_decorator(csrf_exempt, name="dispatch")
 class SalesImportView(ManagerRequiredMixin, View):
     template_name = "customers/import.html"
 
@@ -50,7 +88,15 @@ class SalesImportView(ManagerRequiredMixin, View):
         return self._render(request, UploadForm())
 
     def post(self, request):
+        limit = SizeLimitedUpload(request, settings.IMPORT_MAX_UPLOAD_MB * MB)
+        request.upload_handlers.insert(0, limit)
+        return self._post(request, limit)
+
+    @method_decorator(csrf_protect)
+    def _post(self, request, limit: SizeLimitedUpload):
         form = UploadForm(request.POST, request.FILES)
+        if limit.stopped:
+            form = UploadForm(request.POST, {}, stopped_at=int(request.META.get("CONTENT_LENGTH") or 0))
         if not form.is_valid():
             return self._render(request, form, status=400)
         with transaction.atomic():

@@ -198,12 +198,37 @@ def test_a_job_of_another_manager_is_not_found(manager_client, send):
 
 def test_a_file_over_the_limit_gets_a_clear_message_and_is_not_stored(manager_client, settings, tmp_path):
     settings.IMPORT_MAX_UPLOAD_MB = 1
-    response = manager_client.post(URL, upload("huge.csv", SAMPLE + b"x" * (1024 * 1024)))
+    response = manager_client.post(URL, upload("huge.csv", SAMPLE + b"x" * (3 * 1024 * 1024)))
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "The file is 1.0 MB; the import page takes files of up to 1 MB." in html
+    assert "The file is 3.0 MB; the import page takes files of up to 1 MB." in html
     assert 'aria-invalid="true"' in html
+    # Stopped while it arrived (the handler), not checked once stored whole.
+    assert response.context["form"].stopped_at > 3 * 1024 * 1024
+    assert "This field is required" not in html
+    assert not ImportJob.objects.exists()
+    assert stored_uploads(tmp_path) == []
+
+
+def test_a_file_at_the_limit_is_taken(manager_client, settings, send):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    content = SAMPLE + b"\n" * (1024 * 1024 - len(SAMPLE))  # blank lines are skipped
+    assert len(content) == 1024 * 1024
+
+    response = send(manager_client, URL, upload("full.csv", content))
+
+    assert response.status_code == 303
+    assert ImportJob.objects.get().state == "checked", ImportJob.objects.get().reason
+
+
+def test_the_upload_still_needs_the_csrf_token(manager, tmp_path):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+
+    assert client.post(URL, upload("s.csv", SAMPLE)).status_code == 403
     assert not ImportJob.objects.exists()
     assert stored_uploads(tmp_path) == []
 
