@@ -319,3 +319,16 @@ def test_confirming_a_preview_whose_file_expired_fails_it_clearly(manager_client
     assert job.reason == "The uploaded file has expired (uploads are kept a day). Upload it again."
     assert job.reason in job_page(manager_client, response).content.decode()
     assert Sale.objects.count() == 0
+
+
+def test_the_request_only_stores_the_file_and_queues_the_job(manager_client, tmp_path):
+    """Before the worker runs (here: the task is never sent, as nothing commits), the page says
+    it is waiting and polls; nothing was read yet."""
+    response = manager_client.post(URL, upload("s.csv", SAMPLE))
+
+    job = ImportJob.objects.get()
+    assert (job.stage, job.state, job.rows_processed, job.counts) == ("check", "queued", 0, {})
+    assert [path.read_bytes() for path in stored_uploads(tmp_path)] == [SAMPLE]
+    page = job_page(manager_client, response).content.decode()
+    assert "Waiting for a worker to start…" in page
+    assert 'hx-trigger="every 1s"' in page and 'value="0"' in page
