@@ -9,4 +9,5 @@ urlpatterns = [
     path("import/", views_import.SalesImportView.as_view(), name="import"),
     path("import/<int:pk>/", views_import.ImportJobView.as_view(), name="import_job"),
     path("import/<int:pk>/confirm/", views_import.ImportConfirmView.as_view(), name="import_confirm"),
+    path("import/<int:pk>/discard/", views_import.ImportDiscardView.as_view(), name="import_discard"),
 ]

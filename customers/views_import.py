@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts.permissions import ManagerRequiredMixin
 from customers.importing import CANONICAL_COLUMNS
-from customers.importing.jobs import job_confirm, job_create
+from customers.importing.jobs import job_confirm, job_create, job_discard
 from customers.models import ImportJob
 
 RECENT_JOBS = 10
@@ -135,3 +135,9 @@ class ImportConfirmView(ManagerRequiredMixin, View):
         with transaction.atomic():
             job_confirm(job)
         return HttpResponseRedirect(reverse("customers:import_job", args=[job.pk]), status=303)
+
+
+class ImportDiscardView(ManagerRequiredMixin, View):
+    def post(self, request, pk: int):
+        job_discard(_own_job(request, pk))
+        return HttpResponseRedirect(reverse("customers:import"), status=303)

@@ -70,6 +70,16 @@ def job_confirm(job: ImportJob) -> bool:
     return bool(confirmed)
 
 
+def job_discard(job: ImportJob) -> bool:
+    """Drop a checked job the manager does not want: its file goes now, not after a day."""
+    _end(job, State.FAILED, reason=_("Discarded: nothing was imported."), states=[State.CHECKED])
+    job.refresh_from_db()
+    if job.state != State.FAILED:
+        return False
+    upload_discard(job.token)
+    return True
+
+
 def _enqueue(job: ImportJob) -> None:
     from customers.tasks import import_job_task
 

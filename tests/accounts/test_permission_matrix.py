@@ -29,6 +29,7 @@ EXPECTED = {
     "customers:import": MANAGERS,
     "customers:import_job": (LOGIN, 403, 403, 404),  # allowed; no job of this manager's with that id
     "customers:import_confirm": (LOGIN, 403, 403, 405),  # POST only
+    "customers:import_discard": (LOGIN, 403, 403, 405),  # POST only
     "followups:outbox": STAFF_ALL,
     "followups:message": (LOGIN, 403, 404, 404),  # allowed; no message with that id
     "followups:rules": MANAGERS,

@@ -332,3 +332,24 @@ def test_the_request_only_stores_the_file_and_queues_the_job(manager_client, tmp
     page = job_page(manager_client, response).content.decode()
     assert "Waiting for a worker to start…" in page
     assert 'hx-trigger="every 1s"' in page and 'value="0"' in page
+
+
+def test_discarding_a_preview_removes_its_file_and_imports_nothing(manager_client, send, tmp_path):
+    send(manager_client, URL, upload("s.csv", SAMPLE))
+    job = ImportJob.objects.get()
+    assert (
+        reverse("customers:import_discard", args=[job.pk])
+        in manager_client.get(reverse("customers:import_job", args=[job.pk])).content.decode()
+    )
+
+    response = send(manager_client, reverse("customers:import_discard", args=[job.pk]))
+
+    assert response.status_code == 303 and response["Location"] == URL
+    job.refresh_from_db()
+    assert (job.state, job.reason) == ("failed", "Discarded: nothing was imported.")
+    assert stored_uploads(tmp_path) == []
+    # Neither a confirmation now nor a second discard brings it back.
+    send(manager_client, reverse("customers:import_confirm", args=[job.pk]))
+    send(manager_client, reverse("customers:import_discard", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == "failed" and Sale.objects.count() == 0
