@@ -16,8 +16,9 @@ COPY . .
 # step; they stay out of the image's environment.
 RUN SECRET_KEY=collectstatic-only ANYMAIL_WEBHOOK_SECRET=collectstatic:only \
     python manage.py collectstatic --noinput --verbosity 0
-# The code stays root's; the app user writes only var/ (celery beat's schedule).
-RUN mkdir -p /app/var && chown -R postsale /app/var
+# The code stays root's; the app user writes only var/ (celery beat's schedule, and the import
+# page's uploads in var/imports, a volume web and worker share: it takes this owner when new).
+RUN mkdir -p /app/var/imports && chown -R postsale /app/var
 
 USER postsale
 EXPOSE 8000

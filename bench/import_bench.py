@@ -42,7 +42,7 @@ def peak_rss_mb() -> float:
 def timed_import(path: Path, label: str) -> float:
     marks: list[float] = []
     start = time.perf_counter()
-    report = sales_import(path, progress=lambda done, total: marks.append(time.perf_counter()))
+    report = sales_import(path, progress=lambda done, total, lines: marks.append(time.perf_counter()))
     seconds = time.perf_counter() - start
     if not report.ok:
         sys.exit("import failed: " + "; ".join(map(str, report.errors[:5])))

@@ -502,3 +502,70 @@ class TimelineEntry(models.Model):
     def text(self) -> str:
         """The sentence in the active language (see customers/timeline.py)."""
         return timeline.entry_text(event=self.event, data=self.data, summary=self.summary)
+
+
+class ImportJob(models.Model):
+    """One upload of a sales CSV on the import page, checked and then imported by a worker.
+
+    The web request only stores the file and this row; the worker checks it (a dry run: the
+    preview), and once a manager confirms, imports it in one transaction. The row is what the
+    progress page polls, so it survives a reload, and it keeps the end state: the counts, or the
+    reason and the first errors. The file is removed once the job is done or failed.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        CHECKED = "checked", _("checked, waiting for confirmation")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    class Stage(models.TextChoices):
+        CHECK = "check", _("check")
+        IMPORT = "import", _("import")
+
+    token = models.CharField(max_length=32, unique=True)  # the stored file (importing/uploads.py)
+    file_name = models.CharField(max_length=255)
+    file_size = models.BigIntegerField(default=0)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.CHECK)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(max_length=10, blank=True)  # of the messages the worker writes
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)  # the check's or, once confirmed, the import's
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Progress of the current stage, written by the worker through a connection of its own.
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    rows_processed = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)  # known once checked
+    bytes_read = models.BigIntegerField(default=0)
+    format = models.CharField(max_length=20, blank=True)
+    counts = models.JSONField(default=dict, blank=True)  # ImportReport.counts()
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # the first errors: [line, field, message]
+    reason = models.TextField(blank=True)  # why it failed, for the user
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="importjob_by_user")]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.stage}, {self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.CHECKED, self.State.DONE, self.State.FAILED)
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for more than a minute: no worker has taken it (is one running?)."""
+        return self.state == self.State.QUEUED and timezone.now() - self.queued_at > dt.timedelta(minutes=1)
+
+    @property
+    def percent(self) -> int:
+        if not self.file_size:
+            return 0
+        return min(100, round(100 * self.bytes_read / self.file_size))

@@ -376,6 +376,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- CSV import page: files larger than this are refused with a message (the command takes any)
+IMPORT_MAX_UPLOAD_MB = envint("IMPORT_MAX_UPLOAD_MB", 100)
+
 # --- Cache (rate limits, throttles): Redis database 1 by default, apart from the broker's 0 --
 CACHE_URL = envstr("CACHE_URL", re.sub(r"/\d*$", "", REDIS_URL.rstrip("/")) + "/1" if REDIS_URL else "")
 # Redis away reads as a miss (postsale/lib/cache.py): pages are served, limits wait for it; a

@@ -32,15 +32,23 @@ __all__ = ["CANONICAL_COLUMNS", "ImportReport", "RowError", "sales_import"]
 # One import writes at a time: two files naming the same new customer would otherwise race.
 ADVISORY_LOCK = 7_246_815_001
 
-Progress = Callable[[int, int | None], None]  # (bytes read, file size or None)
+Progress = Callable[[int, int | None, int], None]  # (bytes read, file size or None, lines read)
 
 
-def sales_import(source, *, dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+def sales_import(
+    source,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    before_commit: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
     """Validate a sales CSV (path or binary file) and, unless dry_run or it has errors, import it.
 
     Writes in one transaction; publishes SALE_RECORDED (new sales) and DELIVERY_CHANGED (new or
     changed deliveries), which subscribers receive after the commit. With dry_run the same plan
     is computed and rolled back, so the report's counts say what an import would do.
+    before_commit(report) runs inside that transaction once everything is written (the import
+    page marks its job done there, so a job is done exactly when its rows are in).
     """
     report = ImportReport(dry_run=dry_run)
     dialect = Dialect(connection)
@@ -56,7 +64,7 @@ def sales_import(source, *, dry_run: bool = False, progress: Progress | None = N
         staging.finish()
         staging.check_orders(fmt=fmt, report=report)
         if report.ok:
-            _write(dialect, report, dry_run=dry_run)
+            _write(dialect, report, dry_run=dry_run, before_commit=before_commit)
     except FileProblem as problem:
         report.add_error(None, "", problem.message)
     except DatabaseError as exc:
@@ -77,7 +85,7 @@ def sales_import(source, *, dry_run: bool = False, progress: Progress | None = N
 def _stream(src, fmt, staging: Staging, report: ImportReport, progress: Progress | None) -> None:
     staging.load(_clean_rows(src, fmt, staging, report, progress))
     if progress:
-        progress(src.size or src.bytes_read(), src.size)
+        progress(src.size or src.bytes_read(), src.size, report.lines)
 
 
 def _clean_rows(src, fmt, staging, report: ImportReport, progress: Progress | None):
@@ -89,12 +97,12 @@ def _clean_rows(src, fmt, staging, report: ImportReport, progress: Progress | No
             if row is not None:
                 yield row
             if progress and report.lines % BATCH_SIZE == 0:
-                progress(src.bytes_read(), src.size)
+                progress(src.bytes_read(), src.size, report.lines)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise src.problem(exc) from exc
 
 
-def _write(dialect: Dialect, report: ImportReport, *, dry_run: bool) -> None:
+def _write(dialect: Dialect, report: ImportReport, *, dry_run: bool, before_commit=None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if dialect.postgres:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
@@ -111,7 +119,9 @@ def _write(dialect: Dialect, report: ImportReport, *, dry_run: bool) -> None:
             events.publish(events.SALE_RECORDED, sale_ids=sale_ids)
         if delivery_ids:
             events.publish(events.DELIVERY_CHANGED, delivery_ids=delivery_ids)
-    report.committed = True
+        report.committed = True
+        if before_commit is not None:
+            before_commit(report)
 
 
 def _count(cursor, report: ImportReport) -> None:

@@ -388,7 +388,8 @@ def _currency(raw: str, bad: list) -> str:
 
 
 def _quantity(raw: str, bad: list) -> str | None:
-    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_QUANTITY:
+    # len() first: int() refuses a string of more than 4,300 digits with an exception.
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= MAX_QUANTITY:
         return raw
     if not raw:
         bad.append(("quantity", _("is required")))
@@ -406,7 +407,9 @@ def _integral(raw: str) -> int | None:
         value = Decimal(raw)
     except InvalidOperation:
         return None
-    return int(value) if value.is_finite() and value == value.to_integral_value() else None
+    if not value.is_finite() or abs(value) > MAX_QUANTITY:  # 1E+999999999 would not fit in memory
+        return None
+    return int(value) if value == value.to_integral_value() else None
 
 
 def _price(raw: str, bad: list) -> str | None:

@@ -27,6 +27,9 @@ EXPECTED = {
     "customers:list": STAFF_ALL,
     "customers:detail": STAFF_ALL,
     "customers:import": MANAGERS,
+    "customers:import_job": (LOGIN, 403, 403, 404),  # allowed; no job of this manager's with that id
+    "customers:import_confirm": (LOGIN, 403, 403, 405),  # POST only
+    "customers:import_discard": (LOGIN, 403, 403, 405),  # POST only
     "followups:outbox": STAFF_ALL,
     "followups:message": (LOGIN, 403, 404, 404),  # allowed; no message with that id
     "followups:rules": MANAGERS,

@@ -175,12 +175,16 @@ def test_the_command_reports_a_bad_offset_without_a_traceback(tmp_path, capsys):
     assert "line 2, ordered_at: The time zone offset must be between" in capsys.readouterr().err
 
 
-def test_the_upload_page_lists_a_bad_offset_instead_of_failing(manager_client, settings, tmp_path):
+def test_the_upload_page_lists_a_bad_offset_instead_of_failing(
+    manager_client, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.VAR_DIR = tmp_path
     content = write_csv(tmp_path / "f.csv", [line("A-1", ordered_at="2026-01-01T00:00:00+16:00")])
     upload = SimpleUploadedFile("f.csv", content.read_bytes(), content_type="text/csv")
 
-    response = manager_client.post(reverse("customers:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):  # the check runs (eagerly) after the commit
+        posted = manager_client.post(reverse("customers:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    response = manager_client.get(posted["Location"], HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     assert "The time zone offset must be between -15:59 and +15:59." in response.content.decode()

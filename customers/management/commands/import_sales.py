@@ -71,7 +71,7 @@ class _ProgressBar:
         self.bar = None
         return self
 
-    def update(self, done: int, total: int | None) -> None:
+    def update(self, done: int, total: int | None, lines: int = 0) -> None:
         if self.bar is None:
             self.bar = tqdm(
                 total=total,
