@@ -41,7 +41,8 @@ def test_unknown_and_expired_links_answer_alike(browser, nps_survey):
 
 
 def test_timing_does_not_tell_an_expired_link_from_an_unknown_one(nps_survey, monkeypatch):
-    """Median of 50 requests each, interleaved; equal within a generous factor (noise)."""
+    """50 requests each, interleaved; the fastest of each equal within a generous factor. The
+    fastest is what the code costs; a median drifts with whatever else the machine runs."""
     monkeypatch.setattr(public, "PER_IP_PER_MINUTE", 10_000)
     invitation = nps_survey.invitation
     invitation.expires_at = invitation.created_at - dt.timedelta(seconds=1)
@@ -67,9 +68,10 @@ def test_timing_does_not_tell_an_expired_link_from_an_unknown_one(nps_survey, mo
     for unknown_token, expired_token in zip(unknown_tokens, expired_tokens, strict=True):
         unknown.append(timed(unknown_token))
         expired.append(timed(expired_token))
-    ratio = statistics.median(expired) / statistics.median(unknown)
+    ratio = min(expired) / min(unknown)
     print(
-        f"median unknown {statistics.median(unknown) * 1000:.2f} ms, "
-        f"expired {statistics.median(expired) * 1000:.2f} ms, ratio {ratio:.2f}"
+        f"fastest unknown {min(unknown) * 1000:.2f} ms, expired {min(expired) * 1000:.2f} ms, "
+        f"ratio {ratio:.2f}; medians {statistics.median(unknown) * 1000:.2f} / "
+        f"{statistics.median(expired) * 1000:.2f} ms"
     )
     assert 0.5 < ratio < 2
