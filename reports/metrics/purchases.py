@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from reports import rollups
 from reports.metrics.satisfaction import Share
 from reports.metrics.scope import Scope, add_months, bucket_date
+from reports.rollup_models import CohortDay, CustomerRfm
 
 # --- Repeat purchase ---------------------------------------------------------------------------
 
@@ -109,6 +111,16 @@ def cohort_retention(scope: Scope) -> CohortTable:
     One query."""
     last = scope.end - dt.timedelta(days=1)
     first_month = add_months(last.replace(day=1), 1 - COHORT_MONTHS)
+    if rollups.usable(scope):
+        rows = (
+            CohortDay.objects.filter(
+                channel=scope.channel, category=scope.category, cohort__gte=first_month, day__lt=scope.end
+            )
+            .values("cohort", "month")
+            .annotate(n=Sum("buyers"))
+            .order_by()
+        )
+        return _cohort_table(scope, first_month, rows)
     tz = timezone.get_current_timezone()
     sales = scope.sales()
     first_purchase = (
@@ -127,6 +139,10 @@ def cohort_retention(scope: Scope) -> CohortTable:
         .values("cohort", "month")
         .annotate(n=Count("customer_id", distinct=True))
     )
+    return _cohort_table(scope, first_month, rows)
+
+
+def _cohort_table(scope: Scope, first_month: dt.date, rows) -> "CohortTable":
     cells: dict[dt.date, dict[int, int]] = {}
     for row in rows:
         cohort, month = bucket_date(row["cohort"]), bucket_date(row["month"])
@@ -149,6 +165,8 @@ def cohort_retention(scope: Scope) -> CohortTable:
         )
     return table
 
+
+CENT = Decimal("0.01")
 
 # --- RFM ---------------------------------------------------------------------------------------
 
@@ -197,10 +215,11 @@ class RfmTable:
         return {s.key: s.customers for s in self.segments}
 
 
-def _score(column: str) -> str:
+def rfm_score_sql(column: str, partition: str = "") -> str:
+    """The 1-5 score of a column by quintile of percent rank (the rollup partitions by filter)."""
     # PERCENT_RANK keeps ties together (every one-time buyer gets the same F); CASE rather than
     # a cast, which truncates on SQLite but rounds on PostgreSQL.
-    rank = f"PERCENT_RANK() OVER (ORDER BY {column})"
+    rank = f"PERCENT_RANK() OVER ({partition}ORDER BY {column})"
     return (
         f"CASE WHEN {rank} >= 0.8 THEN 5 WHEN {rank} >= 0.6 THEN 4 "
         f"WHEN {rank} >= 0.4 THEN 3 WHEN {rank} >= 0.2 THEN 2 ELSE 1 END"
@@ -221,10 +240,16 @@ def _rfm_sql(scope: Scope) -> tuple[str, list]:
         f"SUM(total) AS amount FROM ({inner}) U GROUP BY customer_id"
     )
     scored = (
-        f"SELECT customer_id, amount, {_score('last_at')} AS r, {_score('n')} AS f, "  # noqa: S608
-        f"{_score('amount')} AS m FROM ({per_customer}) C"
+        f"SELECT customer_id, amount, {rfm_score_sql('last_at')} AS r, {rfm_score_sql('n')} AS f, "  # noqa: S608
+        f"{rfm_score_sql('amount')} AS m FROM ({per_customer}) C"
     )
     return scored, list(params)
+
+
+def _rfm_rolled(scope: Scope) -> bool:
+    """The rollup's scores are those of all sales; exact for a period ending after the last."""
+    state = rollups.usable(scope)
+    return state is not None and (state.last_sale_at is None or state.last_sale_at < scope.until)
 
 
 def rfm_segments(scope: Scope) -> RfmTable:
@@ -234,18 +259,27 @@ def rfm_segments(scope: Scope) -> RfmTable:
     then named by the first rule their scores match (the table lists the rules).
 
     One query, grouped by the 125 score triples at most."""
-    scored, params = _rfm_sql(scope)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S GROUP BY r, f, m",  # noqa: S608
-            params,
+    if _rfm_rolled(scope):
+        triples = (
+            CustomerRfm.objects.filter(channel=scope.channel, category=scope.category)
+            .values_list("r", "f", "m")
+            .annotate(customers=Count("pk"), amount=Sum("amount"))
+            .order_by()
         )
-        triples = cursor.fetchall()
+    else:
+        scored, params = _rfm_sql(scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S GROUP BY r, f, m",  # noqa: S608
+                params,
+            )
+            triples = cursor.fetchall()
     segments = {key: Segment(key, name) for key, name, *_ranges in SEGMENTS}
     for r, f, m, customers, amount in triples:
         segment = segments[segment_of(r, f, m)]
         segment.customers += customers
-        segment.value += Decimal(str(amount or 0))
+        # Sums of money to the cent: SQLite adds decimals as floats (7411.2099999…).
+        segment.value += Decimal(str(amount or 0)).quantize(CENT)
     return RfmTable(segments=list(segments.values()))
 
 
@@ -258,6 +292,14 @@ def rfm_customer_ids(scope: Scope, segment: str) -> list[int]:
         for m in range(1, 6)
         if segment_of(r, f, m) == segment
     ]
+    if _rfm_rolled(scope):
+        return list(
+            CustomerRfm.objects.filter(channel=scope.channel, category=scope.category)
+            .annotate(code=F("r") * 100 + F("f") * 10 + F("m"))
+            .filter(code__in=triples)
+            .order_by("-amount", "customer_id")
+            .values_list("customer_id", flat=True)
+        )
     scored, params = _rfm_sql(scope)
     marks = ", ".join(["%s"] * len(triples))
     with connection.cursor() as cursor:
