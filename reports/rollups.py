@@ -93,9 +93,10 @@ def rebuild() -> RollupState:
             model.objects.all().delete()
         last_sale = Sale.objects.aggregate(last=Max("ordered_at"))["last"]
         _purchases()
+        for by_category in (False, True):
+            _deliveries(by_category)
+            _messages(by_category)
         for category in ["", *_categories()]:
-            _deliveries(category)
-            _messages(category)
             _answers(category)
             _invitations(category)
         row, _created = RollupState.objects.update_or_create(
@@ -182,41 +183,56 @@ def _purchases() -> None:
         )
 
 
-def _deliveries(category: str) -> None:
-    """Per promised day, carrier, reason and outcome: deliveries, repeat buyers, and answers."""
+def _counts(by_category: bool, **filters) -> dict:
+    """Count(pk) per filter; distinct when rows are repeated once per sale line."""
+    return {name: Count("pk", filter=condition, distinct=by_category) for name, condition in filters.items()}
+
+
+def _by_category(rows, by_category: bool):
+    """The rows of one pass: all with category "" (every sale once), or one per line category
+    (rows of no sale, or of a line without a category, left out)."""
+    for row in rows:
+        if not by_category:
+            yield {**row, "category": ""}
+        elif row["category"]:
+            yield row
+
+
+def _deliveries(by_category: bool) -> None:
+    """Per promised day, carrier, reason and outcome: deliveries, repeat buyers, and answers.
+    One pass over deliveries (and their answers) for every sale, one per line category."""
     from reports.metrics.delivery import annotated_deliveries, bought_again
-    from reports.metrics.satisfaction import CSAT_COUNTS, NPS_COUNTS
-    from surveys.definitions import SurveyType
+    from surveys.definitions import CSAT, NPS, SurveyType
     from surveys.models import Answer
 
-    scope = _scope(category)
-    keys = ("day", "channel", "carrier", "delay_reason", "delivered", "on_time", "notified")
+    keys = ("day", "channel", "category", "carrier", "delay_reason", "delivered", "on_time", "notified")
+    category = F("sale__lines__category") if by_category else Value("")
     deliveries = (
         annotated_deliveries()
         .filter(promised_date__isnull=False)
-        .filter(scope.sale_q("sale_id"))
         .annotate(
             day=F("promised_date"),
             channel=F("sale__channel"),
+            category=category,
             delivered=ExpressionWrapper(Q(delivered_at__isnull=False), output_field=BooleanField()),
             again=bought_again(),
         )
         .values(*keys)
-        .annotate(n=Count("pk"), repeat=Count("pk", filter=Q(again=True)))
+        .annotate(**_counts(by_category, n=None, repeat=Q(again=True)))
         .order_by()
     )
     rows: dict[tuple, dict] = {}
-    for row in deliveries:
+    for row in _by_category(deliveries, by_category):
         key = tuple(row[k] for k in keys)
         rows[key] = {**dict(zip(keys, key, strict=True)), "n": row["n"], "repeat": row["repeat"]}
     of_sale = annotated_deliveries().filter(sale_id=OuterRef("invitation__sale_id"))
     answers = (
         Answer.objects.filter(flagged=False, survey_type__in=[SurveyType.NPS, SurveyType.CSAT])
         .filter(invitation__sale__delivery__promised_date__isnull=False)
-        .filter(scope.sale_q("invitation__sale_id"))
         .annotate(
             day=F("invitation__sale__delivery__promised_date"),
             channel=F("invitation__sale__channel"),
+            category=F("invitation__sale__lines__category") if by_category else Value(""),
             carrier=F("invitation__sale__delivery__carrier"),
             delay_reason=F("invitation__sale__delivery__delay_reason"),
             delivered=ExpressionWrapper(
@@ -226,10 +242,18 @@ def _deliveries(category: str) -> None:
             notified=Exists(of_sale.filter(notified=True)),
         )
         .values("survey_type", *keys)
-        .annotate(**NPS_COUNTS, satisfied=CSAT_COUNTS["satisfied"])
+        .annotate(
+            **_counts(
+                by_category,
+                total=None,
+                promoters=Q(score__gte=NPS.promoter_min),
+                detractors=Q(score__lte=NPS.detractor_max),
+                satisfied=Q(score__gte=CSAT.promoter_min),
+            )
+        )
         .order_by()
     )
-    for row in answers:
+    for row in _by_category(answers, by_category):
         key = tuple(row[k] for k in keys)
         fact = rows.setdefault(key, {**dict(zip(keys, key, strict=True)), "n": 0, "repeat": 0})
         if row["survey_type"] == SurveyType.NPS:
@@ -238,37 +262,41 @@ def _deliveries(category: str) -> None:
             )
         else:
             fact.update(csat_total=row["total"], csat_satisfied=row["satisfied"])
-    _save(DeliveryDay, [{**row, "category": category} for row in rows.values()])
+    _save(DeliveryDay, list(rows.values()))
 
 
-def _messages(category: str) -> None:
+def _messages(by_category: bool) -> None:
+    """Per created day, kind, state and reason: messages and the steps they reached."""
     from followups.models import Message, MessageEvent
     from reports.metrics.messages import EVENT_STEPS
 
-    scope = _scope(category)
     tz = timezone.get_current_timezone()
     flags = {
         f"has_{step}": Exists(MessageEvent.objects.filter(message_id=OuterRef("pk"), event=event))
         for event, step in EVENT_STEPS.items()
     }
     rows = (
-        Message.objects.filter(scope.sale_q("sale_id"))
-        .annotate(**flags)
+        Message.objects.annotate(**flags)
         .values(
             "kind",
             "state",
             "reason",
             day=TruncDate("created_at", tzinfo=tz),
             channel=Coalesce(F("sale__channel"), Value("")),
+            line_category=F("sale__lines__category") if by_category else Value(""),
         )
         .annotate(
-            n=Count("pk"),
-            sent=Count("pk", filter=Q(sent_at__isnull=False)),
-            **{step: Count("pk", filter=Q(**{f"has_{step}": True})) for step in EVENT_STEPS.values()},
+            **_counts(
+                by_category,
+                n=None,
+                sent=Q(sent_at__isnull=False),
+                **{step: Q(**{f"has_{step}": True}) for step in EVENT_STEPS.values()},
+            )
         )
         .order_by()
     )
-    _save(MessageDay, [{**row, "category": category} for row in rows])
+    rows = ({"category": row.pop("line_category"), **row} for row in rows)  # Message has a category
+    _save(MessageDay, list(_by_category(rows, by_category)))
 
 
 def _answer_channel(prefix: str = "invitation__"):
