@@ -62,6 +62,32 @@ class CustomerRfm(_Fact):
         indexes = [models.Index(fields=["channel", "category", "r", "f", "m"], name="rollup_rfm_idx")]
 
 
+class SaleSpan(_Fact):
+    """A sale (once per filter it matches) with the days of the customer's previous and next
+    matching sales: a customer has one or more sales in [s, e) once for each sale there whose
+    previous is before s, and two or more when that sale's next is before e. `week` and `month`
+    are the trend buckets the day falls in, with their ends."""
+
+    channel = models.CharField(max_length=10)
+    category = models.CharField(max_length=100)
+    day = models.DateField()
+    prev_day = models.DateField(null=True)
+    next_day = models.DateField(null=True)
+    week = models.DateField()
+    week_end = models.DateField()
+    month = models.DateField()
+    month_end = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["channel", "category", "day"],
+                include=["prev_day", "next_day", "week", "week_end", "month", "month_end"],
+                name="rollup_sale_span_idx",
+            )
+        ]
+
+
 class DeliveryDay(_Fact):
     """Deliveries promised on `day` per carrier, delay reason and outcome, with the survey answers
     about those orders and how many of their customers bought again afterwards."""

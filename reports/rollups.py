@@ -33,6 +33,7 @@ from reports.rollup_models import (
     InvitationDay,
     MessageDay,
     RollupState,
+    SaleSpan,
 )
 
 _UNSET = object()
@@ -80,7 +81,7 @@ def live():
 
 # --- Rebuild -----------------------------------------------------------------------------------
 
-ROLLUP_MODELS = (CohortDay, CustomerRfm, DeliveryDay, MessageDay, AnswerDay, InvitationDay)
+ROLLUP_MODELS = (CohortDay, CustomerRfm, SaleSpan, DeliveryDay, MessageDay, AnswerDay, InvitationDay)
 
 
 def rebuild() -> RollupState:
@@ -132,6 +133,20 @@ def _month(sql: str) -> str:
     return f"date({sql}, 'start of month')"
 
 
+def _week(sql: str, end: bool = False) -> str:
+    """The Monday on or before a date (or the Monday after, for the week's end)."""
+    if connection.vendor == "postgresql":
+        return f"CAST({sql} - CAST(EXTRACT(ISODOW FROM {sql}) AS integer) + {8 if end else 1} AS date)"
+    extra = ", '+7 days'" if end else ""
+    return f"date({sql}, '-6 days', 'weekday 1'{extra})"
+
+
+def _month_end(sql: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(DATE_TRUNC('month', {sql}) + INTERVAL '1 month' AS date)"
+    return f"date({sql}, 'start of month', '+1 month')"
+
+
 def _keyed_sales() -> str:
     """Every sale once per (channel, category) filter it matches: ("", "") all sales; (channel,
     "") its channel; ("", c) and (channel, c) once per distinct category c of its lines."""
@@ -140,11 +155,11 @@ def _keyed_sales() -> str:
     sale, line = Sale._meta.db_table, SaleLine._meta.db_table
     lines = f"(SELECT DISTINCT sale_id, category FROM {line} WHERE category <> '')"  # noqa: S608
     return (
-        f"SELECT customer_id, '' AS channel, '' AS category, ordered_at, total FROM {sale} "  # noqa: S608
-        f"UNION ALL SELECT customer_id, channel, '', ordered_at, total FROM {sale} WHERE channel <> '' "
-        f"UNION ALL SELECT s.customer_id, '', l.category, s.ordered_at, s.total FROM {sale} s "
+        f"SELECT id, customer_id, '' AS channel, '' AS category, ordered_at, total FROM {sale} "  # noqa: S608
+        f"UNION ALL SELECT id, customer_id, channel, '', ordered_at, total FROM {sale} WHERE channel <> '' "
+        f"UNION ALL SELECT s.id, s.customer_id, '', l.category, s.ordered_at, s.total FROM {sale} s "
         f"JOIN {lines} l ON l.sale_id = s.id "
-        f"UNION ALL SELECT s.customer_id, s.channel, l.category, s.ordered_at, s.total FROM {sale} s "
+        f"UNION ALL SELECT s.id, s.customer_id, s.channel, l.category, s.ordered_at, s.total FROM {sale} s "
         f"JOIN {lines} l ON l.sale_id = s.id WHERE s.channel <> ''"
     )
 
@@ -173,6 +188,15 @@ def _purchases() -> None:
         per_customer = (
             "SELECT customer_id, channel, category, MAX(ordered_at) AS last_at, COUNT(*) AS n, "  # noqa: S608
             f"SUM(total) AS amount FROM ({keyed}) U GROUP BY customer_id, channel, category"
+        )
+        cursor.execute(
+            f"INSERT INTO {SaleSpan._meta.db_table} "  # noqa: S608
+            "(channel, category, day, prev_day, next_day, week, week_end, month, month_end) "
+            "SELECT channel, category, day, LAG(day) OVER w, LEAD(day) OVER w, "
+            f"{_week('day')}, {_week('day', end=True)}, {_month('day')}, {_month_end('day')} "
+            f"FROM (SELECT id, customer_id, channel, category, ordered_at, {day} AS day FROM ({keyed}) U) D "
+            "WINDOW w AS (PARTITION BY customer_id, channel, category ORDER BY ordered_at, id)",
+            list(day_params),
         )
         partition = "PARTITION BY channel, category "
         cursor.execute(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, DateField, F, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from customers.models import Customer
 from reports import rollups
 from reports.metrics.satisfaction import Share
 from reports.metrics.scope import Scope, add_months, bucket_date
-from reports.rollup_models import CohortDay, CustomerRfm
+from reports.rollup_models import CohortDay, CustomerRfm, SaleSpan
 
 # --- Repeat purchase ---------------------------------------------------------------------------
 
@@ -33,6 +33,12 @@ def repeat_purchase_rate(scope: Scope | None = None) -> float | Share | None:
     if scope is None:
         share = _repeat(Scope(dt.date.min, dt.date.max).sales())
         return share.part / share.whole if share.whole else None
+    if rollups.usable(scope):
+        first = Q(prev_day__isnull=True) | Q(prev_day__lt=scope.start)
+        row = _spans(scope).aggregate(
+            whole=Count("pk", filter=first), part=Count("pk", filter=first & Q(next_day__lt=scope.end))
+        )
+        return Share(**row)
     return _repeat(scope.sales().filter(ordered_at__gte=scope.since, ordered_at__lt=scope.until))
 
 
@@ -47,6 +53,8 @@ def _repeat(sales) -> Share:
 
 def repeat_purchase_trend(scope: Scope) -> list[tuple[dt.date, Share]]:
     """Repeat-purchase rate within each week or month of the period. One query."""
+    if rollups.usable(scope):
+        return _repeat_trend_rolled(scope)
     rows: dict[dt.date, list[int]] = {}
     per_customer = (
         scope.sales()
@@ -61,6 +69,31 @@ def repeat_purchase_trend(scope: Scope) -> list[tuple[dt.date, Share]]:
         counts[0] += n >= 2
         counts[1] += 1
     return [(day, Share(*rows.get(day, (0, 0)))) for day in scope.buckets()]
+
+
+def _spans(scope: Scope):
+    return SaleSpan.objects.filter(
+        channel=scope.channel, category=scope.category, day__gte=scope.start, day__lt=scope.end
+    )
+
+
+def _repeat_trend_rolled(scope: Scope) -> list[tuple[dt.date, Share]]:
+    """The trend from the sale spans: each bucket cut to the period, as the live query cuts it."""
+    bucket = "week" if scope.weekly else "month"
+    start, end = Value(scope.start, DateField()), Value(scope.end, DateField())
+    first = Q(prev_day__isnull=True) | Q(prev_day__lt=F("lo"))
+    rows = (
+        _spans(scope)
+        .annotate(
+            lo=Case(When(**{f"{bucket}__gt": scope.start}, then=F(bucket)), default=start),
+            hi=Case(When(**{f"{bucket}_end__lt": scope.end}, then=F(f"{bucket}_end")), default=end),
+        )
+        .values(bucket)
+        .annotate(whole=Count("pk", filter=first), part=Count("pk", filter=first & Q(next_day__lt=F("hi"))))
+        .order_by()
+    )
+    shares = {row[bucket]: Share(row["part"], row["whole"]) for row in rows}
+    return [(day, shares.get(day, Share(0, 0))) for day in scope.buckets()]
 
 
 # --- Cohorts -----------------------------------------------------------------------------------

@@ -2,9 +2,7 @@
 queries, summed over days. Each function here is the rollup half of a metric of the same name."""
 
 import datetime as dt
-from decimal import Decimal
 
-from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -69,12 +67,9 @@ def ces_counts() -> dict:
 
 
 def ces_average(row: dict) -> dict:
-    """The mean as the database's AVG gives it: exact decimal on PostgreSQL, float on SQLite."""
+    """The mean as the live Avg() gives it: a float (Django's output field for it)."""
     n, points = row["total"], row["points"]
-    if not n:
-        return {"total": 0, "average": None}
-    average = Decimal(points) / Decimal(n) if connection.vendor == "postgresql" else points / n
-    return {"total": n, "average": average}
+    return {"total": n, "average": points / n if n else None}
 
 
 def invitations(scope: Scope, *, trend: bool = False):

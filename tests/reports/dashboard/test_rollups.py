@@ -39,6 +39,7 @@ def numbers(scope: Scope) -> dict:
         "ces_trend": metrics.ces_trend(scope),
         "response_trend": metrics.response_rate_trend(scope),
         "repeat": metrics.repeat_purchase_rate(scope),
+        "repeat_trend": metrics.repeat_purchase_trend(scope),
         "cohorts": metrics.cohort_retention(scope).cohorts,
         "cohort_value": metrics.cohort_retention(scope).value,
         "rfm": metrics.rfm_segments(scope).segments,
