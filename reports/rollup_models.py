@@ -16,6 +16,8 @@ class RollupState(models.Model):
     seconds = models.FloatField(default=0)
     # The latest sale then: RFM from the rollup is exact for periods ending after it.
     last_sale_at = models.DateTimeField(null=True)
+    # Customers per lifecycle stage then (stages have no history: the overview shows today's).
+    stages = models.JSONField(default=dict)
 
     def __str__(self):
         return f"rollups as of {self.built_at:%Y-%m-%d %H:%M}"
@@ -59,7 +61,11 @@ class CustomerRfm(_Fact):
     m = models.SmallIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["channel", "category", "r", "f", "m"], name="rollup_rfm_idx")]
+        indexes = [
+            models.Index(
+                fields=["channel", "category", "r", "f", "m"], include=["amount"], name="rollup_rfm_idx"
+            )
+        ]
 
 
 class SaleSpan(_Fact):

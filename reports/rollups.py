@@ -87,12 +87,15 @@ ROLLUP_MODELS = (CohortDay, CustomerRfm, SaleSpan, DeliveryDay, MessageDay, Answ
 def rebuild() -> RollupState:
     """Recompute every rollup from the shop's tables, in one transaction. Returns its state."""
     from customers.models import Sale
+    from reports.metrics.purchases import customers_by_stage
 
     began, now = time.monotonic(), timezone.now()
     with transaction.atomic():
         for model in ROLLUP_MODELS:
             model.objects.all().delete()
         last_sale = Sale.objects.aggregate(last=Max("ordered_at"))["last"]
+        with live():
+            stages = customers_by_stage()
         _purchases()
         for by_category in (False, True):
             _deliveries(by_category)
@@ -102,8 +105,19 @@ def rebuild() -> RollupState:
             _invitations(category)
         row, _created = RollupState.objects.update_or_create(
             pk=1,
-            defaults={"built_at": now, "seconds": time.monotonic() - began, "last_sale_at": last_sale},
+            defaults={
+                "built_at": now,
+                "seconds": time.monotonic() - began,
+                "last_sale_at": last_sale,
+                "stages": stages,
+            },
         )
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Fresh rows: statistics for the planner, and the visibility map so the covering
+        # indexes answer without the table (a 30-day SaleSpan read: 10 ms instead of 200).
+        with connection.cursor() as cursor:
+            for model in ROLLUP_MODELS:
+                cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
     return row
 
 

@@ -58,6 +58,7 @@ def numbers(scope: Scope) -> dict:
             impact.by_carrier,
         ),
         "funnel": metrics.message_funnel(scope),
+        "stages": metrics.customers_by_stage(),
     }
 
 
