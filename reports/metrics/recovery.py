@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
-from customers.models import Sale
+from customers.models import Complaint, Sale
 from reports.metrics.satisfaction import Share, counted_answers
 from reports.metrics.scope import Scope
 from surveys.definitions import CES, CSAT, NPS, SurveyType
@@ -42,17 +42,22 @@ def detractor_recovery(scope: Scope) -> Recovery:
         | Q(next_type=SurveyType.CES, next_score__gt=CES.detractor_max)
     )
     later = Answer.objects.filter(
-        flagged=False, customer_id=OuterRef("customer_id"), answered_at__gt=OuterRef("complaint__resolved_at")
+        flagged=False, customer_id=OuterRef("customer_id"), answered_at__gt=OuterRef("resolved_at")
     ).order_by("answered_at", "pk")
+    # The case's resolution as a subquery rather than a join: the planner then starts from the
+    # period's answers (by answered_at) instead of walking every answer that opened a case.
+    resolved_at = Subquery(Complaint.objects.filter(pk=OuterRef("complaint_id")).values("resolved_at"))
     row = (
         counted_answers(scope)
-        .filter(UNHAPPY, complaint__resolved_at__isnull=False)
+        .filter(UNHAPPY)
+        .annotate(resolved_at=resolved_at)
+        .filter(resolved_at__isnull=False)
         .annotate(
             next_type=Subquery(later.values("survey_type")[:1]),
             next_score=Subquery(later.values("score")[:1]),
             again=Exists(
                 Sale.objects.filter(
-                    customer_id=OuterRef("customer_id"), ordered_at__gt=OuterRef("complaint__resolved_at")
+                    customer_id=OuterRef("customer_id"), ordered_at__gt=OuterRef("resolved_at")
                 )
             ),
         )
