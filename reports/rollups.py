@@ -201,7 +201,7 @@ def _purchases() -> None:
         )
         per_customer = (
             "SELECT customer_id, channel, category, MAX(ordered_at) AS last_at, COUNT(*) AS n, "  # noqa: S608
-            f"SUM(total) AS amount FROM ({keyed}) U GROUP BY customer_id, channel, category"
+            f"ROUND(SUM(total), 2) AS amount FROM ({keyed}) U GROUP BY customer_id, channel, category"
         )
         cursor.execute(
             f"INSERT INTO {SaleSpan._meta.db_table} "  # noqa: S608

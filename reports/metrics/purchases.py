@@ -268,10 +268,12 @@ def _rfm_sql(scope: Scope) -> tuple[str, list]:
         .values("customer_id", "ordered_at", "total")
     )
     inner, params = sales.query.sql_with_params()
-    # Only our own SQL text is pasted together; every value travels as a parameter.
+    # Only our own SQL text is pasted together; every value travels as a parameter. The sum is
+    # rounded to the cent: SQLite adds decimals as floats, and two equal sums added in another
+    # order must still tie in the ranks.
     per_customer = (
         "SELECT customer_id, MAX(ordered_at) AS last_at, COUNT(*) AS n, "  # noqa: S608
-        f"SUM(total) AS amount FROM ({inner}) U GROUP BY customer_id"
+        f"ROUND(SUM(total), 2) AS amount FROM ({inner}) U GROUP BY customer_id"
     )
     scored = (
         f"SELECT customer_id, amount, {rfm_score_sql('last_at')} AS r, {rfm_score_sql('n')} AS f, "  # noqa: S608

@@ -67,12 +67,12 @@ def live_numbers(scope: Scope) -> dict:
         return numbers(scope)
 
 
-@pytest.fixture
-def shop():
+@pytest.fixture(params=[7, 2026], ids=["seed7", "seed2026"])
+def shop(request):
     """A few hundred random sales, deliveries (some late, some notified), mails with their
     events, answers and cases; plus rows the sample lacks: an answer to a case survey (its sale
     through the case) and a message with no sale."""
-    sample.generate(customers=70, sales=260, seed=7, now=timezone.make_aware(TODAY))
+    sample.generate(customers=70, sales=260, seed=request.param, now=timezone.make_aware(TODAY))
     buyer = sale(channel="store", category="electronica", day=dt.date(2026, 3, 3))
     answer(
         None,
