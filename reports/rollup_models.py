@@ -166,3 +166,19 @@ class InvitationDay(_Fact):
 
     class Meta:
         indexes = [models.Index(fields=["category", "day"], name="rollup_invitation_idx")]
+
+
+class RecoveryDay(_Fact):
+    """Detractors who answered on `day` and whose case was resolved: how many answered again
+    after the resolution, how many of those were no longer unhappy, how many bought again."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    category = models.CharField(max_length=100)
+    resolved = models.IntegerField()
+    answered = models.IntegerField()
+    recovered = models.IntegerField()
+    repeat = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["category", "day"], name="rollup_recovery_idx")]

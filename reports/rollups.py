@@ -32,6 +32,7 @@ from reports.rollup_models import (
     DeliveryDay,
     InvitationDay,
     MessageDay,
+    RecoveryDay,
     RollupState,
     SaleSpan,
 )
@@ -81,7 +82,16 @@ def live():
 
 # --- Rebuild -----------------------------------------------------------------------------------
 
-ROLLUP_MODELS = (CohortDay, CustomerRfm, SaleSpan, DeliveryDay, MessageDay, AnswerDay, InvitationDay)
+ROLLUP_MODELS = (
+    RecoveryDay,
+    CohortDay,
+    CustomerRfm,
+    SaleSpan,
+    DeliveryDay,
+    MessageDay,
+    AnswerDay,
+    InvitationDay,
+)
 
 
 def rebuild() -> RollupState:
@@ -102,6 +112,7 @@ def rebuild() -> RollupState:
             _messages(by_category)
         for category in ["", *_categories()]:
             _answers(category)
+            _recovery(category)
             _invitations(category)
         row, _created = RollupState.objects.update_or_create(
             pk=1,
@@ -385,3 +396,16 @@ def _invitations(category: str) -> None:
             for r in rows
         ],
     )
+
+
+def _recovery(category: str) -> None:
+    from reports.metrics.recovery import RECOVERY_COUNTS, detractors_resolved
+
+    tz = timezone.get_current_timezone()
+    rows = (
+        detractors_resolved(_scope(category))
+        .values(day=TruncDate("answered_at", tzinfo=tz), channel=_answer_channel())
+        .annotate(**RECOVERY_COUNTS)
+        .order_by()
+    )
+    _save(RecoveryDay, [{**row, "category": category} for row in rows])

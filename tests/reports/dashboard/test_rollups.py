@@ -59,6 +59,7 @@ def numbers(scope: Scope) -> dict:
         ),
         "funnel": metrics.message_funnel(scope),
         "stages": metrics.customers_by_stage(),
+        "recovery": metrics.detractor_recovery(scope),
     }
 
 
@@ -99,6 +100,7 @@ def test_the_fixture_exercises_every_rollup(shop):
     live = live_numbers(SCOPES[1])
     assert live["nps"].responses > 5 and live["csat"].responses > 3 and live["ces"].responses > 0
     assert live["on_time"].whole > 10 and live["late_notified"].part > 0
+    assert live["recovery"].recovered.whole > 0 and live["recovery"].repeat.whole > 0
     assert live["late_notified"].part < live["late_notified"].whole
     assert any(c.retained[1] for c in live["cohorts"])
     assert sum(s.customers for s in live["rfm"]) == Sale.objects.values("customer").distinct().count()
