@@ -4,6 +4,7 @@ weekly and a monthly period, their previous periods, each filter and both togeth
 read from the rollups asks the same number of queries at two sizes of shop."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection
@@ -157,3 +158,22 @@ def test_pages_ask_the_same_number_of_queries_at_two_sizes(manager_client):
     small = counts()
     sample.generate(customers=200, sales=700, seed=2, now=now)
     assert counts() == small
+
+
+def test_the_command_and_beat_rebuild_and_two_runs_do_not_overlap(settings):
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from reports.tasks import rebuild_rollups_task
+
+    sale(day=dt.date(2026, 3, 10))
+    call_command("rebuild_rollups", stdout=io.StringIO())
+    assert RollupState.objects.get().last_sale_at == Sale.objects.get().ordered_at
+    assert CohortDay.objects.filter(channel="", category="").count() == 1
+    assert rebuild_rollups_task() is not None
+    assert "reports.tasks.rebuild_rollups_task" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    cache.add("reports:rollups:running", 1, timeout=60)  # another worker is rebuilding
+    try:
+        assert rebuild_rollups_task() is None
+    finally:
+        cache.delete("reports:rollups:running")
