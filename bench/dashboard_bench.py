@@ -3,14 +3,16 @@
     DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/postsale_bench \\
         .venv/bin/python manage.py dashboard_sample --customers 200000 --sales 1000000
     DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/postsale_bench \\
-        .venv/bin/python bench/dashboard_bench.py [rounds] [query] [--live]
+        .venv/bin/python bench/dashboard_bench.py [rounds] [query] [--live] [--no-rollups]
 
 Each page is asked twice to warm up, then `rounds` times (default 10) through Django's test
 client in this process (no network, no gunicorn): the figure is Postsale's own time per page,
 view, queries and template. Prints p50 / p95 in ms and the number of queries of each page.
 Pages are served from their snapshot (reports.snapshots) after the first request, as in
 production; --live computes every request afresh (the snapshot's own cost, and what a filter
-or period nobody asked for yet costs).
+or period nobody asked for yet costs). The numbers come from the rollups (reports.rollups, which
+dashboard_sample rebuilds; else `manage.py rebuild_rollups`); --no-rollups computes them from the
+shop's tables instead, the reference the rollups are measured against.
 """
 
 import os
@@ -48,10 +50,11 @@ PAGES = [
 ]
 
 
-def main(rounds: int, query: str, live: bool) -> None:
+def main(rounds: int, query: str, live: bool, rollups: bool = True) -> None:
     setup_test_environment()
     if live:
         settings.REPORTS_SNAPSHOT_SECONDS = 0
+    settings.REPORTS_ROLLUPS = rollups
     settings.ALLOWED_HOSTS = ["*"]
     settings.DEBUG = True  # keeps connection.queries for the counts
     demo_users_ensure()
@@ -59,7 +62,8 @@ def main(rounds: int, query: str, live: bool) -> None:
     client.force_login(User.objects.get(username="manager"))
     print(
         f"{Sale.objects.count():,} sales on {connection.vendor}; {rounds} warm rounds; "
-        f"query: {query or '(default: last 30 days)'}; {'live' if live else 'snapshots'}"
+        f"query: {query or '(default: last 30 days)'}; {'live' if live else 'snapshots'}; "
+        f"{'from rollups' if rollups else 'no rollups'}"
     )
     print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     for page in PAGES:
@@ -79,5 +83,10 @@ def main(rounds: int, query: str, live: bool) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--live"]
-    main(int(args[0]) if args else 10, args[1] if len(args) > 1 else "", "--live" in sys.argv)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(
+        int(args[0]) if args else 10,
+        args[1] if len(args) > 1 else "",
+        "--live" in sys.argv,
+        "--no-rollups" not in sys.argv,
+    )

@@ -92,6 +92,7 @@ def main() -> int:
     manage("migrate", "--noinput", "-v", "0")
     manage("compilemessages_py")
     manage("seed_demo")
+    manage("rebuild_rollups")  # the dashboard's numbers before beat's first rebuild
     celery = [sys.executable, "-m", "celery", "-A", "postsale"]
     children = [
         Child("web", [sys.executable, "manage.py", "runserver", HOST_PORT, "--noreload"]),

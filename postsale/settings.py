@@ -256,6 +256,8 @@ CELERY_BEAT_SCHEDULE = {
     # The dashboard's preset periods, recomputed before their snapshots expire (15 min).
     "report-snapshots": {"task": "reports.tasks.refresh_snapshots_task", "schedule": 600.0},
     "campaigns": {"task": "campaigns.tasks.campaigns_sweep_task", "schedule": 3600.0},
+    # The dashboard's rollups (reports.rollups), rebuilt whole; the pages say "as of" when.
+    "report-rollups": {"task": "reports.tasks.rebuild_rollups_task", "schedule": 900.0},
 }
 # Longer than the task hard time limit, so a row is only recovered once its worker is gone.
 FOLLOWUPS_SENDING_LEASE_SECONDS = envint("FOLLOWUPS_SENDING_LEASE_SECONDS", 900)

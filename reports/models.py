@@ -177,3 +177,12 @@ class PredictionHistory(models.Model):
 
 
 from reports.dashboard_models import DigestPreference  # noqa: E402,F401  (the dashboard's rows)
+from reports.rollup_models import (  # noqa: E402,F401  (the dashboard's rollups)
+    AnswerDay,
+    CohortDay,
+    CustomerRfm,
+    DeliveryDay,
+    InvitationDay,
+    MessageDay,
+    RollupState,
+)

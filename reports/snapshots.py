@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+from reports import rollups
 from reports.metrics.scope import Scope
 
 PRESET_DAYS = (7, 30, 90, 365)
@@ -32,11 +33,14 @@ def _key(page: str, scope: Scope, extra: str) -> str:
 
 
 def snapshot(page: str, scope: Scope, build, *, extra: str = "", fresh: bool = False) -> dict:
-    """build() → the page's context, or the one computed in the last minutes; adds as_of."""
+    """build() → the page's context, or the one computed in the last minutes; adds as_of: when
+    the rollups it read were rebuilt, or now when it computed everything live."""
     key = _key(page, scope, extra)
     found = None if fresh or not ttl() else cache.get(key)
     if found is None:
-        found = {**build(), "as_of": timezone.now()}
+        with rollups.pinned():
+            state = rollups.usable(scope)
+            found = {**build(), "as_of": state.built_at if state else timezone.now()}
         cache.set(key, found, ttl())
     return found
 

@@ -12,7 +12,7 @@ from django.views.generic import ListView, TemplateView
 from accounts.permissions import ManagerRequiredMixin
 from customers.choices import Channel
 from customers.models import Customer
-from reports import metrics, pages, tables
+from reports import metrics, pages, rollups, tables
 from reports.dashboard_models import DigestPreference
 from reports.forms import DigestForm, ScopeForm, default_scope, preset_links
 from reports.snapshots import snapshot
@@ -87,7 +87,8 @@ class SegmentCustomersView(ScopedMixin, ListView):
     def get_queryset(self):
         if self.kwargs["segment"] not in metrics.purchases.SEGMENT_NAMES:
             raise Http404
-        self.ids = metrics.rfm_customer_ids(self.scope, self.kwargs["segment"])
+        with rollups.pinned():
+            self.ids = metrics.rfm_customer_ids(self.scope, self.kwargs["segment"])
         return self.ids
 
     def get_context_data(self, **kwargs):
@@ -115,7 +116,8 @@ class ExportView(ScopedMixin, TemplateView):
         builder = tables.EXPORTS.get(kwargs["table"])
         if builder is None:
             raise Http404
-        table = builder(self.scope, request.GET)
+        with rollups.pinned():
+            table = builder(self.scope, request.GET)
         response = HttpResponse(tables.to_csv(table), content_type="text/csv; charset=utf-8")
         name = f"{table.name}_{self.scope.start}_{self.scope.end}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -8,13 +8,15 @@ A late delivery was notified in time when a delay notice went out on or before t
 
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from customers.choices import DelayReason
 from customers.models import Delivery, Sale
 from followups.models import Kind, Message
+from reports import rollups
+from reports.metrics import rolled
 from reports.metrics.satisfaction import (
     CSAT_COUNTS,
     NPS_COUNTS,
@@ -25,6 +27,7 @@ from reports.metrics.satisfaction import (
     nps_of,
 )
 from reports.metrics.scope import Scope
+from reports.rollup_models import DeliveryDay
 from surveys.definitions import SurveyType
 from surveys.models import Answer
 
@@ -38,24 +41,33 @@ def _notice_in_time(sale_ref: str, promised_ref: str) -> Exists:
     )
 
 
+def annotated_deliveries() -> QuerySet[Delivery]:
+    """Every delivery, with on_time and notified annotated."""
+    tz = timezone.get_current_timezone()
+    return Delivery.objects.annotate(delivered_day=TruncDate("delivered_at", tzinfo=tz)).annotate(
+        on_time=Case(
+            When(delivered_day__lte=F("promised_date"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        notified=_notice_in_time("sale_id", "promised_date"),
+    )
+
+
 def decided_deliveries(scope: Scope) -> QuerySet[Delivery]:
     """Deliveries promised in the period and decided, with on_time and notified annotated."""
     today = timezone.localdate()
-    tz = timezone.get_current_timezone()
     return (
-        Delivery.objects.filter(promised_date__gte=scope.start, promised_date__lt=scope.end)
+        annotated_deliveries()
+        .filter(promised_date__gte=scope.start, promised_date__lt=scope.end)
         .filter(Q(delivered_at__isnull=False) | Q(promised_date__lt=today))
         .filter(scope.sale_q("sale_id"))
-        .annotate(delivered_day=TruncDate("delivered_at", tzinfo=tz))
-        .annotate(
-            on_time=Case(
-                When(delivered_day__lte=F("promised_date"), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            notified=_notice_in_time("sale_id", "promised_date"),
-        )
     )
+
+
+def _decided_days(scope: Scope) -> QuerySet[DeliveryDay]:
+    """The rollup's twin of decided_deliveries: delivered, or promised before today."""
+    return rolled.days(DeliveryDay, scope).filter(Q(delivered=True) | Q(day__lt=timezone.localdate()))
 
 
 def on_time_rate(scope: Scope) -> Share:
@@ -63,7 +75,10 @@ def on_time_rate(scope: Scope) -> Share:
     deliveries promised in the period.
 
     One query."""
-    row = decided_deliveries(scope).aggregate(whole=Count("pk"), part=Count("pk", filter=Q(on_time=True)))
+    if rollups.usable(scope):
+        row = _decided_days(scope).aggregate(whole=rolled.total("n"), part=rolled.total("n", Q(on_time=True)))
+    else:
+        row = decided_deliveries(scope).aggregate(whole=Count("pk"), part=Count("pk", filter=Q(on_time=True)))
     return Share(**row)
 
 
@@ -72,6 +87,13 @@ def late_notified_rate(scope: Scope) -> Share:
     before the promised date / late deliveries promised in the period.
 
     One query."""
+    if rollups.usable(scope):
+        row = (
+            _decided_days(scope)
+            .filter(on_time=False)
+            .aggregate(whole=rolled.total("n"), part=rolled.total("n", Q(notified=True)))
+        )
+        return Share(**row)
     row = (
         decided_deliveries(scope)
         .filter(on_time=False)
@@ -90,24 +112,27 @@ class Count_:
 def late_by_reason(scope: Scope) -> list[Count_]:
     """Late deliveries of the period per delay reason (none given: "not given"), most first."""
     labels = dict(DelayReason.choices)
-    rows = (
-        decided_deliveries(scope)
-        .filter(on_time=False)
-        .values("delay_reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "delay_reason")
-    )
+    if rollups.usable(scope):
+        late, n = _decided_days(scope).filter(on_time=False), Sum("n")
+    else:
+        late, n = decided_deliveries(scope).filter(on_time=False), Count("pk")
+    rows = late.values("delay_reason").annotate(n=n).order_by("-n", "delay_reason")
     return [Count_(r["delay_reason"], str(labels.get(r["delay_reason"], "—")), r["n"]) for r in rows]
 
 
 def late_by_carrier(scope: Scope) -> list[tuple[str, Share]]:
     """Per carrier: late deliveries / decided deliveries of the period, most late first."""
-    rows = (
-        decided_deliveries(scope)
-        .values("carrier")
-        .annotate(whole=Count("pk"), part=Count("pk", filter=Q(on_time=False)))
-        .order_by("-part", "carrier")
-    )
+    if rollups.usable(scope):
+        decided, counts = (
+            _decided_days(scope),
+            {"whole": Sum("n"), "part": rolled.total("n", Q(on_time=False))},
+        )
+    else:
+        decided, counts = (
+            decided_deliveries(scope),
+            {"whole": Count("pk"), "part": Count("pk", filter=Q(on_time=False))},
+        )
+    rows = decided.values("carrier").annotate(**counts).order_by("-part", "carrier")
     return [(r["carrier"] or "—", Share(part=r["part"], whole=r["whole"])) for r in rows]
 
 
@@ -152,12 +177,11 @@ def lateness_impact(scope: Scope) -> LatenessImpact:
 
     Two queries."""
     groups = ("on_time", "notified", "delay_reason", "carrier")
-    again = Exists(
-        Sale.objects.filter(customer_id=OuterRef("sale__customer_id"), ordered_at__gt=OuterRef("ordered_at"))
-    )
+    if rollups.usable(scope):
+        return _assemble(*_impact_days(scope, groups))
     deliveries = (
         decided_deliveries(scope)
-        .annotate(again=again)
+        .annotate(again=bought_again())
         .values(*groups)
         .annotate(n=Count("pk"), repeat=Count("pk", filter=Q(again=True)))
         .order_by()
@@ -177,6 +201,56 @@ def lateness_impact(scope: Scope) -> LatenessImpact:
         .order_by()
     )
     return _assemble(list(deliveries), list(answers))
+
+
+def bought_again() -> Exists:
+    """The delivery's customer bought again after that order (any channel, any time since)."""
+    return Exists(
+        Sale.objects.filter(customer_id=OuterRef("sale__customer_id"), ordered_at__gt=OuterRef("ordered_at"))
+    )
+
+
+def _impact_days(scope: Scope, groups: tuple[str, ...]) -> tuple[list[dict], list[dict]]:
+    """lateness_impact's two lists of rows, from the delivery rollup in one query."""
+    rows = (
+        _decided_days(scope)
+        .values(*groups)
+        .annotate(
+            n=Sum("n"),
+            repeat=Sum("repeat"),
+            nps_total=Sum("nps_total"),
+            promoters=Sum("nps_promoters"),
+            detractors=Sum("nps_detractors"),
+            csat_total=Sum("csat_total"),
+            satisfied=Sum("csat_satisfied"),
+        )
+        .order_by()
+    )
+    deliveries, answers = [], []
+    for row in rows:
+        key = {group: row[group] for group in groups}
+        if row["n"]:
+            deliveries.append({**key, "n": row["n"], "repeat": row["repeat"]})
+        if row["nps_total"]:
+            answers.append(
+                {
+                    **key,
+                    "survey_type": SurveyType.NPS,
+                    "total": row["nps_total"],
+                    "promoters": row["promoters"],
+                    "detractors": row["detractors"],
+                }
+            )
+        if row["csat_total"]:
+            answers.append(
+                {
+                    **key,
+                    "survey_type": SurveyType.CSAT,
+                    "total": row["csat_total"],
+                    "satisfied": row["satisfied"],
+                }
+            )
+    return deliveries, answers
 
 
 def _assemble(deliveries: list[dict], answers: list[dict]) -> LatenessImpact:

@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from followups.models import Kind, Message, MessageEvent, State
+from reports import rollups
+from reports.metrics import rolled
 from reports.metrics.scope import Scope
+from reports.rollup_models import MessageDay
 
 # Funnel steps read from the message's events: ESP tracking, plus the engine's own "defer".
 EVENT_STEPS = {
@@ -64,12 +67,10 @@ def message_funnel(scope: Scope) -> list[Funnel]:
     def funnel(kind: str) -> Funnel:
         return funnels.setdefault(kind, Funnel(kind, str(labels.get(kind, kind))))
 
-    states = (
-        planned_messages(scope)
-        .values("kind", "state", "reason")
-        .annotate(n=Count("pk"), sent=Count("pk", filter=Q(sent_at__isnull=False)))
-        .order_by()
-    )
+    if rollups.usable(scope):
+        states, events = _rolled_rows(scope)
+    else:
+        states, events = _live_rows(scope)
     for row in states:
         f = funnel(row["kind"])
         f.steps["planned"] += row["n"]
@@ -80,14 +81,8 @@ def message_funnel(scope: Scope) -> list[Funnel]:
             by[row["reason"] or "—"] = by.get(row["reason"] or "—", 0) + row["n"]
         elif row["state"] == State.FAILED:
             f.steps["failed"] += row["n"]
-    events = (
-        MessageEvent.objects.filter(message__in=planned_messages(scope), event__in=list(EVENT_STEPS))
-        .values("message__kind", "event")
-        .annotate(n=Count("message_id", distinct=True))
-        .order_by()
-    )
-    for row in events:
-        funnel(row["message__kind"]).steps[EVENT_STEPS[row["event"]]] += row["n"]
+    for kind, step, n in events:
+        funnel(kind).steps[step] += n
     ordered = [funnels[kind] for kind in Kind.values if kind in funnels]
     if ordered:
         total = Funnel("", str(_("All kinds")))
@@ -102,3 +97,32 @@ def message_funnel(scope: Scope) -> list[Funnel]:
                     into[reason] = into.get(reason, 0) + n
         ordered.append(total)
     return ordered
+
+
+def _live_rows(scope: Scope) -> tuple[list[dict], list[tuple[str, str, int]]]:
+    states = (
+        planned_messages(scope)
+        .values("kind", "state", "reason")
+        .annotate(n=Count("pk"), sent=Count("pk", filter=Q(sent_at__isnull=False)))
+        .order_by()
+    )
+    events = (
+        MessageEvent.objects.filter(message__in=planned_messages(scope), event__in=list(EVENT_STEPS))
+        .values("message__kind", "event")
+        .annotate(n=Count("message_id", distinct=True))
+        .order_by()
+    )
+    return list(states), [(row["message__kind"], EVENT_STEPS[row["event"]], row["n"]) for row in events]
+
+
+def _rolled_rows(scope: Scope) -> tuple[list[dict], list[tuple[str, str, int]]]:
+    """The same two lists from the message rollup, in one query."""
+    steps = list(EVENT_STEPS.values())
+    rows = list(
+        rolled.days(MessageDay, scope)
+        .values("kind", "state", "reason")
+        .annotate(n=Sum("n"), sent=Sum("sent"), **{step: Sum(step) for step in steps})
+        .order_by()
+    )
+    events = [(row["kind"], step, row[step]) for row in rows for step in steps if row[step]]
+    return rows, events

@@ -8,7 +8,7 @@ merge its own keys into the same body.
 import datetime as dt
 from decimal import Decimal
 
-from reports import metrics
+from reports import metrics, rollups
 from reports.metrics.scope import Scope
 
 # name → (function, how to read its value). Each call is one or two queries.
@@ -54,7 +54,12 @@ def headline(scope: Scope, names=None) -> dict[str, dict]:
 
 def metrics_payload(start: dt.date, end: dt.date, channel: str = "", category: str = "") -> dict:
     """The API body of GET /api/v1/metrics/: the period, its filters, and every metric."""
-    scope = Scope(start, end, channel or "", category or "")
+    with rollups.pinned():
+        return _payload(Scope(start, end, channel or "", category or ""))
+
+
+def _payload(scope: Scope) -> dict:
+    start, end, channel, category = scope.start, scope.end, scope.channel, scope.category
     body = {
         "period": {
             "start": start.isoformat(),

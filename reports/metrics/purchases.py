@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Case, Count, DateField, F, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
+from reports import rollups
 from reports.metrics.satisfaction import Share
 from reports.metrics.scope import Scope, add_months, bucket_date
+from reports.rollup_models import CohortDay, CustomerRfm, SaleSpan
 
 # --- Repeat purchase ---------------------------------------------------------------------------
 
@@ -31,6 +33,12 @@ def repeat_purchase_rate(scope: Scope | None = None) -> float | Share | None:
     if scope is None:
         share = _repeat(Scope(dt.date.min, dt.date.max).sales())
         return share.part / share.whole if share.whole else None
+    if rollups.usable(scope):
+        first = Q(prev_day__isnull=True) | Q(prev_day__lt=scope.start)
+        row = _spans(scope).aggregate(
+            whole=Count("day", filter=first), part=Count("day", filter=first & Q(next_day__lt=scope.end))
+        )
+        return Share(**row)
     return _repeat(scope.sales().filter(ordered_at__gte=scope.since, ordered_at__lt=scope.until))
 
 
@@ -45,6 +53,8 @@ def _repeat(sales) -> Share:
 
 def repeat_purchase_trend(scope: Scope) -> list[tuple[dt.date, Share]]:
     """Repeat-purchase rate within each week or month of the period. One query."""
+    if rollups.usable(scope):
+        return _repeat_trend_rolled(scope)
     rows: dict[dt.date, list[int]] = {}
     per_customer = (
         scope.sales()
@@ -59,6 +69,32 @@ def repeat_purchase_trend(scope: Scope) -> list[tuple[dt.date, Share]]:
         counts[0] += n >= 2
         counts[1] += 1
     return [(day, Share(*rows.get(day, (0, 0)))) for day in scope.buckets()]
+
+
+def _spans(scope: Scope):
+    # Counted by "day", not the id: the covering index then answers without the table.
+    return SaleSpan.objects.filter(
+        channel=scope.channel, category=scope.category, day__gte=scope.start, day__lt=scope.end
+    )
+
+
+def _repeat_trend_rolled(scope: Scope) -> list[tuple[dt.date, Share]]:
+    """The trend from the sale spans: each bucket cut to the period, as the live query cuts it."""
+    bucket = "week" if scope.weekly else "month"
+    start, end = Value(scope.start, DateField()), Value(scope.end, DateField())
+    first = Q(prev_day__isnull=True) | Q(prev_day__lt=F("lo"))
+    rows = (
+        _spans(scope)
+        .annotate(
+            lo=Case(When(**{f"{bucket}__gt": scope.start}, then=F(bucket)), default=start),
+            hi=Case(When(**{f"{bucket}_end__lt": scope.end}, then=F(f"{bucket}_end")), default=end),
+        )
+        .values(bucket)
+        .annotate(whole=Count("day", filter=first), part=Count("day", filter=first & Q(next_day__lt=F("hi"))))
+        .order_by()
+    )
+    shares = {row[bucket]: Share(row["part"], row["whole"]) for row in rows}
+    return [(day, shares.get(day, Share(0, 0))) for day in scope.buckets()]
 
 
 # --- Cohorts -----------------------------------------------------------------------------------
@@ -109,6 +145,16 @@ def cohort_retention(scope: Scope) -> CohortTable:
     One query."""
     last = scope.end - dt.timedelta(days=1)
     first_month = add_months(last.replace(day=1), 1 - COHORT_MONTHS)
+    if rollups.usable(scope):
+        rows = (
+            CohortDay.objects.filter(
+                channel=scope.channel, category=scope.category, cohort__gte=first_month, day__lt=scope.end
+            )
+            .values("cohort", "month")
+            .annotate(n=Sum("buyers"))
+            .order_by()
+        )
+        return _cohort_table(scope, first_month, rows)
     tz = timezone.get_current_timezone()
     sales = scope.sales()
     first_purchase = (
@@ -127,6 +173,10 @@ def cohort_retention(scope: Scope) -> CohortTable:
         .values("cohort", "month")
         .annotate(n=Count("customer_id", distinct=True))
     )
+    return _cohort_table(scope, first_month, rows)
+
+
+def _cohort_table(scope: Scope, first_month: dt.date, rows) -> "CohortTable":
     cells: dict[dt.date, dict[int, int]] = {}
     for row in rows:
         cohort, month = bucket_date(row["cohort"]), bucket_date(row["month"])
@@ -149,6 +199,8 @@ def cohort_retention(scope: Scope) -> CohortTable:
         )
     return table
 
+
+CENT = Decimal("0.01")
 
 # --- RFM ---------------------------------------------------------------------------------------
 
@@ -197,10 +249,11 @@ class RfmTable:
         return {s.key: s.customers for s in self.segments}
 
 
-def _score(column: str) -> str:
+def rfm_score_sql(column: str, partition: str = "") -> str:
+    """The 1-5 score of a column by quintile of percent rank (the rollup partitions by filter)."""
     # PERCENT_RANK keeps ties together (every one-time buyer gets the same F); CASE rather than
     # a cast, which truncates on SQLite but rounds on PostgreSQL.
-    rank = f"PERCENT_RANK() OVER (ORDER BY {column})"
+    rank = f"PERCENT_RANK() OVER ({partition}ORDER BY {column})"
     return (
         f"CASE WHEN {rank} >= 0.8 THEN 5 WHEN {rank} >= 0.6 THEN 4 "
         f"WHEN {rank} >= 0.4 THEN 3 WHEN {rank} >= 0.2 THEN 2 ELSE 1 END"
@@ -215,16 +268,24 @@ def _rfm_sql(scope: Scope) -> tuple[str, list]:
         .values("customer_id", "ordered_at", "total")
     )
     inner, params = sales.query.sql_with_params()
-    # Only our own SQL text is pasted together; every value travels as a parameter.
+    # Only our own SQL text is pasted together; every value travels as a parameter. The sum is
+    # rounded to the cent: SQLite adds decimals as floats, and two equal sums added in another
+    # order must still tie in the ranks.
     per_customer = (
         "SELECT customer_id, MAX(ordered_at) AS last_at, COUNT(*) AS n, "  # noqa: S608
-        f"SUM(total) AS amount FROM ({inner}) U GROUP BY customer_id"
+        f"ROUND(SUM(total), 2) AS amount FROM ({inner}) U GROUP BY customer_id"
     )
     scored = (
-        f"SELECT customer_id, amount, {_score('last_at')} AS r, {_score('n')} AS f, "  # noqa: S608
-        f"{_score('amount')} AS m FROM ({per_customer}) C"
+        f"SELECT customer_id, amount, {rfm_score_sql('last_at')} AS r, {rfm_score_sql('n')} AS f, "  # noqa: S608
+        f"{rfm_score_sql('amount')} AS m FROM ({per_customer}) C"
     )
     return scored, list(params)
+
+
+def _rfm_rolled(scope: Scope) -> bool:
+    """The rollup's scores are those of all sales; exact for a period ending after the last."""
+    state = rollups.usable(scope)
+    return state is not None and (state.last_sale_at is None or state.last_sale_at < scope.until)
 
 
 def rfm_segments(scope: Scope) -> RfmTable:
@@ -234,18 +295,27 @@ def rfm_segments(scope: Scope) -> RfmTable:
     then named by the first rule their scores match (the table lists the rules).
 
     One query, grouped by the 125 score triples at most."""
-    scored, params = _rfm_sql(scope)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S GROUP BY r, f, m",  # noqa: S608
-            params,
+    if _rfm_rolled(scope):
+        triples = (
+            CustomerRfm.objects.filter(channel=scope.channel, category=scope.category)
+            .values_list("r", "f", "m")
+            .annotate(customers=Count("r"), amount=Sum("amount"))  # "r": the index answers
+            .order_by()
         )
-        triples = cursor.fetchall()
+    else:
+        scored, params = _rfm_sql(scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S GROUP BY r, f, m",  # noqa: S608
+                params,
+            )
+            triples = cursor.fetchall()
     segments = {key: Segment(key, name) for key, name, *_ranges in SEGMENTS}
     for r, f, m, customers, amount in triples:
         segment = segments[segment_of(r, f, m)]
         segment.customers += customers
-        segment.value += Decimal(str(amount or 0))
+        # Sums of money to the cent: SQLite adds decimals as floats (7411.2099999…).
+        segment.value += Decimal(str(amount or 0)).quantize(CENT)
     return RfmTable(segments=list(segments.values()))
 
 
@@ -258,6 +328,14 @@ def rfm_customer_ids(scope: Scope, segment: str) -> list[int]:
         for m in range(1, 6)
         if segment_of(r, f, m) == segment
     ]
+    if _rfm_rolled(scope):
+        return list(
+            CustomerRfm.objects.filter(channel=scope.channel, category=scope.category)
+            .annotate(code=F("r") * 100 + F("f") * 10 + F("m"))
+            .filter(code__in=triples)
+            .order_by("-amount", "customer_id")
+            .values_list("customer_id", flat=True)
+        )
     scored, params = _rfm_sql(scope)
     marks = ", ".join(["%s"] * len(triples))
     with connection.cursor() as cursor:
@@ -274,5 +352,8 @@ def rfm_customer_ids(scope: Scope, segment: str) -> list[int]:
 
 def customers_by_stage() -> dict[str, int]:
     """How many customers are in each lifecycle stage (today; stages have no history)."""
+    state = rollups.usable()
+    if state is not None:
+        return dict(state.stages)
     rows = Customer.objects.values_list("lifecycle_stage").annotate(n=Count("id"))
     return dict(rows)

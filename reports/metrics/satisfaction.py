@@ -14,6 +14,8 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, TextFiel
 from django.db.models.functions import Cast, Coalesce
 
 from followups.models import MessageEvent
+from reports import rollups
+from reports.metrics import rolled
 from reports.metrics.scope import Scope, bucket_date
 from surveys.definitions import CES, CSAT, NPS, SurveyType
 from surveys.models import Answer, Invitation
@@ -155,28 +157,48 @@ def nps(scope: Scope) -> NpsResult:
     """Net Promoter Score = % promoters (9-10) − % detractors (0-6) of NPS answers (0-10), from
     −100 to 100, with its 95% interval NPS ± 1.96·100·√((p + d − (p − d)²) / n), p and d the
     promoters' and detractors' shares of the n answers."""
-    return nps_of(counted_answers(scope).filter(survey_type=SurveyType.NPS).aggregate(**NPS_COUNTS))
+    if rollups.usable(scope):
+        return nps_of(rolled.answer_counts(scope, NPS_ONLY, rolled.nps_counts()))
+    return nps_of(counted_answers(scope).filter(NPS_ONLY).aggregate(**NPS_COUNTS))
 
 
 def csat(scope: Scope) -> CsatResult:
     """Customer satisfaction = % of CSAT answers (1-5) that are 4 or 5."""
-    return csat_of(counted_answers(scope).filter(survey_type=SurveyType.CSAT).aggregate(**CSAT_COUNTS))
+    if rollups.usable(scope):
+        return csat_of(rolled.answer_counts(scope, CSAT_ONLY, rolled.csat_counts()))
+    return csat_of(counted_answers(scope).filter(CSAT_ONLY).aggregate(**CSAT_COUNTS))
 
 
 def ces(scope: Scope) -> CesResult:
     """Customer effort score = the mean effort answer on 1-7 (1 very difficult, 7 very easy):
     the effort question of case surveys and any effort-only survey."""
+    if rollups.usable(scope):
+        return ces_of(rolled.ces_average(rolled.answer_counts(scope, EFFORT, rolled.ces_counts())))
     return ces_of(counted_answers(scope).filter(EFFORT).aggregate(**CES_COUNTS))
 
 
-def _trend(scope: Scope, answers: QuerySet[Answer], counts: dict, build) -> list[tuple[dt.date, object]]:
-    rows = {
-        bucket_date(row["bucket"]): build(row)
-        for row in answers.annotate(bucket=scope.bucket("answered_at"))
-        .values("bucket")
-        .annotate(**counts)
-        .order_by("bucket")
-    }
+NPS_ONLY = Q(survey_type=SurveyType.NPS)
+CSAT_ONLY = Q(survey_type=SurveyType.CSAT)
+
+
+def _trend(scope: Scope, survey: Q, counts: dict, build, rolled_counts=None, finish=None):
+    if rollups.usable(scope):
+        rolled_counts = rolled_counts()
+        per_bucket = rolled.by_bucket(
+            scope, rolled.answer_counts(scope, survey, rolled_counts, trend=True), tuple(rolled_counts)
+        )
+        finish = finish or (lambda row: row)
+        rows = {day: build(finish(row)) for day, row in per_bucket.items()}
+    else:
+        rows = {
+            bucket_date(row["bucket"]): build(row)
+            for row in counted_answers(scope)
+            .filter(survey)
+            .annotate(bucket=scope.bucket("answered_at"))
+            .values("bucket")
+            .annotate(**counts)
+            .order_by("bucket")
+        }
     empty = build({key: 0 if key != "average" else None for key in ("total", *counts)})
     return [(day, rows.get(day, empty)) for day in scope.buckets()]
 
@@ -184,20 +206,21 @@ def _trend(scope: Scope, answers: QuerySet[Answer], counts: dict, build) -> list
 def nps_trend(scope: Scope) -> list[tuple[dt.date, NpsResult]]:
     """NPS per week (periods up to 92 days) or per month, each with its interval; a point on
     fewer than 30 answers is marked too few to read. One query."""
-    return _trend(scope, counted_answers(scope).filter(survey_type=SurveyType.NPS), NPS_COUNTS, nps_of)
+    return _trend(scope, NPS_ONLY, NPS_COUNTS, nps_of, rolled.nps_counts)
 
 
 def csat_trend(scope: Scope) -> list[tuple[dt.date, CsatResult]]:
     """CSAT per week or month of the period. One query."""
-    return _trend(scope, counted_answers(scope).filter(survey_type=SurveyType.CSAT), CSAT_COUNTS, csat_of)
+    return _trend(scope, CSAT_ONLY, CSAT_COUNTS, csat_of, rolled.csat_counts)
 
 
 def ces_trend(scope: Scope) -> list[tuple[dt.date, CesResult]]:
     """CES per week or month of the period. One query."""
-    return _trend(scope, counted_answers(scope).filter(EFFORT), CES_COUNTS, ces_of)
+    return _trend(scope, EFFORT, CES_COUNTS, ces_of, rolled.ces_counts, rolled.ces_average)
 
 
-def _invitations(scope: Scope) -> QuerySet[Invitation]:
+def invitations_delivered(scope: Scope) -> QuerySet[Invitation]:
+    """Invitations sent in the period whose mail did not bounce, of the chosen filters."""
     bounced = MessageEvent.objects.filter(message_id=OuterRef("message_id"), event="bounced")
     invitations = Invitation.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until).filter(
         ~Exists(bounced)
@@ -216,19 +239,29 @@ def response_rate(scope: Scope) -> Share:
     """Survey response rate = invitations a person answered / invitations delivered, over the
     invitations sent in the period; an invitation whose mail bounced was never delivered and is
     left out (AAPOR's RR1 in spirit)."""
-    return Share(**_invitations(scope).aggregate(**RESPONSE_COUNTS))
+    if rollups.usable(scope):
+        return Share(**rolled.invitations(scope))
+    return Share(**invitations_delivered(scope).aggregate(**RESPONSE_COUNTS))
 
 
 def response_rate_trend(scope: Scope) -> list[tuple[dt.date, Share]]:
     """Response rate per week or month in which the invitations were sent. One query."""
-    rows = {
-        bucket_date(row.pop("bucket")): Share(**row)
-        for row in _invitations(scope)
-        .annotate(bucket=scope.bucket("created_at"))
-        .values("bucket")
-        .annotate(**RESPONSE_COUNTS)
-        .order_by("bucket")
-    }
+    if rollups.usable(scope):
+        rows = {
+            day: Share(**row)
+            for day, row in rolled.by_bucket(
+                scope, rolled.invitations(scope, trend=True), ("part", "whole")
+            ).items()
+        }
+    else:
+        rows = {
+            bucket_date(row.pop("bucket")): Share(**row)
+            for row in invitations_delivered(scope)
+            .annotate(bucket=scope.bucket("created_at"))
+            .values("bucket")
+            .annotate(**RESPONSE_COUNTS)
+            .order_by("bucket")
+        }
     return [(day, rows.get(day, Share(0, 0))) for day in scope.buckets()]
 
 
