@@ -97,6 +97,18 @@ def timeline_add(
     )
 
 
+def _case_entry(*, complaint: Complaint, event: str, data: dict | None = None, **extra) -> TimelineEntry:
+    """A case's own timeline entry: on its customer's timeline, of kind COMPLAINT."""
+    return timeline_add(
+        customer=complaint.customer,
+        kind=TimelineKind.COMPLAINT,
+        complaint=complaint,
+        event=event,
+        data=data,
+        **extra,
+    )
+
+
 def timeline_add_many(entries: list[TimelineEntry]) -> None:
     """Many entries in one INSERT (a dispatch batch's mails); each with a registered event."""
     unknown = {entry.event for entry in entries if not timeline.is_known(entry.event)}
@@ -689,11 +701,9 @@ def complaint_assign(*, complaint: Complaint, assignee, author=None) -> Complain
         if complaint.status == ComplaintStatus.OPEN and assignee is not None:
             _status_move(complaint, ComplaintStatus.IN_PROGRESS, timezone.now())
         complaint.save(update_fields=["assignee", "status"])
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             event="case.assigned",
             data={
                 "id": complaint.pk,
@@ -727,11 +737,9 @@ def complaint_respond(
             )
         complaint.save(update_fields=["first_response_at", "status", "awaiting_reply_since"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             body=message,
             event="case.answered",
             data={"id": complaint.pk},
@@ -751,9 +759,7 @@ def complaint_customer_replied(*, complaint: Complaint, at: dt.datetime | None =
         complaint.awaiting_reply_since = complaint.awaiting_reply_since or at
         if complaint.status == ComplaintStatus.WAITING_CUSTOMER:
             _status_move(complaint, ComplaintStatus.IN_PROGRESS, at)
-            timeline_add(
-                customer=complaint.customer,
-                kind=TimelineKind.COMPLAINT,
+            _case_entry(
                 complaint=complaint,
                 at=at,
                 event="case.customer_replied",
@@ -781,11 +787,9 @@ def complaint_reopen(
         complaint.awaiting_reply_since = awaiting_since
         complaint.save(update_fields=["status", "resolved_at", "awaiting_reply_since"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             event="case.reopened",
             data={"id": complaint.pk, "why": why, "cause": cause},
         )
@@ -802,11 +806,9 @@ def complaint_withdraw(*, complaint: Complaint, note: str = "", cause: str = "",
         complaint.resolved_at = timezone.now()
         complaint.resolution_note = note or (timeline.cause_label(cause) if cause else "")
         complaint.save(update_fields=["status", "resolved_at", "resolution_note"])
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             body=note,
             event="case.withdrawn",
             data={"id": complaint.pk, "cause": cause},
@@ -825,11 +827,9 @@ def complaint_compensate(
         complaint.compensation_kind = kind
         complaint.compensation_amount = amount
         complaint.save(update_fields=["compensation_kind", "compensation_amount"])
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             event="case.compensation",
             data={
                 "id": complaint.pk,
@@ -873,11 +873,9 @@ def complaint_resolve(
             ]
         )
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             body=resolution_note,
             event="case.resolved",
             data={"id": complaint.pk},
@@ -895,11 +893,9 @@ def complaint_severity_set(*, complaint: Complaint, severity: str, author=None) 
         complaint.severity = severity
         complaint.save(update_fields=["severity"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             event="case.severity",
             data={"id": complaint.pk, "before": before, "after": complaint.severity},
         )
@@ -939,11 +935,9 @@ def complaint_status_set(*, complaint: Complaint, status: str, note: str = "", a
         _status_move(complaint, status, timezone.now())
         complaint.save(update_fields=["status"])
         complaint_sla_refresh(complaint=complaint)
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
-            author=author,
+        _case_entry(
             complaint=complaint,
+            author=author,
             body=note,
             event="case.status",
             data={"id": complaint.pk, "before": before, "after": complaint.status},
@@ -974,9 +968,7 @@ def complaint_breach_record(*, complaint: Complaint, at: dt.datetime) -> SlaLedg
                 return None
             entry.breached_at = at
             entry.save(update_fields=["breached_at"])
-        timeline_add(
-            customer=complaint.customer,
-            kind=TimelineKind.COMPLAINT,
+        _case_entry(
             complaint=complaint,
             at=at,
             event="case.breached",
