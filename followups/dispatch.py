@@ -192,7 +192,9 @@ class BatchRecord:
                     for m, d in settled
                 ]
             )
-            timeline_add_many([_timeline_entry(m, at, subject) for m, _esp_id, at, subject in sent])
+            timeline_add_many(
+                [_timeline_entry(m, at, subject) for m, _esp_id, at, subject in sent if not m.for_staff]
+            )
 
 
 def _timeline_entry(message: Message, at: dt.datetime, subject: str) -> TimelineEntry:
@@ -233,7 +235,7 @@ def process(ids: list[int], *, now: dt.datetime) -> None:
     rules = FollowupRules.current()
     messages = list(
         Message.objects.filter(pk__in=ids, state=State.SENDING)
-        .select_related("customer", "sale", "sale__delivery", "complaint")
+        .select_related("customer", "staff_recipient", "sale", "sale__delivery", "complaint")
         .order_by("planned_at", "pk")
     )
     # Transactional first: the gap rule (policies.min_gap) then holds back the optional mail of
@@ -241,13 +243,21 @@ def process(ids: list[int], *, now: dt.datetime) -> None:
     messages.sort(key=lambda m: m.category != Category.TRANSACTIONAL)
     facts = policies.BatchFacts.load(messages, rules, now)
     overrides = emails.load_overrides()
+    own_renders: dict = {}  # staff mail rendered once per batch for the same data and language
     record = BatchRecord()
     with get_connection() as esp, quick_commits():
         try:
             for message in messages:
                 decision = policies.decide(message, facts, rules, now)
                 if decision.action == "send":
-                    sent_at = send(message, connection=esp, now=now, overrides=overrides, record=record)
+                    sent_at = send(
+                        message,
+                        connection=esp,
+                        now=now,
+                        overrides=overrides,
+                        record=record,
+                        own_renders=own_renders,
+                    )
                     if sent_at is not None:
                         facts.note_sent(message, sent_at)
                 else:
@@ -258,7 +268,13 @@ def process(ids: list[int], *, now: dt.datetime) -> None:
 
 
 def send(
-    message: Message, *, connection, now: dt.datetime, record: BatchRecord, overrides=None
+    message: Message,
+    *,
+    connection,
+    now: dt.datetime,
+    record: BatchRecord,
+    overrides=None,
+    own_renders: dict | None = None,
 ) -> dt.datetime | None:
     """Render and hand one mail to the ESP; returns when it was handed over (None: not sent).
 
@@ -267,7 +283,7 @@ def send(
     """
     token = message_token(message)
     try:
-        rendered = _render(message, token, overrides)
+        rendered = _render(message, token, overrides, own_renders)
     except Exception as exc:  # a template that cannot render will not render on retry either
         log.exception("message %s did not render", message.pk)
         fail(message, f"render: {exc}", now=now, retry=None)
@@ -284,12 +300,12 @@ def send(
     return sent_at
 
 
-def _render(message: Message, token: str, overrides) -> emails.Rendered:
+def _render(message: Message, token: str, overrides, own_renders=None) -> emails.Rendered:
     """Render the mail. A survey's invitation (and its link) is committed before the mail goes
     out, so the link works from the first second; other kinds' links are derived from the row
     and need nothing stored until the mail is marked sent."""
     if message.kind not in policies.SURVEY_KINDS:
-        return emails.render(message, token, overrides=overrides)
+        return emails.render(message, token, overrides=overrides, cache=own_renders)
     with transaction.atomic():
         rendered = emails.render(message, token, overrides=overrides)
         Message.objects.filter(pk=message.pk).update(token_hash=token_hash(token))
@@ -316,7 +332,7 @@ def mark_accepted(
         rendered.subject[:300],
         redact(rendered.text),
         redact(rendered.html),
-        message.customer.email,
+        message.recipient_email,
         emails.language_of(message),
         token_hash(token),
         message.pk,
@@ -356,7 +372,15 @@ def recover_stuck(*, now: dt.datetime | None = None) -> int:
             Message.objects.select_for_update(skip_locked=True)
             .filter(state=State.SENDING, claimed_at__lt=now - SENDING_LEASE)
             .only(
-                "pk", "kind", "customer_id", "sale_id", "complaint_id", "sent_at", "subject", "esp_message_id"
+                "pk",
+                "kind",
+                "customer_id",
+                "staff_recipient_id",
+                "sale_id",
+                "complaint_id",
+                "sent_at",
+                "subject",
+                "esp_message_id",
             )
             .order_by()[:1000]
         )
@@ -373,5 +397,5 @@ def recover_stuck(*, now: dt.datetime | None = None) -> int:
                 for m in accepted
             ]
         )
-        timeline_add_many([_timeline_entry(m, m.sent_at, m.subject) for m in accepted])
+        timeline_add_many([_timeline_entry(m, m.sent_at, m.subject) for m in accepted if not m.for_staff])
     return len(stuck)

@@ -6,7 +6,9 @@ language. Every mail carries List-Unsubscribe with one-click POST (RFC 8058), a 
 reaches support and a Message-ID of its own that stays the same on a retried send.
 """
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -29,9 +31,12 @@ class Rendered:
     subject: str
     text: str
     html: str
+    images: dict[str, bytes] = field(default_factory=dict)  # inline images by content id
 
 
 def language_of(message: Message) -> str:
+    if message.for_staff:
+        return Language.of(message.language)
     return Language.of(message.customer.language)
 
 
@@ -89,8 +94,20 @@ def load_overrides() -> dict[tuple[str, str], MessageTemplate]:
     return {(t.kind, t.language): t for t in MessageTemplate.objects.all()}
 
 
-def render(message: Message, token: str, *, overrides: dict | None = None) -> Rendered:
+def render(
+    message: Message, token: str, *, overrides: dict | None = None, cache: dict | None = None
+) -> Rendered:
+    """The mail as it will be sent. A kind that renders itself (staff mail) is rendered once per
+    batch for the same data and language (`cache`, kept by the batch): a digest's charts cost
+    half a second, and every manager of one language gets the same mail."""
     language = language_of(message)
+    if (own := kinds.own_renderer(message.kind)) is not None:
+        key = (message.kind, language, json.dumps(message.data, sort_keys=True, default=str))
+        cache = {} if cache is None else cache
+        if key not in cache:
+            with translation.override(language):
+                cache[key] = own(message)
+        return cache[key]
     if overrides is None:
         overrides = load_overrides()
     with translation.override(language):
@@ -134,9 +151,15 @@ def render_override(template: MessageTemplate, context: dict) -> Rendered:
     return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
 
-def build(message: Message, rendered: Rendered, token: str) -> EmailMultiAlternatives:
-    unsubscribe = absolute("mail:unsubscribe", token)
+def message_id_header(message: Message) -> str:
     domain = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return f"<postsale-{message.pk}@{domain or 'postsale.local'}>"
+
+
+def build(message: Message, rendered: Rendered, token: str) -> EmailMultiAlternatives:
+    if message.for_staff:
+        return build_staff(message, rendered)
+    unsubscribe = absolute("mail:unsubscribe", token)
     mail = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -147,10 +170,33 @@ def build(message: Message, rendered: Rendered, token: str) -> EmailMultiAlterna
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Message-ID": f"<postsale-{message.pk}@{domain or 'postsale.local'}>",
+            "Message-ID": message_id_header(message),
         },
     )
     mail.attach_alternative(rendered.html, "text/html")
+    mail.tags = [message.kind]
+    mail.metadata = {"postsale_message": str(message.pk)}
+    return mail
+
+
+def build_staff(message: Message, rendered: Rendered) -> EmailMultiAlternatives:
+    """Mail to a member of staff: no customer's unsubscribe link (the mail's own footer says
+    where to turn it off), replies to nobody in particular, images inline in the HTML."""
+    mail = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.staff_recipient.email],
+        headers={"Message-ID": message_id_header(message), "Auto-Submitted": "auto-generated"},
+    )
+    mail.attach_alternative(rendered.html, "text/html")
+    if rendered.images:
+        mail.mixed_subtype = "related"  # the images belong to the HTML, not beside it
+        for name, png in rendered.images.items():
+            image = MIMEImage(png, "png")
+            image.add_header("Content-ID", f"<{name}>")
+            image.add_header("Content-Disposition", "inline", filename=f"{name}.png")
+            mail.attach(image)
     mail.tags = [message.kind]
     mail.metadata = {"postsale_message": str(message.pk)}
     return mail

@@ -14,21 +14,34 @@ from followups.models import Message
 
 ContextBuilder = Callable[[Message, bool], dict]  # (message, preview) -> extra context
 UnwantedCheck = Callable[[list[Message]], dict[int, str]]  # messages -> {message id: Reason}
+# A kind that renders its whole mail itself (staff mail, e.g. reports' weekly digest): message ->
+# an emails.Rendered, images included. Not cached here: see `render_own`.
+OwnRenderer = Callable[[Message], object]
 
 
 @dataclass(frozen=True)
 class KindHooks:
     context: ContextBuilder | None = None
     unwanted: UnwantedCheck | None = None
+    render: OwnRenderer | None = None
 
 
 _hooks: dict[str, KindHooks] = {}
 
 
 def register(
-    kind: str, *, context: ContextBuilder | None = None, unwanted: UnwantedCheck | None = None
+    kind: str,
+    *,
+    context: ContextBuilder | None = None,
+    unwanted: UnwantedCheck | None = None,
+    render: OwnRenderer | None = None,
 ) -> None:
-    _hooks[kind] = KindHooks(context=context, unwanted=unwanted)
+    _hooks[kind] = KindHooks(context=context, unwanted=unwanted, render=render)
+
+
+def own_renderer(kind: str) -> OwnRenderer | None:
+    hooks = _hooks.get(kind)
+    return hooks.render if hooks else None
 
 
 def extra_context(message: Message, *, preview: bool = False) -> dict:

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -250,6 +251,14 @@ class Kind(models.TextChoices):
     CASE_REPLY = "case_reply", _("Reply on a case")
     CAMPAIGN = "campaign", _("Campaign")
     SUPPORT_MESSAGE = "support_message", _("Message from support")
+    WEEKLY_DIGEST = "weekly_digest", _("Weekly digest (to a manager)")
+
+
+# Mail to the shop's own staff, not to a customer: it goes through the same outbox (claim, send
+# once, retry, ESP events) but none of the customer's rules apply (consent, contact budget, quiet
+# hours in their zone, unsubscribe link), and it has no manager-editable template.
+STAFF_KINDS = (Kind.WEEKLY_DIGEST,)
+CUSTOMER_KINDS = tuple(kind for kind in Kind if kind not in STAFF_KINDS)
 
 
 class Category(models.TextChoices):
@@ -276,6 +285,7 @@ KIND_CATEGORY = {
     Kind.CASE_SURVEY: Category.SURVEY,
     Kind.WINBACK: Category.PROMOTIONAL,
     Kind.CAMPAIGN: Category.PROMOTIONAL,
+    Kind.WEEKLY_DIGEST: Category.TRANSACTIONAL,  # staff mail: outside every customer rule
 }
 
 
@@ -363,8 +373,22 @@ class Message(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    # The recipient: a customer, or (staff kinds only) a member of staff.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="messages", verbose_name=_("customer")
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("customer"),
+    )
+    staff_recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_messages",
+        verbose_name=_("staff recipient"),
     )
     sale = models.ForeignKey(
         "customers.Sale", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
@@ -417,9 +441,25 @@ class Message(models.Model):
             models.Index(fields=["token_hash"], name="message_token_idx"),
             models.Index(fields=["state", "kind"], name="message_state_kind_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False, staff_recipient__isnull=True)
+                | models.Q(customer__isnull=True, staff_recipient__isnull=False, kind__in=STAFF_KINDS),
+                name="message_one_recipient",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} → {self.customer_id} ({self.state})"
+        to = self.customer_id if self.customer_id else f"staff {self.staff_recipient_id}"
+        return f"{self.get_kind_display()} → {to} ({self.state})"
+
+    @property
+    def for_staff(self) -> bool:
+        return self.customer_id is None
+
+    @property
+    def recipient_email(self) -> str:
+        return self.staff_recipient.email if self.for_staff else self.customer.email
 
 
 class MessageEvent(models.Model):
@@ -475,7 +515,7 @@ class Suppression(models.Model):
 class MessageTemplate(models.Model):
     """A manager's override of a kind's shipped template, in one language (Django template text)."""
 
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=[(k.value, k.label) for k in CUSTOMER_KINDS])
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=300)
     text_body = models.TextField(_("text body"))

@@ -55,7 +55,7 @@ def message_by_token(token_hash: str) -> Message | None:
         return None
     message = (
         Message.objects.select_related("customer", "sale", "sale__delivery", "complaint")
-        .filter(token_hash=token_hash, sent_at__isnull=False)
+        .filter(token_hash=token_hash, sent_at__isnull=False, customer__isnull=False)
         .first()
     )
     if message is None or message.sent_at < timezone.now() - dt.timedelta(days=MAIL_LINK_DAYS):

@@ -58,8 +58,8 @@ class BatchFacts:
 
     @classmethod
     def load(cls, messages: list[Message], rules: FollowupRules, now: dt.datetime) -> "BatchFacts":
-        customer_ids = {m.customer_id for m in messages}
-        emails = {m.customer.email.lower() for m in messages if m.customer.email}
+        customer_ids = {m.customer_id for m in messages if not m.for_staff}
+        emails = {m.recipient_email.lower() for m in messages if m.recipient_email}
         facts = cls()
         for email, category, reason in Suppression.objects.filter(email__in=emails).values_list(
             "email", "category", "reason"
@@ -118,6 +118,8 @@ def decide(message: Message, facts: BatchFacts, rules: FollowupRules, now: dt.da
 
 
 def _first_no(message, facts, rules, now) -> Decision:
+    if message.for_staff:
+        return staff_recipient(message, facts, rules, now)
     for rule in (
         suppression,
         consent,
@@ -147,6 +149,19 @@ def suppression(message, facts, rules, now) -> Decision:
         return Decision("suppress", facts.suppressed[(email, "")])
     if message.category != Category.TRANSACTIONAL and (email, message.category) in facts.suppressed:
         return Decision("suppress", Reason.UNSUBSCRIBED)
+    return SEND
+
+
+def staff_recipient(message, facts, rules, now) -> Decision:
+    """Mail to staff (the weekly digest): none of the customer's rules, only a reachable
+    address: an active account with an e-mail that has not bounced or complained."""
+    user = message.staff_recipient
+    if not user.is_active:
+        return Decision("cancel", Reason.DO_NOT_CONTACT)
+    if not user.email:
+        return Decision("suppress", Reason.NO_EMAIL)
+    if (user.email.lower(), "") in facts.suppressed:
+        return Decision("suppress", facts.suppressed[(user.email.lower(), "")])
     return SEND
 
 

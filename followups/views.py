@@ -16,7 +16,15 @@ from accounts.permissions import ManagerRequiredMixin
 from customers.models import Customer
 from followups import drafts, emails
 from followups.forms import FollowupRulesForm, MessageTemplateForm
-from followups.models import FollowupRules, Kind, Message, MessageEvent, MessageTemplate, State
+from followups.models import (
+    CUSTOMER_KINDS,
+    FollowupRules,
+    Kind,
+    Message,
+    MessageEvent,
+    MessageTemplate,
+    State,
+)
 from followups.outbox import message_retry
 
 
@@ -77,7 +85,7 @@ class OutboxView(PermissionRequiredMixin, ListView):
     paginator_class = NextPageOnlyPaginator
 
     def get_queryset(self):
-        qs = Message.objects.select_related("customer").order_by("-planned_at", "-pk")
+        qs = Message.objects.select_related("customer", "staff_recipient").order_by("-planned_at", "-pk")
         for field in ("state", "kind"):
             if value := self.request.GET.get(field):
                 qs = qs.filter(**{field: value})
@@ -95,9 +103,9 @@ class MessageDetailView(PermissionRequiredMixin, DetailView):
     permission_required = "followups.view_message"
     raise_exception = True
     template_name = "followups/message.html"
-    queryset = Message.objects.select_related("customer", "sale", "complaint").prefetch_related(
-        Prefetch("events", queryset=MessageEvent.objects.order_by("at", "pk"))
-    )
+    queryset = Message.objects.select_related(
+        "customer", "staff_recipient", "sale", "complaint"
+    ).prefetch_related(Prefetch("events", queryset=MessageEvent.objects.order_by("at", "pk")))
 
 
 class TemplateListView(ManagerRequiredMixin, TemplateView):
@@ -107,7 +115,7 @@ class TemplateListView(ManagerRequiredMixin, TemplateView):
         overrides = set(MessageTemplate.objects.values_list("kind", "language"))
         rows = [
             (kind, label, [(lang, (kind, lang) in overrides) for lang in emails.LANGUAGES])
-            for kind, label in Kind.choices
+            for kind, label in ((k.value, k.label) for k in CUSTOMER_KINDS)
         ]
         return super().get_context_data(rows=rows, **kwargs)
 
@@ -131,7 +139,7 @@ class TemplateEditView(ManagerRequiredMixin, UpdateView):
         # A copy of its own: the form writes the posted (perhaps broken) draft into its instance,
         # and the live template must stay as saved.
         kind, language = self.kwargs["kind"], self.kwargs["language"]
-        if kind not in Kind.values or language not in emails.LANGUAGES:
+        if kind not in CUSTOMER_KINDS or language not in emails.LANGUAGES:
             raise Http404
         if self.live is not None:
             return MessageTemplate.objects.get(pk=self.live.pk)

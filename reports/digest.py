@@ -1,29 +1,30 @@
 """The weekly digest: last week's key numbers and charts, mailed to every manager on Monday.
 
-Not through the outbox: an outbox Message belongs to a customer (its customer, consent,
-suppression and unsubscribe link are the engine's whole point) and a manager is no customer. It
-uses the mails' shared HTML layout (emails/base.html) with a staff footer, is claimed per manager
-and week like the outbox's rows (a conditional UPDATE whose count must be 1), and goes out
-through the same mail connection as every other mail.
+It goes through the outbox like every other mail: `digest_plan` (beat, hourly) writes one
+outbox row per manager and week (`weekly_digest:<user>:<monday>`, a unique key, so reruns plan
+nothing twice) addressed to the manager (`Message.staff_recipient`; staff mail has no
+customer), and the dispatcher sends it: claim, send once, retry with backoff, ESP events, the
+outbox page. None of the customer's rules apply to it (followups.policies.staff_recipient).
 
-The charts are the dashboard's own SVG, rasterised to PNG by vl-convert (no browser, fonts
-bundled) and sent as inline images, so the mail shows what the page shows.
+The mail is rendered at send time by `render_message`, registered as the kind's own renderer:
+the dashboard's own SVG charts, rasterised to PNG by vl-convert (no browser, fonts bundled) and
+sent as inline images, so the mail shows what the page shows. A batch renders it once per
+language.
 """
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
-from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from followups.emails import Rendered
+from followups.models import KIND_CATEGORY, Kind, Message
 from reports import charts, metrics, pages, tables
 from reports.dashboard_models import LANGUAGES, DigestPreference
 from reports.metrics.payload import headline
@@ -31,6 +32,8 @@ from reports.metrics.scope import Scope
 
 log = logging.getLogger(__name__)
 TREND_WEEKS = 12
+# A digest not sent within this long (workers down all week) is cancelled: next week's replaces it.
+DIGEST_EXPIRES = dt.timedelta(days=6)
 
 
 def last_week(today: dt.date) -> Scope:
@@ -39,21 +42,13 @@ def last_week(today: dt.date) -> Scope:
     return Scope(monday - dt.timedelta(days=7), monday)
 
 
-@dataclass
-class Digest:
-    subject: str
-    text: str
-    html: str
-    images: dict[str, bytes] = field(default_factory=dict)  # content id → PNG
-
-
 def _png(svg: str) -> bytes:
     import vl_convert
 
     return vl_convert.svg_to_png(str(svg), scale=2)
 
 
-def digest_render(*, scope: Scope, language: str) -> Digest:
+def digest_render(*, scope: Scope, language: str) -> Rendered:
     """The digest of one week in one language: the same numbers as /reports/ for that week."""
     with translation.override(language):
         numbers = headline(scope)
@@ -79,7 +74,7 @@ def digest_render(*, scope: Scope, language: str) -> Digest:
             "start": scope.start.strftime("%d/%m"),
             "end": (scope.end - dt.timedelta(days=1)).strftime("%d/%m"),
         }
-        return Digest(
+        return Rendered(
             subject=subject,
             text=render_to_string("reports/digest.txt", context).strip() + "\n",
             html=render_to_string("reports/digest.html", context),
@@ -87,19 +82,10 @@ def digest_render(*, scope: Scope, language: str) -> Digest:
         )
 
 
-def digest_build(*, user: User, digest: Digest) -> EmailMultiAlternatives:
-    mail = EmailMultiAlternatives(
-        subject=digest.subject, body=digest.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
-    )
-    mail.attach_alternative(digest.html, "text/html")
-    mail.mixed_subtype = "related"  # the images belong to the HTML, not beside it
-    for name, png in digest.images.items():
-        image = MIMEImage(png, "png")
-        image.add_header("Content-ID", f"<{name}>")
-        image.add_header("Content-Disposition", "inline", filename=f"{name}.png")
-        mail.attach(image)
-    mail.tags = ["weekly_digest"]
-    return mail
+def render_message(message: Message) -> Rendered:
+    """The outbox's renderer for a weekly_digest row: its week, in its language."""
+    start = dt.date.fromisoformat(message.data["week"])
+    return digest_render(scope=Scope(start, start + dt.timedelta(days=7)), language=message.language)
 
 
 def managers():
@@ -113,39 +99,35 @@ def managers():
     )
 
 
-def digest_send(*, today: dt.date | None = None) -> int:
-    """Mail last week's digest to each manager who wants it and has not had it: one mail per
-    manager and week, whatever the number of runs. Renders once per language. Returns the
-    number sent."""
-    scope = last_week(today or timezone.localdate())
-    rendered: dict[str, Digest] = {}
-    sent = 0
-    with get_connection() as connection:
-        for user in managers():
-            preference, _created = DigestPreference.objects.get_or_create(
-                user=user, defaults={"language": _site_language()}
-            )
-            if not preference.enabled or not _claim(preference, scope.start):
-                continue
-            if preference.language not in rendered:
-                rendered[preference.language] = digest_render(scope=scope, language=preference.language)
-            try:
-                connection.send_messages([digest_build(user=user, digest=rendered[preference.language])])
-            except Exception:
-                log.exception("weekly digest to %s failed", user.pk)
-                DigestPreference.objects.filter(pk=preference.pk).update(sent_for=preference.sent_for)
-                continue
-            sent += 1
-    return sent
-
-
-def _claim(preference: DigestPreference, week: dt.date) -> bool:
-    return (
-        DigestPreference.objects.filter(pk=preference.pk)
-        .filter(Q(sent_for__isnull=True) | Q(sent_for__lt=week))
-        .update(sent_for=week)
-        == 1
-    )
+def digest_plan(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Plan last week's digest for each manager who wants it and has not had it planned: one
+    outbox row per manager and week, whatever the number of runs. Returns how many were
+    planned now; the dispatcher sends them."""
+    now = now or timezone.now()
+    week = last_week(today or timezone.localdate(now)).start
+    planned = 0
+    for user in managers():
+        preference, _created = DigestPreference.objects.get_or_create(
+            user=user, defaults={"language": _site_language()}
+        )
+        if not preference.enabled:
+            continue
+        _message, created = Message.objects.get_or_create(
+            dedupe_key=f"{Kind.WEEKLY_DIGEST}:{user.pk}:{week.isoformat()}",
+            defaults={
+                "kind": Kind.WEEKLY_DIGEST,
+                "category": KIND_CATEGORY[Kind.WEEKLY_DIGEST],
+                "staff_recipient": user,
+                "planned_at": now,
+                "expires_at": now + DIGEST_EXPIRES,
+                "language": preference.language,
+                "data": {"week": week.isoformat()},
+            },
+        )
+        if created:
+            planned += 1
+            DigestPreference.objects.filter(pk=preference.pk).update(sent_for=week)
+    return planned
 
 
 def _site_language() -> str:

@@ -316,7 +316,7 @@ def _deliveries(by_category: bool) -> None:
 
 def _messages(by_category: bool) -> None:
     """Per created day, kind, state and reason: messages and the steps they reached."""
-    from followups.models import Message, MessageEvent
+    from followups.models import STAFF_KINDS, Message, MessageEvent
     from reports.metrics.messages import EVENT_STEPS
 
     tz = timezone.get_current_timezone()
@@ -325,7 +325,8 @@ def _messages(by_category: bool) -> None:
         for event, step in EVENT_STEPS.items()
     }
     rows = (
-        Message.objects.annotate(**flags)
+        Message.objects.exclude(kind__in=STAFF_KINDS)
+        .annotate(**flags)
         .values(
             "kind",
             "state",

@@ -3,10 +3,11 @@ from celery import shared_task
 
 @shared_task
 def weekly_digest_task() -> int:
-    """Beat runs it on Monday mornings; a rerun sends nothing twice."""
-    from reports.digest import digest_send
+    """Beat runs it hourly: the first run of a week plans last week's digests in the outbox
+    (the dispatcher sends them); a rerun plans nothing twice."""
+    from reports.digest import digest_plan
 
-    return digest_send()
+    return digest_plan()
 
 
 @shared_task

@@ -11,7 +11,13 @@ class MessageEventSerializer(serializers.ModelSerializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     events = MessageEventSerializer(many=True, read_only=True)
-    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+    # Staff mail (the weekly digest) has no customer: both are null, staff_recipient says who.
+    customer_external_id = serializers.CharField(
+        source="customer.external_id", read_only=True, default=None, allow_null=True
+    )
+    staff_recipient = serializers.CharField(
+        source="staff_recipient.username", read_only=True, default=None, allow_null=True
+    )
     sale_external_id = serializers.CharField(
         source="sale.external_id", read_only=True, default=None, allow_null=True
     )
@@ -24,6 +30,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "category",
             "customer",
             "customer_external_id",
+            "staff_recipient",
             "sale",
             "sale_external_id",
             "complaint",

@@ -27,7 +27,7 @@ class MessageViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = MessageFilter
     ordering_fields = ["planned_at", "sent_at", "id"]
     queryset = (
-        Message.objects.select_related("customer", "sale")
+        Message.objects.select_related("customer", "staff_recipient", "sale")
         .order_by("-planned_at", "-id")
         .prefetch_related(Prefetch("events", queryset=MessageEvent.objects.order_by("at", "id")))
     )

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from followups.models import Kind, Message, MessageEvent, State
+from followups.models import STAFF_KINDS, Kind, Message, MessageEvent, State
 from reports import rollups
 from reports.metrics import rolled
 from reports.metrics.scope import Scope
@@ -49,8 +49,11 @@ class Funnel:
 
 
 def planned_messages(scope: Scope) -> QuerySet[Message]:
-    return Message.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until).filter(
-        scope.sale_q("sale_id")
+    """The customers' mail planned in the period (staff mail, such as this digest, is not)."""
+    return (
+        Message.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until)
+        .exclude(kind__in=STAFF_KINDS)
+        .filter(scope.sale_q("sale_id"))
     )
 
 

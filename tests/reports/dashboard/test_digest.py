@@ -1,5 +1,6 @@
 """The weekly digest: one mail per manager in their language, charts attached as images, the
-numbers of the page for that week, and never twice for the same week."""
+numbers of the page for that week, and never twice for the same week; planned in the outbox and
+sent by the dispatcher like every other mail."""
 
 import csv
 import io
@@ -9,9 +10,12 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
 
+from followups.dispatch import dispatch_due
+from followups.models import EventKind, Kind, Message, Reason, State
 from reports.dashboard_models import DigestPreference
-from reports.digest import digest_send
+from reports.digest import digest_plan
 from tests.conftest import make_staff
+from tests.followups.esp import FlakyESP
 from tests.reports.dashboard.conftest import answer, d, delivery, sale
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +38,13 @@ def week(settings):
     support.save()
     make_staff("nomail", "Manager")  # no address: nothing to send to
     return {"marta": marta, "john": john}
+
+
+def digest_send(*, today):
+    """What beat and the workers do: plan the week's digests, then the dispatcher sends."""
+    planned = digest_plan(today=today)
+    dispatch_due()
+    return planned
 
 
 def test_one_mail_per_manager_in_their_language_with_the_charts(week):
@@ -84,6 +95,75 @@ def test_a_manager_sets_the_digest_language_on_the_overview(week):
     assert client.post("/reports/digest/", {"language": "en", "enabled": "on"}).status_code == 302
     assert DigestPreference.objects.get(user=week["marta"]).language == "en"
     assert client.post("/reports/digest/", {"language": "fr"}).status_code == 400
+
+
+def test_the_digest_is_an_outbox_row_for_the_manager_sent_once_with_its_event(week):
+    digest_plan(today=d(3, 9))
+    rows = Message.objects.filter(kind=Kind.WEEKLY_DIGEST).order_by("staff_recipient__username")
+    assert [(m.staff_recipient.username, m.customer_id, m.state, m.language) for m in rows] == [
+        ("john", None, State.PLANNED, "en"),
+        ("marta", None, State.PLANNED, "es"),
+    ]
+    assert {m.data["week"] for m in rows} == {"2026-03-02"}
+    dispatch_due()
+    dispatch_due()  # a second sweep finds nothing left to send
+    assert len(mail.outbox) == 2
+    for message in Message.objects.filter(kind=Kind.WEEKLY_DIGEST):
+        assert message.state == State.SENT and message.to_email == message.staff_recipient.email
+        assert list(message.events.values_list("event", flat=True)) == [EventKind.SENT]
+        assert message.subject.startswith(("Postsale weekly", "Postsale semanal"))
+        sent = next(m for m in mail.outbox if m.to == [message.staff_recipient.email])
+        assert sent.extra_headers["Message-ID"].startswith(f"<postsale-{message.pk}@")
+        assert "List-Unsubscribe" not in sent.extra_headers  # no customer's unsubscribe link
+    # The outbox page lists it with its staff recipient, and its own page opens.
+    manager_client = Client()
+    manager_client.force_login(week["john"])
+    page = manager_client.get("/followups/messages/?kind=weekly_digest")
+    assert page.status_code == 200 and b"John" in page.content and b"Marta" in page.content
+    one = Message.objects.filter(kind=Kind.WEEKLY_DIGEST).first()
+    assert manager_client.get(f"/followups/messages/{one.pk}/").status_code == 200
+    # The API lists it too, with no customer and its staff recipient.
+    listed = manager_client.get("/api/v1/messages/?kind=weekly_digest").json()["results"]
+    assert sorted((m["customer"], m["customer_external_id"], m["staff_recipient"]) for m in listed) == [
+        (None, None, "john"),
+        (None, None, "marta"),
+    ]
+    # Nor does it count in the customers' message funnel.
+    funnel = manager_client.get(
+        "/reports/messages/?start=2026-01-01&end=2027-01-01", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert funnel.status_code == 200 and b"Weekly digest" not in funnel.content
+
+
+def test_a_failing_esp_retries_the_digest_like_any_mail(week, settings):
+    settings.EMAIL_BACKEND = "tests.followups.esp.FlakyESP"
+    FlakyESP.down = "503 Service Unavailable"
+    try:
+        assert digest_send(today=d(3, 9)) == 2
+    finally:
+        FlakyESP.down = ""
+    assert mail.outbox == []
+    rows = Message.objects.filter(kind=Kind.WEEKLY_DIGEST)
+    assert {(m.state, m.reason, m.attempts) for m in rows} == {(State.PLANNED, Reason.RETRY, 1)}
+    assert all(m.last_error.startswith("esp: 503") for m in rows)
+    Message.objects.filter(kind=Kind.WEEKLY_DIGEST).update(planned_at=rows[0].created_at)  # the retry's time
+    dispatch_due()
+    assert sorted(m.to[0] for m in mail.outbox) == ["john@shop.example", "marta@shop.example"]
+
+
+def test_an_inactive_or_bounced_manager_gets_no_digest(week):
+    from followups.models import Suppression, SuppressionReason
+
+    digest_plan(today=d(3, 9))
+    week["marta"].is_active = False
+    week["marta"].save()
+    Suppression.objects.create(email="john@shop.example", reason=SuppressionReason.HARD_BOUNCE)
+    dispatch_due()
+    assert mail.outbox == []
+    states = dict(
+        Message.objects.filter(kind=Kind.WEEKLY_DIGEST).values_list("staff_recipient__username", "state")
+    )
+    assert states == {"marta": State.CANCELLED, "john": State.SUPPRESSED}
 
 
 def test_beat_runs_the_digest():
