@@ -18,6 +18,8 @@ class RollupState(models.Model):
     last_sale_at = models.DateTimeField(null=True)
     # Customers per lifecycle stage then (stages have no history: the overview shows today's).
     stages = models.JSONField(default=dict)
+    # The days RfmAsOf holds RFM as of (ISO dates): the previous periods of the presets.
+    rfm_as_of = models.JSONField(default=list)
 
     def __str__(self):
         return f"rollups as of {self.built_at:%Y-%m-%d %H:%M}"
@@ -66,6 +68,23 @@ class CustomerRfm(_Fact):
                 fields=["channel", "category", "r", "f", "m"], include=["amount"], name="rollup_rfm_idx"
             )
         ]
+
+
+class RfmAsOf(_Fact):
+    """RFM as of the start of day `as_of` (over the sales before it), summed per score triple:
+    the "previous period" of the preset periods, whose RFM CustomerRfm (today's) cannot give."""
+
+    as_of = models.DateField()
+    channel = models.CharField(max_length=10)
+    category = models.CharField(max_length=100)
+    r = models.SmallIntegerField()
+    f = models.SmallIntegerField()
+    m = models.SmallIntegerField()
+    customers = models.IntegerField()
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["as_of", "channel", "category"], name="rollup_rfm_as_of_idx")]
 
 
 class SaleSpan(_Fact):

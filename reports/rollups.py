@@ -33,6 +33,7 @@ from reports.rollup_models import (
     InvitationDay,
     MessageDay,
     RecoveryDay,
+    RfmAsOf,
     RollupState,
     SaleSpan,
 )
@@ -86,6 +87,7 @@ ROLLUP_MODELS = (
     RecoveryDay,
     CohortDay,
     CustomerRfm,
+    RfmAsOf,
     SaleSpan,
     DeliveryDay,
     MessageDay,
@@ -94,8 +96,18 @@ ROLLUP_MODELS = (
 )
 
 
-def rebuild() -> RollupState:
-    """Recompute every rollup from the shop's tables, in one transaction. Returns its state."""
+def rfm_as_of_days(today: dt.date) -> list[dt.date]:
+    """The days RFM is kept as of: where the preset periods' previous periods end (the presets
+    end tomorrow: reports.forms.default_scope, reports.snapshots.PRESET_DAYS)."""
+    from reports.snapshots import PRESET_DAYS
+
+    end = today + dt.timedelta(days=1)
+    return sorted({end - dt.timedelta(days=days) for days in PRESET_DAYS})
+
+
+def rebuild(*, rfm_as_of: list[dt.date] | None = None) -> RollupState:
+    """Recompute every rollup from the shop's tables, in one transaction. Returns its state.
+    `rfm_as_of`: the days to keep RFM as of (default: the presets' previous periods)."""
     from customers.models import Sale
     from reports.metrics.purchases import customers_by_stage
 
@@ -107,6 +119,8 @@ def rebuild() -> RollupState:
         with live():
             stages = customers_by_stage()
         _purchases()
+        as_of = rfm_as_of_days(timezone.localdate(now)) if rfm_as_of is None else sorted(set(rfm_as_of))
+        _rfm_as_of(as_of)
         for by_category in (False, True):
             _deliveries(by_category)
             _messages(by_category)
@@ -121,6 +135,7 @@ def rebuild() -> RollupState:
                 "seconds": time.monotonic() - began,
                 "last_sale_at": last_sale,
                 "stages": stages,
+                "rfm_as_of": [day.isoformat() for day in as_of],
             },
         )
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -229,6 +244,40 @@ def _purchases() -> None:
             "SELECT customer_id, channel, category, last_at, n, amount, "
             f"{rfm_score_sql('last_at', partition)}, {rfm_score_sql('n', partition)}, "
             f"{rfm_score_sql('amount', partition)} FROM ({per_customer}) C"
+        )
+
+
+def _rfm_as_of(days: list[dt.date]) -> None:
+    """RFM as of each day's start, per filter, summed per score triple: one statement for all
+    the days (each sale counted once for every day it precedes)."""
+    from reports.metrics.purchases import rfm_score_sql
+    from reports.metrics.scope import Scope
+
+    if not days:
+        return
+    ops = connection.ops
+    values = ", ".join(["(%s, %s)"] * len(days))
+    params = []
+    for day in days:
+        params += [ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(Scope(day, day).since)]
+    partition = "PARTITION BY as_of, channel, category "
+    per_customer = (
+        "SELECT d.as_of, customer_id, channel, category, MAX(ordered_at) AS last_at, COUNT(*) AS n, "  # noqa: S608
+        f"ROUND(SUM(total), 2) AS amount FROM ({_keyed_sales()}) U JOIN d ON U.ordered_at < d.until "
+        "GROUP BY d.as_of, customer_id, channel, category"
+    )
+    scored = (
+        f"SELECT as_of, channel, category, amount, {rfm_score_sql('last_at', partition)} AS r, "  # noqa: S608
+        f"{rfm_score_sql('n', partition)} AS f, {rfm_score_sql('amount', partition)} AS m "
+        f"FROM ({per_customer}) C"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH d (as_of, until) AS (VALUES {values}) "  # noqa: S608
+            f"INSERT INTO {RfmAsOf._meta.db_table} (as_of, channel, category, r, f, m, customers, amount) "
+            f"SELECT as_of, channel, category, r, f, m, COUNT(*), SUM(amount) FROM ({scored}) S "
+            "GROUP BY as_of, channel, category, r, f, m",
+            params,
         )
 
 

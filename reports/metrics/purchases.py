@@ -18,7 +18,7 @@ from customers.models import Customer
 from reports import rollups
 from reports.metrics.satisfaction import Share
 from reports.metrics.scope import Scope, add_months, bucket_date
-from reports.rollup_models import CohortDay, CustomerRfm, SaleSpan
+from reports.rollup_models import CohortDay, CustomerRfm, RfmAsOf, SaleSpan
 
 # --- Repeat purchase ---------------------------------------------------------------------------
 
@@ -288,13 +288,20 @@ def _rfm_rolled(scope: Scope) -> bool:
     return state is not None and (state.last_sale_at is None or state.last_sale_at < scope.until)
 
 
+def _rfm_as_of(scope: Scope) -> bool:
+    state = rollups.usable(scope)
+    return state is not None and scope.end.isoformat() in (state.rfm_as_of or [])
+
+
 def rfm_segments(scope: Scope) -> RfmTable:
     """RFM, as of the period's end over all the customer's sales before it: recency (latest
     purchase), frequency (number of sales) and monetary value (sum of the sales' totals), each
     scored 1-5 by quintile of the customers' percent rank (5 best; equal values share a score),
     then named by the first rule their scores match (the table lists the rules).
 
-    One query, grouped by the 125 score triples at most."""
+    One query, grouped by the 125 score triples at most: from the rollups for a period ending
+    after the last sale (today's scores) or on a day they keep RFM as of (the presets' previous
+    periods), else live."""
     if _rfm_rolled(scope):
         triples = (
             CustomerRfm.objects.filter(channel=scope.channel, category=scope.category)
@@ -302,6 +309,10 @@ def rfm_segments(scope: Scope) -> RfmTable:
             .annotate(customers=Count("r"), amount=Sum("amount"))  # "r": the index answers
             .order_by()
         )
+    elif _rfm_as_of(scope):
+        triples = RfmAsOf.objects.filter(
+            as_of=scope.end, channel=scope.channel, category=scope.category
+        ).values_list("r", "f", "m", "customers", "amount")
     else:
         scored, params = _rfm_sql(scope)
         with connection.cursor() as cursor:

@@ -84,7 +84,9 @@ def shop(request):
         ces=5,
         complaint=case(buyer.customer, opened=TODAY.replace(month=3, tzinfo=dt.UTC), sale=buyer),
     )
-    return rollups.rebuild()
+    # RFM kept as of the previous periods' ends (the current ones end after the last sale or
+    # are live), as beat keeps it for the presets'.
+    return rollups.rebuild(rfm_as_of=[s.start for s in SCOPES])
 
 
 @pytest.mark.parametrize("scope", SCOPES, ids=["march", "half-year", "mid-month"])
@@ -95,6 +97,26 @@ def test_rollup_numbers_equal_the_live_ones(shop, scope, channel, category):
         rolled, live = numbers(each), live_numbers(each)
         for name, value in live.items():
             assert rolled[name] == value, (name, each)
+
+
+def test_the_previous_periods_rfm_is_read_from_the_rollup_not_the_sales(shop):
+    scope = Scope(dt.date(2026, 3, 1), dt.date(2026, 4, 1), "online").previous()
+    assert rollups.rfm_as_of_days(dt.date(2026, 12, 1)) == [
+        dt.date(2025, 12, 2),
+        dt.date(2026, 9, 3),
+        dt.date(2026, 11, 2),
+        dt.date(2026, 11, 25),
+    ]  # the presets' previous periods end there: tomorrow minus 365, 90, 30 and 7 days
+    assert scope.end.isoformat() in shop.rfm_as_of
+    with CaptureQueriesContext(connection) as queries:
+        rolled = metrics.rfm_segments(scope)
+    assert not any("customers_sale" in q["sql"] for q in queries.captured_queries)
+    with rollups.live():
+        assert rolled == metrics.rfm_segments(scope) and rolled.count > 0
+    other = Scope(dt.date(2026, 1, 5), dt.date(2026, 2, 5))  # a day nobody kept: live
+    with CaptureQueriesContext(connection) as queries:
+        metrics.rfm_segments(other)
+    assert any("customers_sale" in q["sql"] for q in queries.captured_queries)
 
 
 def test_the_fixture_exercises_every_rollup(shop):
