@@ -234,6 +234,8 @@ CELERY_TASK_TIME_LIMIT = 360
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_QUEUE", "postsale")
+# PostgreSQL work_mem for the dashboard's rollup rebuild only (its sorts over millions of rows).
+REPORTS_ROLLUP_WORK_MEM = envstr("REPORTS_ROLLUP_WORK_MEM", "256MB")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 # Short, idempotent sweeps; no long countdown/ETA task ever sits in the broker.

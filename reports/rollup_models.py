@@ -18,8 +18,9 @@ class RollupState(models.Model):
     last_sale_at = models.DateTimeField(null=True)
     # Customers per lifecycle stage then (stages have no history: the overview shows today's).
     stages = models.JSONField(default=dict)
-    # The days RfmAsOf holds RFM as of (ISO dates): the previous periods of the presets.
-    rfm_as_of = models.JSONField(default=list)
+    # The days RfmAsOf holds RFM as of (the presets' previous periods), each with the
+    # fingerprint of the sales before it when computed: {ISO date: fingerprint}.
+    rfm_as_of = models.JSONField(default=dict)
 
     def __str__(self):
         return f"rollups as of {self.built_at:%Y-%m-%d %H:%M}"

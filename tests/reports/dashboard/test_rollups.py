@@ -14,7 +14,7 @@ from django.utils import timezone
 from customers.models import Sale
 from reports import metrics, rollups, sample
 from reports.metrics import Scope
-from reports.rollup_models import CohortDay, CustomerRfm, DeliveryDay, MessageDay, RollupState
+from reports.rollup_models import CohortDay, CustomerRfm, DeliveryDay, MessageDay, RfmAsOf, RollupState
 from tests.reports.dashboard.conftest import TODAY, answer, case, sale
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,30 @@ def test_the_previous_periods_rfm_is_read_from_the_rollup_not_the_sales(shop):
     with CaptureQueriesContext(connection) as queries:
         metrics.rfm_segments(other)
     assert any("customers_sale" in q["sql"] for q in queries.captured_queries)
+
+
+def test_rfm_as_of_a_day_is_kept_across_rebuilds_until_a_sale_before_it_changes(shop):
+    days = [s.start for s in SCOPES]
+    scope = Scope(dt.date(2026, 3, 1), dt.date(2026, 4, 1)).previous()
+
+    def inserts() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            rollups.rebuild(rfm_as_of=days)
+        return sum(
+            "INSERT INTO" in q["sql"] and "reports_rfmasof" in q["sql"] for q in queries.captured_queries
+        )
+
+    assert inserts() == 0  # nothing changed before those days: kept
+    sale(day=dt.date(2026, 1, 20), total="900.00")  # a back-dated order, before two of the days
+    assert inserts() == 1  # one statement recomputes the changed days
+    state = rollups.state()
+    assert set(state.rfm_as_of) == {d.isoformat() for d in days}
+    with rollups.pinned():
+        rolled = metrics.rfm_segments(scope)
+    with rollups.live():
+        assert rolled == metrics.rfm_segments(scope)
+    rollups.rebuild(rfm_as_of=days[:1])  # a day no longer wanted is dropped
+    assert set(RfmAsOf.objects.values_list("as_of", flat=True).distinct()) == {days[0]}
 
 
 def test_the_fixture_exercises_every_rollup(shop):
