@@ -32,14 +32,16 @@ class Merge:
                 "SELECT sale_pk FROM {orders} WHERE sale_new ORDER BY first_line".format(**self.t), []
             )
             sale_ids = [pk for (pk,) in cursor.fetchall()]
+            # One index lookup per order (a scalar subquery), not a join the planner may answer
+            # by scanning every delivery of the shop: the cost stays per line of the file.
             cursor.execute(
-                """SELECT d.id FROM {delivery} d JOIN {orders} o ON d.sale_id = o.sale_pk
+                """SELECT (SELECT d.id FROM {delivery} d WHERE d.sale_id = o.sale_pk) FROM {orders} o
                               WHERE o.delivery_new OR o.delivery_changed ORDER BY o.first_line""".format(
                     **self.t
                 ),
                 [],
             )
-            delivery_ids = [pk for (pk,) in cursor.fetchall()]
+            delivery_ids = [pk for (pk,) in cursor.fetchall() if pk is not None]
         return sale_ids, delivery_ids
 
     def statements(self) -> list[tuple[str, list]]:

@@ -332,3 +332,20 @@ def test_an_open_binary_file_can_be_imported(run_import):
         report = run_import(source)
 
     assert report.ok and Sale.objects.count() == 4
+
+
+def test_imported_customers_are_found_by_folded_name_and_phone_digits(db, run_import):
+    from customers.search import customer_search
+
+    run_import(SAMPLE)
+    maria = Customer.objects.get(external_id="C-001")
+    assert (maria.search_name, maria.search_phone) == ("maria garcia", "34600111222")
+    found = customer_search(Customer.objects.all(), "GARCÍA")
+    assert maria in found and customer_search(Customer.objects.all(), "600 111 222").filter(pk=maria.pk)
+    # The refresh only writes what is stale: a second import rewrites nothing.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run_import(SAMPLE)
+    assert not [q for q in queries.captured_queries if "SET search_name" in q["sql"]]
