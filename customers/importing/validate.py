@@ -407,7 +407,7 @@ def _integral(raw: str) -> int | None:
         value = Decimal(raw)
     except InvalidOperation:
         return None
-    if not value.is_finite() or abs(value) > MAX_QUANTITY:  # 1E+999999999 would not fit in memory
+    if not value.is_finite() or value.copy_abs() > MAX_QUANTITY:  # copy_abs: abs() overflows on 1E+999999999
         return None
     return int(value) if value == value.to_integral_value() else None
 

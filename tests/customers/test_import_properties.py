@@ -235,3 +235,13 @@ def test_any_bytes_at_all_give_a_clear_outcome(content):
 def test_a_good_header_then_junk_gives_a_clear_outcome(encoding, delimiter, junk):
     header = delimiter.join(CANONICAL_COLUMNS) + "\n"
     assert_clear_outcome(*run(header.encode(encoding) + junk))
+
+
+@pytest.mark.parametrize("value", WRONG_VALUES["quantity"])
+def test_every_wrong_quantity_is_refused_without_raising(value):
+    """Each value the property above may draw, always (it draws one per example): 1E+999999999
+    once raised decimal.Overflow out of the cleaner instead of being a line error."""
+    from customers.importing.validate import _quantity
+
+    bad: list = []
+    assert _quantity(value, bad) is None and [field for field, _message in bad] == ["quantity"]
