@@ -374,6 +374,10 @@ class Message(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     # The recipient: a customer, or (staff kinds only) a member of staff.
+    # Every index of this table costs each sent mail an index insertion (a send rewrites the
+    # row), so none is kept that another covers: `customer` is served by
+    # message_customer_sent_idx (customer first), the rarely set ones by partial indexes, and
+    # dedupe_key by its unique constraint alone (no LIKE index, nothing searches it by prefix).
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.CASCADE,
@@ -381,6 +385,7 @@ class Message(models.Model):
         blank=True,
         related_name="messages",
         verbose_name=_("customer"),
+        db_index=False,
     )
     staff_recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -389,16 +394,22 @@ class Message(models.Model):
         blank=True,
         related_name="staff_messages",
         verbose_name=_("staff recipient"),
+        db_index=False,
     )
     sale = models.ForeignKey(
         "customers.Sale", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
     complaint = models.ForeignKey(
-        "customers.Complaint", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+        "customers.Complaint",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,
     )
     # kind + subject (+ version, e.g. the delivery's new date): a second plan of the same thing
-    # hits this unique key instead of making a second row.
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    # hits this unique key instead of making a second row (message_dedupe_key_unique).
+    dedupe_key = models.CharField(max_length=200)
     planned_at = models.DateTimeField(_("planned for"))
     expires_at = models.DateTimeField(_("cancelled if not sent by"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PLANNED)
@@ -440,13 +451,24 @@ class Message(models.Model):
             models.Index(fields=["esp_message_id"], name="message_esp_id_idx"),
             models.Index(fields=["token_hash"], name="message_token_idx"),
             models.Index(fields=["state", "kind"], name="message_state_kind_idx"),
+            models.Index(
+                fields=["complaint"],
+                name="message_complaint_idx",
+                condition=models.Q(complaint__isnull=False),
+            ),
+            models.Index(
+                fields=["staff_recipient"],
+                name="message_staff_recipient_idx",
+                condition=models.Q(staff_recipient__isnull=False),
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="message_dedupe_key_unique"),
             models.CheckConstraint(
                 condition=models.Q(customer__isnull=False, staff_recipient__isnull=True)
                 | models.Q(customer__isnull=True, staff_recipient__isnull=False, kind__in=STAFF_KINDS),
                 name="message_one_recipient",
-            )
+            ),
         ]
 
     def __str__(self):
