@@ -70,9 +70,19 @@ def seed(env: dict) -> dict:
 
     call_command("migrate", verbosity=0)
     shows = {"es": seed_language("es"), "en": seed_language("en", case_solved=True)}
-    user = User.objects.create_user(STAFF_USER[0], password=STAFF_USER[1], first_name="Marta")
+    user = User.objects.create_user(
+        STAFF_USER[0], password=STAFF_USER[1], first_name="Marta", email="marta@shop.example"
+    )
     user.groups.add(Group.objects.get(name="Manager"))
     shows["customer_id"] = Customer.objects.get(external_id="SHOW-es").pk
+    # Last week's digest, planned and sent through the outbox as beat and the workers do.
+    from followups.dispatch import dispatch_due
+    from followups.models import Kind, Message
+    from reports.digest import digest_plan
+
+    digest_plan()
+    dispatch_due()
+    shows["digest_id"] = Message.objects.get(kind=Kind.WEEKLY_DIGEST, staff_recipient=user).pk
     return shows
 
 
@@ -135,7 +145,11 @@ def photograph(site: str, shows: dict) -> list[str]:
                 page.fill('input[name="password"]', STAFF_USER[1])
                 page.click('button[type="submit"]')
                 page.wait_for_load_state()
-                pages = {**STAFF_PAGES, "customer": f"/customers/{shows['customer_id']}/"}
+                pages = {
+                    **STAFF_PAGES,
+                    "customer": f"/customers/{shows['customer_id']}/",
+                    "digest-message": f"/followups/messages/{shows['digest_id']}/",
+                }
                 for name, path in pages.items():
                     page.goto(site + path)
                     shoot(page, f"staff-{name}-{size['width']}", notes)
