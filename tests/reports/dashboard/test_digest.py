@@ -169,3 +169,16 @@ def test_an_inactive_or_bounced_manager_gets_no_digest(week):
 def test_beat_runs_the_digest():
     tasks = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
     assert "reports.tasks.weekly_digest_task" in tasks
+
+
+def test_the_demo_plans_last_weeks_digest_for_its_managers():
+    from accounts.demo import demo_users_ensure
+    from customers.demo import seed_demo
+
+    demo_users_ensure()
+    counts = seed_demo(customers=30)
+    digests = Message.objects.filter(kind=Kind.WEEKLY_DIGEST)
+    assert counts["weekly_digests"] == digests.count() >= 1
+    assert {m.staff_recipient.groups.filter(name="Manager").exists() for m in digests} == {True}
+    dispatch_due()
+    assert Message.objects.filter(kind=Kind.WEEKLY_DIGEST, state=State.SENT).count() == digests.count()
