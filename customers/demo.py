@@ -13,7 +13,7 @@ from django.utils import timezone
 from customers import services
 from customers.choices import Channel, DelayReason, DeliveryStatus, Reason, Severity
 from customers.lifecycle import lifecycle_refresh
-from customers.models import Customer
+from customers.models import Complaint, Customer
 
 FIRST_NAMES = [
     "Lucía",
@@ -96,12 +96,16 @@ def seed_demo(*, customers: int = 300, seed: int = 2026) -> dict[str, int]:
             sale = _demo_sale(rng, customer, f"{DEMO_PREFIX}{number:05d}-{order + 1}", ordered_at, now)
             counts["sales"] += 1
             if rng.random() < 0.08:
+                severity = rng.choice(Severity.values)
                 services.complaint_open(
                     customer=customer,
                     sale=sale,
                     reason=rng.choice(Reason.values),
-                    severity=rng.choice(Severity.values),
+                    severity=severity,
                     description="Cliente molesto; revisar el pedido.",
+                    # The support queues then show cases breached, due soon and fresh, as a
+                    # real shop's do, whatever the hour `make run` starts.
+                    opened_at=_demo_opened_at(rng.choice(["breached", "due_soon", "fresh"]), severity, now),
                 )
                 counts["complaints"] += 1
     lifecycle_refresh(
@@ -120,6 +124,29 @@ EXTRAS: list = []
 def demo_extra_register(name: str, extra) -> None:
     if all(existing != name for existing, _fn in EXTRAS):
         EXTRAS.append((name, extra))
+
+
+def _demo_opened_at(state: str, severity: str, now: dt.datetime) -> dt.datetime:
+    """When to have opened a case of this severity so that it is `state` now: breached (opened 4
+    days ago), due soon (its first-response clock past its due-soon point, not yet due: found by
+    bisection, since business hours make due time a step function of opening time) or fresh."""
+    if state == "fresh":
+        return now
+    if state == "breached":
+        return now - dt.timedelta(days=4)
+    setup = services.shop_sla()
+
+    def clock(opened: dt.datetime):
+        case = Complaint(opened_at=opened, severity=severity, reason=Reason.OTHER)
+        return services.complaint_clocks(complaint=case, setup=setup, history=[]).first_response
+
+    early, late = now - dt.timedelta(days=14), now  # due before now / due after now
+    for _step in range(40):
+        middle = early + (late - early) / 2
+        due = clock(middle).due_at
+        early, late = (middle, late) if due is not None and due <= now else (early, middle)
+    found = clock(late)
+    return late if found.due_soon_at and found.due_soon_at <= now < found.due_at else now
 
 
 def _ascii(text: str) -> str:

@@ -610,10 +610,12 @@ def complaint_open(
     source: str = ComplaintSource.STAFF,
     author=None,
     sla_hours: int | None = None,
+    opened_at: dt.datetime | None = None,
 ) -> Complaint:
-    """Open a case; its clocks count business hours of the shop's calendar from now, with the
-    severity's targets (sla_hours: a resolution target of its own)."""
-    now = timezone.now()
+    """Open a case; its clocks count business hours of the shop's calendar from now (or from
+    `opened_at`, a case recorded late, as the demo's are), with the severity's targets
+    (sla_hours: a resolution target of its own)."""
+    now = opened_at or timezone.now()
     complaint = _new_case(
         now=now,
         setup=shop_sla(),
@@ -636,6 +638,7 @@ def complaint_open(
             body=description,
             event="case.opened",
             data={"id": complaint.pk, "reason": complaint.reason},
+            at=now,
         )
         events.publish(events.COMPLAINT_OPENED, complaint_ids=[complaint.pk])
     return complaint

@@ -40,3 +40,36 @@ def test_demo_customers_have_plain_addresses_and_derived_stages():
     with_open_case = Customer.objects.filter(complaints__status="open").distinct()
     assert with_open_case.exists()
     assert set(with_open_case.values_list("lifecycle_stage", flat=True)) == {"at_risk"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-12-02T11:00:00+01:00", "2026-12-05T23:30:00+01:00", "2026-12-07T08:00:00+01:00"],
+    ids=["weekday-morning", "saturday-night", "monday-before-opening"],
+)
+def test_the_demo_queues_have_breached_due_soon_and_fresh_cases_whenever_it_starts(moment):
+    import datetime as dt
+
+    import time_machine
+    from django.contrib.auth.models import User
+
+    from customers import services
+    from customers.choices import Reason, Severity
+    from customers.demo import _demo_opened_at
+    from support.selectors import queue_counts
+    from tests.customers.factories import CustomerFactory
+
+    with time_machine.travel(dt.datetime.fromisoformat(moment), tick=False):
+        now = dt.datetime.fromisoformat(moment)
+        for state in ("breached", "due_soon", "fresh"):
+            for severity in Severity.values:
+                services.complaint_open(
+                    customer=CustomerFactory(),
+                    reason=Reason.OTHER,
+                    severity=severity,
+                    opened_at=_demo_opened_at(state, severity, now),
+                )
+        counts = queue_counts(user=User.objects.create_user("agent"))
+    n = len(Severity.values)
+    assert (counts["breached"], counts["due_soon"], counts["open"]) == (n, n, 3 * n)
