@@ -15,8 +15,9 @@ from django.conf import settings
 
 REPLICA = "replica"
 PIN_COOKIE = "ps_primary"
-# Paths whose reads may come from the replica: the reports and the exports.
-REPLICA_PATHS = ("/reports/", "/api/v1/reports/", "/customers/export")
+# Paths whose reads may come from the replica: the reports (pages, CSV, the metrics API) and the
+# exports.
+REPLICA_PATHS = ("/reports/", "/api/v1/metrics/", "/customers/export")
 
 _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
 

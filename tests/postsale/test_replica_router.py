@@ -40,6 +40,14 @@ def test_reports_page_reads_from_the_replica(replica_on, manager_client):
     assert len(on_replica) > 0
 
 
+def test_the_metrics_api_reads_from_the_replica(replica_on, manager_client):
+    CustomerFactory()
+    with CaptureQueriesContext(connections[db_router.REPLICA]) as on_replica:
+        response = manager_client.get("/api/v1/metrics/?start=2026-11-01&end=2026-12-01")
+    assert response.status_code == 200 and "nps" in response.json()
+    assert len(on_replica) > 0
+
+
 def test_other_pages_and_writes_stay_on_the_primary(replica_on, manager_client):
     with CaptureQueriesContext(connections[db_router.REPLICA]) as on_replica:
         assert manager_client.get("/customers/").status_code == 200
