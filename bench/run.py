@@ -331,14 +331,44 @@ def raw_copy_seconds(path: Path) -> float:
 # --- 3. dispatch ----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _due_bench_mails(key: str, customers: list[int], now):
+    """Plan one due thank-you per customer under dedupe prefix `key`; every other due row (the
+    import's, the sweeps') is parked meanwhile, so the figure is these messages alone."""
+    from django.db.models import F
+
+    from followups.models import Message, State
+
+    Message.objects.bulk_create(
+        Message(
+            kind="thank_you",
+            category="transactional",
+            customer_id=pk,
+            dedupe_key=f"{key}{pk}",
+            planned_at=now - dt.timedelta(minutes=1),
+            expires_at=now + dt.timedelta(days=1),
+        )
+        for pk in customers
+    )
+    parked = dt.timedelta(days=365 * 100)
+    others = Message.objects.filter(state=State.PLANNED, planned_at__lte=timezone.now()).exclude(
+        dedupe_key__startswith=key
+    )
+    parked_ids = list(others.values_list("pk", flat=True))
+    Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") + parked)
+    try:
+        yield Message.objects.filter(dedupe_key__startswith=key)
+    finally:
+        Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") - parked)
+
+
 def dispatch_figures(count: int) -> None:
     from django.core.mail import get_connection
-    from django.db.models import F
 
     from customers.models import Customer
     from followups import emails
     from followups.dispatch import dispatch_due, message_token
-    from followups.models import FollowupRules, Message, State
+    from followups.models import FollowupRules, State
 
     rules = FollowupRules.current()
     saved = (rules.quiet_hours_start, rules.quiet_hours_end)
@@ -352,91 +382,50 @@ def dispatch_figures(count: int) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)[:count]
     )
-    Message.objects.bulk_create(
-        Message(
-            kind="thank_you",
-            category="transactional",
-            customer_id=pk,
-            dedupe_key=f"bench-dispatch:{run}:{pk}",
-            planned_at=now - dt.timedelta(minutes=1),
-            expires_at=now + dt.timedelta(days=1),
+    try:
+        with _due_bench_mails(f"bench-dispatch:{run}:", customers, now) as mine:
+            planned = list(mine.select_related("customer", "sale", "sale__delivery", "complaint"))
+            mail.outbox = []
+            overrides = emails.load_overrides()
+            started = time.perf_counter()
+            with get_connection() as esp:
+                for message in planned:
+                    token = message_token(message)
+                    rendered = emails.render(message, token, overrides=overrides)
+                    esp.send_messages([emails.build(message, rendered, token)])
+                    if len(mail.outbox) > 500:
+                        mail.outbox.clear()
+            reference = len(planned) / (time.perf_counter() - started)
+            mail.outbox = []
+            started = time.perf_counter()
+            dispatch_due()
+            seconds = time.perf_counter() - started
+            sent = mine.filter(state=State.SENT).count()
+            mail.outbox = []
+        row(
+            "dispatch, one process, messages/s",
+            sent / seconds,
+            "msg/s",
+            "≥ 0.5 of reference",
+            reference,
+            f"reference: render + build + anymail test hand-off of the same {len(planned)}; sent {sent}",
         )
-        for pk in customers
-    )
-    # Other due rows (the import's, the sweeps') wait meanwhile: the figure is these messages.
-    parked = dt.timedelta(days=365 * 100)
-    others = Message.objects.filter(state=State.PLANNED, planned_at__lte=now).exclude(
-        dedupe_key__startswith=f"bench-dispatch:{run}:"
-    )
-    parked_ids = list(others.values_list("pk", flat=True))
-    Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") + parked)
-    planned = list(
-        Message.objects.filter(dedupe_key__startswith=f"bench-dispatch:{run}:").select_related(
-            "customer", "sale", "sale__delivery", "complaint"
+        # Two worker processes on the same due rows (claims take turns; each sends its batches).
+        code = (
+            "import django; django.setup(); from django.core import mail; mail.outbox = []; "
+            "from followups.dispatch import dispatch_due; dispatch_due()"
         )
-    )
-    mail.outbox = []
-    overrides = emails.load_overrides()
-    started = time.perf_counter()
-    with get_connection() as esp:
-        for message in planned:
-            token = message_token(message)
-            rendered = emails.render(message, token, overrides=overrides)
-            esp.send_messages([emails.build(message, rendered, token)])
-            if len(mail.outbox) > 500:
-                mail.outbox.clear()
-    reference = len(planned) / (time.perf_counter() - started)
-    mail.outbox = []
-    started = time.perf_counter()
-    dispatch_due()
-    seconds = time.perf_counter() - started
-    sent = Message.objects.filter(dedupe_key__startswith=f"bench-dispatch:{run}:", state=State.SENT).count()
-    mail.outbox = []
-    Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") - parked)
-    rules.quiet_hours_start, rules.quiet_hours_end = saved
-    rules.save()
-    row(
-        "dispatch, one process, messages/s",
-        sent / seconds,
-        "msg/s",
-        "≥ 0.5 of reference",
-        reference,
-        f"reference: render + build + anymail test hand-off of the same {len(planned)}; sent {sent}",
-    )
-    # Two worker processes on the same due rows (claims take turns; each sends its batches).
-    run2 = f"{run}-2"
-    Message.objects.bulk_create(
-        Message(
-            kind="thank_you",
-            category="transactional",
-            customer_id=pk,
-            dedupe_key=f"bench-dispatch:{run2}:{pk}",
-            planned_at=now - dt.timedelta(minutes=1),
-            expires_at=now + dt.timedelta(days=1),
-        )
-        for pk in customers
-    )
-    others = Message.objects.filter(state=State.PLANNED, planned_at__lte=timezone.now()).exclude(
-        dedupe_key__startswith=f"bench-dispatch:{run2}:"
-    )
-    parked_ids = list(others.values_list("pk", flat=True))
-    Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") + parked)
-    rules.quiet_hours_start = rules.quiet_hours_end = 0
-    rules.save()
-    code = (
-        "import django; django.setup(); from django.core import mail; mail.outbox = []; "
-        "from followups.dispatch import dispatch_due; dispatch_due()"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
-    connection.close()  # the children open their own
-    started = time.perf_counter()
-    workers = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env) for _ in range(2)]
-    codes = [w.wait() for w in workers]
-    seconds = time.perf_counter() - started
-    sent = Message.objects.filter(dedupe_key__startswith=f"bench-dispatch:{run2}:", state=State.SENT).count()
-    Message.objects.filter(pk__in=parked_ids).update(planned_at=F("planned_at") - parked)
-    rules.quiet_hours_start, rules.quiet_hours_end = saved
-    rules.save()
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
+        with _due_bench_mails(f"bench-dispatch:{run}-2:", customers, now) as mine:
+            connection.close()  # the children open their own
+            started = time.perf_counter()
+            workers = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env) for _ in range(2)]
+            codes = [w.wait() for w in workers]
+            seconds = time.perf_counter() - started
+            sent = mine.filter(state=State.SENT).count()
+    finally:
+        rules.quiet_hours_start, rules.quiet_hours_end = saved
+        rules.save()
     row(
         "dispatch, two processes, messages/s",
         sent / seconds,

@@ -288,7 +288,7 @@ def _rfm_rolled(scope: Scope) -> bool:
     return state is not None and (state.last_sale_at is None or state.last_sale_at < scope.until)
 
 
-def _rfm_as_of(scope: Scope) -> bool:
+def _rfm_kept_as_of(scope: Scope) -> bool:
     state = rollups.usable(scope)
     return state is not None and scope.end.isoformat() in (state.rfm_as_of or [])
 
@@ -309,7 +309,7 @@ def rfm_segments(scope: Scope) -> RfmTable:
             .annotate(customers=Count("r"), amount=Sum("amount"))  # "r": the index answers
             .order_by()
         )
-    elif _rfm_as_of(scope):
+    elif _rfm_kept_as_of(scope):
         triples = RfmAsOf.objects.filter(
             as_of=scope.end, channel=scope.channel, category=scope.category
         ).values_list("r", "f", "m", "customers", "amount")
