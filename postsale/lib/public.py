@@ -5,7 +5,9 @@
   inline code, forms post to ourselves;
 - no caching, no referrer outside the site, no indexing (the URL holds a token);
 - rate limits per client IP and per token, answered with a friendly 429 page;
-- one friendly "link not valid" page for unknown, expired and used-up tokens alike.
+- one friendly "link not valid" page for unknown, expired and used-up tokens alike;
+- their reads as prepared statements (postsale/lib/prepared.py): planned once per connection,
+  not on every request.
 """
 
 from functools import wraps
@@ -15,6 +17,7 @@ from django.shortcuts import render
 from django.utils import translation
 
 from postsale.lib import client_ip as _client_ip
+from postsale.lib.prepared import prepared_statements
 from postsale.lib.ratelimit import limits_exceeded, retry_after
 
 CSP = (
@@ -51,7 +54,8 @@ def public_page(view):
             response = render(request, "public/too_many.html", status=429)
             response["Retry-After"] = str(retry_after(60))
             return protect(response)
-        return protect(view(request, *args, **kwargs))
+        with prepared_statements():
+            return protect(view(request, *args, **kwargs))
 
     return wrapper
 
