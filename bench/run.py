@@ -641,6 +641,52 @@ def api_figures(count: int, import_orders_per_second: float) -> None:
         import_orders_per_second,
         f"reference: the CSV import's orders/s; statuses {statuses}",
     )
+    # The same kind of orders, 500 a request, through the bulk endpoint (the import's path).
+    bulk, per_request, statuses = 10 * count, 500, {}
+    started = time.perf_counter()
+    for first in range(0, bulk, per_request):
+        orders = [_api_order(f"APIB{run}-{i}", ordered) for i in range(first, min(first + per_request, bulk))]
+        status = api.post(
+            "/api/v1/sales/bulk/", {"orders": orders}, content_type="application/json"
+        ).status_code
+        statuses[status] = statuses.get(status, 0) + 1
+    seconds = time.perf_counter() - started
+    row(
+        "API ingest POST /api/v1/sales/bulk/ (500 a request), orders/s",
+        bulk / seconds,
+        "orders/s",
+        "",
+        import_orders_per_second,
+        f"reference: the CSV import's orders/s; {bulk} orders, statuses {statuses}",
+    )
+
+
+def _api_order(external_id: str, ordered: str) -> dict:
+    number = external_id.rsplit("-", 1)[1]
+    return {
+        "external_id": external_id,
+        "ordered_at": ordered,
+        "channel": "online",
+        "customer": {
+            "external_id": f"C{external_id}",
+            "name": "Marta Puig",
+            "email": f"{number}.{external_id}@example.com",
+        },
+        "lines": [
+            {
+                "sku": "ZAP-001",
+                "name": "Zapatillas",
+                "category": "calzado",
+                "quantity": 1,
+                "unit_price": "89.90",
+            }
+        ],
+        "delivery": {
+            "carrier": "SEUR",
+            "status": "in_transit",
+            "promised_date": str(timezone.localdate() + dt.timedelta(days=2)),
+        },
+    }
 
 
 # --- main -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ MAX_TOTAL = Decimal("9999999999.99")
 MAX_QUANTITY = 2_147_483_647  # the PositiveIntegerField range on every database
 MAX_LINES = 1000
 MAX_TEXT = 5000
+MAX_BULK_ORDERS = 1000  # per POST /api/v1/sales/bulk/
 
 
 # --- Output --------------------------------------------------------------------------------
@@ -311,6 +312,62 @@ class SaleInput(serializers.Serializer):
         if sum(line["quantity"] * line["unit_price"] for line in attrs["lines"]) > MAX_TOTAL:
             raise serializers.ValidationError({"lines": [_("The order total is too large.")]})
         return attrs
+
+
+class BulkCustomerInput(SaleCustomerInput):
+    """A bulk order's customer: what the CSV import's columns carry (no time zone)."""
+
+    class Meta(SaleCustomerInput.Meta):
+        fields = [f for f in SaleCustomerInput.Meta.fields if f != "time_zone"]
+
+
+class BulkDeliveryInput(DeliveryInput):
+    """A bulk order's delivery: what the CSV import's columns carry (no delay reason)."""
+
+    class Meta(DeliveryInput.Meta):
+        fields = [f for f in DeliveryInput.Meta.fields if f != "delay_reason"]
+
+
+class BulkSaleInput(SaleInput):
+    """One order of a bulk POST: the single POST's fields, less the two the CSV import lacks."""
+
+    customer = BulkCustomerInput()
+    delivery = BulkDeliveryInput(required=False, allow_null=True)
+
+
+class SalesBulkInput(serializers.Serializer):
+    orders = BulkSaleInput(many=True, allow_empty=False, max_length=MAX_BULK_ORDERS)
+
+    def validate_orders(self, orders):
+        seen: dict[str, int] = {}
+        errors = {}
+        for position, order in enumerate(orders):
+            first = seen.setdefault(order["external_id"], position)
+            if first != position:
+                errors[str(position)] = {
+                    "external_id": [
+                        _("This order id is already order %(position)d of this request.")
+                        % {"position": first}
+                    ]
+                }
+        if errors:
+            raise serializers.ValidationError(errors)
+        return orders
+
+
+class SalesBulkOutput(serializers.Serializer):
+    """What a bulk POST did, counted as the CSV import counts."""
+
+    orders = serializers.IntegerField()
+    customers_created = serializers.IntegerField()
+    customers_updated = serializers.IntegerField()
+    customers_unchanged = serializers.IntegerField()
+    sales_created = serializers.IntegerField()
+    sales_updated = serializers.IntegerField()
+    sales_unchanged = serializers.IntegerField()
+    lines_written = serializers.IntegerField()
+    deliveries_created = serializers.IntegerField()
+    deliveries_updated = serializers.IntegerField()
 
 
 class DeliveryUpdateInput(DeliveryInput):

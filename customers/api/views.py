@@ -20,6 +20,7 @@ from rest_framework.serializers import ListSerializer, Serializer
 
 from customers import services
 from customers.api import serializers as s
+from customers.api.bulk import bulk_record
 from customers.api.filters import ComplaintFilter, CustomerFilter, DeliveryFilter, SaleFilter
 from customers.api.permissions import ChangeOnPost, ModelPermissions
 from customers.choices import ComplaintSource
@@ -180,6 +181,27 @@ class SaleViewSet(ReadViewSet):
     def create(self, request):
         result = _sale_record(_valid(s.SaleInput, request))
         return self.answer(self.get_queryset().get(pk=result.sale.pk), created=result.created)
+
+    @extend_schema(
+        request=s.SalesBulkInput,
+        responses={201: s.SalesBulkOutput},
+        description=(
+            "Up to 1,000 orders in one request, written as the CSV import writes them: all or "
+            "none, only what differs, new sales announced to the follow-up engine. An order "
+            "takes the fields of POST /api/v1/sales/ except customer.time_zone and "
+            "delivery.delay_reason (the import has no column for them)."
+        ),
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        data = _valid(s.SalesBulkInput, request)
+        report, errors = bulk_record(data["orders"])
+        if errors:
+            raise ValidationError(errors)
+        counts = {
+            name: value for name, value in report.counts().items() if name in s.SalesBulkOutput().fields
+        }
+        return Response(s.SalesBulkOutput(counts).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.DeliveryUpdateInput,
