@@ -105,6 +105,7 @@ EXPECTED = {
     "sale-list": API_READ,
     "sale-detail": API_READ,
     "sale-delivery": (401, 403, 405, 405),  # PATCH only
+    "sale-bulk": (401, 403, 405, 405),  # POST only
     "delivery-list": API_READ,
     "delivery-detail": (401, 403, 404, 404),  # allowed; no delivery with that id
     "complaint-list": API_READ,
