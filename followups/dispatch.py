@@ -4,26 +4,32 @@ A row moves planned -> sending -> sent (or back to planned, or suppressed / canc
 with conditional UPDATEs, so a retried task or a second worker never sends a row twice:
 
 1. claim: in one short transaction, SELECT ... FOR UPDATE SKIP LOCKED the due rows and mark
-   them `sending` with claimed_at (other workers skip them; on SQLite the IMMEDIATE transaction
-   serialises claims instead);
+   them `sending` with claimed_at and their links' token hash (other workers skip them; on
+   SQLite the IMMEDIATE transaction serialises claims instead);
 2. render the mail (a survey's invitation is committed here, so its link works at once);
 3. hand it to the ESP;
-4. mark it accepted at once, in one single-statement commit: `sent_at`, the ESP's message id,
-   the link token's hash and the mail as sent, the row still `sending`;
-5. at the end of the batch, one transaction records the whole batch, set-based: the accepted
-   rows become `sent`, with their events and timeline entries, and the rules' answers (deferred,
-   suppressed, cancelled) are written with theirs.
+4. mark it accepted at once, in one single-statement commit: a `SendMark` row (when, the ESP's
+   message id, the mail as sent), the outbox row still `sending`;
+5. at the end of the batch, one transaction records the whole batch, set-based: the marked
+   rows become `sent` with their marks' values (and the marks go), with their events and
+   timeline entries, and the rules' answers (deferred, suppressed, cancelled) are written with
+   theirs.
 
 The one window: a crash after the ESP accepted the mail (3) and before (4) commits. The row
-stays `sending` without `sent_at`; after SENDING_LEASE the recovery sweep returns it to `planned`
+stays `sending` without a mark; after SENDING_LEASE the recovery sweep returns it to `planned`
 and it is sent again. The window is the length of one ESP call plus one commit (milliseconds),
 and it only bites when the process dies inside it. A repeated mail keeps its Message-ID header
 and its links (tokens are derived from the row, not drawn anew), so mailboxes that de-duplicate
 by Message-ID show it once. Anything that dies before (3) loses nothing: the row is recovered and
 sent once. A crash between (4) and (5) loses nothing either: the recovery sweep finds those rows
-`sending` with `sent_at` set and completes them (`sent`, event, timeline entry) without sending.
-Until (5) a row accepted by the ESP is `sending` with `sent_at`; what counts sent mail (the
-contact budget) counts it as sent from (4).
+`sending` with a mark and completes them (`sent`, event, timeline entry) without sending.
+Until (5) a mail the ESP accepted is `sending` with a mark, and what reads sent mail reads the
+mark too: the contact budget (policies.BatchFacts), its links (outbox.message_by_token) and ESP
+webhooks (by the message id in the mail's metadata).
+
+Why a mark and not the outbox row itself: the mark is an INSERT into a table whose only index is
+its key, about a third of the cost of rewriting the outbox row and its dozen indexes, and the
+row is rewritten once per batch in (5) anyway (bench/run.py's dispatch figures).
 """
 
 import datetime as dt
@@ -53,12 +59,13 @@ from followups.models import (
     Message,
     MessageEvent,
     Reason,
+    SendMark,
     State,
 )
 from postsale.lib.tokens import token_hash
 
 log = logging.getLogger(__name__)
-BATCH = 100
+BATCH = 300
 MAX_ATTEMPTS = 5
 SENDING_LEASE = dt.timedelta(seconds=getattr(settings, "FOLLOWUPS_SENDING_LEASE_SECONDS", 900))
 TRANSIENT = (AnymailError, OSError)
@@ -95,7 +102,11 @@ def quick_commits():
 def message_token(message: Message) -> str:
     """The token in this message's links: derived from the row with the secret key, so a retried
     send carries the same links, and only its hash is stored."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"message:{message.pk}".encode(), hashlib.sha256).digest()
+    return _token_of_pk(message.pk)
+
+
+def _token_of_pk(pk: int) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"message:{pk}".encode(), hashlib.sha256).digest()
     return urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
@@ -128,10 +139,31 @@ def claim(*, now: dt.datetime, size: int = BATCH) -> list[int]:
             .order_by("planned_at")
             .values_list("pk", flat=True)[:size]
         )
-        Message.objects.filter(pk__in=ids, state=State.PLANNED).update(
-            state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
+        # The links' token hash goes in with the claim (the row is rewritten here anyway), so
+        # a link works from the moment its mail leaves.
+        if ids:
+            _mark_claimed(ids, now)
     return ids
+
+
+# Raw SQL: the ORM's Case(When(...)) for a batch's token hashes took longer to build in Python
+# than the UPDATE takes to run.
+CLAIM_SQL = f"""UPDATE {Message._meta.db_table} SET state = %s, claimed_at = %s,
+    attempts = attempts + 1, token_hash = CASE id {{whens}} END
+WHERE id IN ({{ids}}) AND state = %s"""  # noqa: S608 - the table name from the model
+
+
+def _mark_claimed(ids: list[int], now: dt.datetime) -> None:
+    sql = CLAIM_SQL.format(whens=" ".join(["WHEN %s THEN %s"] * len(ids)), ids=", ".join(["%s"] * len(ids)))
+    params = [State.SENDING, connection.ops.adapt_datetimefield_value(now)]
+    for pk in ids:
+        params += [pk, token_hash_of(pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *ids, State.PLANNED])
+
+
+def token_hash_of(pk: int) -> str:
+    return token_hash(_token_of_pk(pk))
 
 
 def dispatch_batch(*, now: dt.datetime | None = None, size: int = BATCH) -> int:
@@ -173,7 +205,7 @@ class BatchRecord:
             sent = [row for row in self.sent if row[0].pk in mine]
             settled = [(m, d) for m, d in self.settled if m.pk in mine]
             if sent:
-                Message.objects.filter(pk__in=[m.pk for m, *_ in sent]).update(state=State.SENT)
+                apply_marks([m.pk for m, *_ in sent])
             _settle_all(settled)
             MessageEvent.objects.bulk_create(
                 [
@@ -195,6 +227,28 @@ class BatchRecord:
             timeline_add_many(
                 [_timeline_entry(m, at, subject) for m, _esp_id, at, subject in sent if not m.for_staff]
             )
+
+
+MESSAGE_TABLE = Message._meta.db_table
+MARK_TABLE = SendMark._meta.db_table
+# One statement for a batch: each marked row becomes `sent` with its mark's values.
+APPLY_MARKS_SQL = f"""UPDATE {MESSAGE_TABLE} SET
+    state = %s, sent_at = m.accepted_at, esp_message_id = m.esp_message_id, reason = '',
+    last_error = '', deferred_until = NULL, subject = m.subject, text_body = m.text_body,
+    html_body = m.html_body, to_email = m.to_email, language = m.language
+FROM {MARK_TABLE} AS m
+WHERE {MESSAGE_TABLE}.id = m.message_id AND {MESSAGE_TABLE}.id IN (%s)"""  # noqa: S608 - names from the models
+
+
+def apply_marks(ids: list[int]) -> None:
+    """Step 5 for these rows (inside the caller's transaction): their marks onto the outbox rows,
+    and the marks gone."""
+    if not ids:
+        return
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(APPLY_MARKS_SQL.replace("IN (%s)", f"IN ({placeholders})"), [State.SENT, *ids])
+    SendMark.objects.filter(message_id__in=ids).delete()
 
 
 def _timeline_entry(message: Message, at: dt.datetime, subject: str) -> TimelineEntry:
@@ -307,43 +361,41 @@ def _render(message: Message, token: str, overrides, own_renders=None) -> emails
     if message.kind not in policies.SURVEY_KINDS:
         return emails.render(message, token, overrides=overrides, cache=own_renders)
     with transaction.atomic():
-        rendered = emails.render(message, token, overrides=overrides)
-        Message.objects.filter(pk=message.pk).update(token_hash=token_hash(token))
-    return rendered
+        return emails.render(message, token, overrides=overrides)
 
 
-MARK_ACCEPTED_SQL = f"""UPDATE {Message._meta.db_table} SET
-    sent_at = %s, esp_message_id = %s, reason = '', last_error = '', deferred_until = NULL,
-    subject = %s, text_body = %s, html_body = %s, to_email = %s, language = %s, token_hash = %s
-WHERE id = %s AND state = %s AND sent_at IS NULL"""  # noqa: S608 - the table name from the model
+MARK_ACCEPTED_SQL = f"""INSERT INTO {SendMark._meta.db_table}
+    (message_id, accepted_at, esp_message_id, to_email, language, subject, text_body, html_body)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (message_id) DO UPDATE SET accepted_at = excluded.accepted_at,
+    esp_message_id = excluded.esp_message_id, to_email = excluded.to_email,
+    language = excluded.language, subject = excluded.subject, text_body = excluded.text_body,
+    html_body = excluded.html_body"""  # noqa: S608 - the table name from the model
 
 
 def mark_accepted(
     message: Message, mail, rendered: emails.Rendered, token: str, *, now: dt.datetime, record: BatchRecord
 ) -> None:
-    """Step 4: the ESP has the mail. One UPDATE, committed at once (outside any transaction of
-    ours): sent_at, the ESP's id, the link token's hash and the mail as sent (link tokens
-    blanked). The row stays `sending` until the batch's record (step 5) makes it `sent`."""
+    """Step 4: the ESP has the mail. One INSERT of its SendMark, committed at once (outside any
+    transaction of ours): when, the ESP's id and the mail as sent (link tokens blanked). The row
+    stays `sending` until the batch's record (step 5) makes it `sent` from the mark. A mark left
+    by an earlier attempt of the same row (its worker died, the row was sent again) is replaced."""
     status = getattr(mail, "anymail_status", None)
     esp_id = str(status.message_id) if status and status.message_id is not None else ""
     values = [
+        message.pk,
         connection.ops.adapt_datetimefield_value(now),  # as the ORM stores it (SQLite: UTC text)
         esp_id[:200],
+        message.recipient_email,
+        emails.language_of(message),
         rendered.subject[:300],
         redact(rendered.text),
         redact(rendered.html),
-        message.recipient_email,
-        emails.language_of(message),
-        token_hash(token),
-        message.pk,
-        State.SENDING,
     ]
-    # Raw SQL for the one statement a mail costs: the ORM would build the same UPDATE per mail.
+    # Raw SQL for the one statement a mail costs: the ORM would build the same INSERT per mail.
     with connection.cursor() as cursor:
         cursor.execute(MARK_ACCEPTED_SQL, values)
-        changed = cursor.rowcount
-    if changed:
-        record.sent.append((message, esp_id, now, rendered.subject))
+    record.sent.append((message, esp_id, now, rendered.subject))
 
 
 def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None:
@@ -363,9 +415,10 @@ def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None
 
 
 def recover_stuck(*, now: dt.datetime | None = None) -> int:
-    """Rows left `sending` by a worker that died. Those the ESP had accepted (sent_at set, step 4
-    done) are completed as sent, with their event and timeline entry, and not sent again; the
-    others go back to planned, to be sent once more."""
+    """Rows left `sending` by a worker that died. Those the ESP had accepted (a mark, step 4
+    done; or sent_at, as rows marked before marks had their own table) are completed as sent,
+    with their event and timeline entry, and not sent again; the others go back to planned, to
+    be sent once more."""
     now = now or timezone.now()
     with transaction.atomic():
         stuck = list(
@@ -384,18 +437,32 @@ def recover_stuck(*, now: dt.datetime | None = None) -> int:
             )
             .order_by()[:1000]
         )
-        accepted = [m for m in stuck if m.sent_at is not None]
-        again = [m.pk for m in stuck if m.sent_at is None]
+        marks = {
+            mark.message_id: mark
+            for mark in SendMark.objects.filter(message_id__in=[m.pk for m in stuck]).only(
+                "message_id", "accepted_at", "esp_message_id", "subject"
+            )
+        }
+        accepted = []  # (message, sent at, ESP id, subject)
+        for message in stuck:
+            if (mark := marks.get(message.pk)) is not None:
+                accepted.append((message, mark.accepted_at, mark.esp_message_id, mark.subject))
+        legacy = [m for m in stuck if m.pk not in marks and m.sent_at is not None]
+        accepted += [(m, m.sent_at, m.esp_message_id, m.subject) for m in legacy]
+        again = [m.pk for m in stuck if m.pk not in marks and m.sent_at is None]
         Message.objects.filter(pk__in=again, state=State.SENDING).update(
             state=State.PLANNED, planned_at=now, reason=Reason.RECOVERED
         )
-        Message.objects.filter(pk__in=[m.pk for m in accepted]).update(state=State.SENT)
+        apply_marks(list(marks))
+        Message.objects.filter(pk__in=[m.pk for m in legacy]).update(state=State.SENT)
         MessageEvent.objects.bulk_create(
             [MessageEvent(message_id=pk, event=EventKind.RECOVERED, at=now) for pk in again]
             + [
-                MessageEvent(message=m, event=EventKind.SENT, at=m.sent_at, detail=m.esp_message_id[:300])
-                for m in accepted
+                MessageEvent(message=m, event=EventKind.SENT, at=at, detail=esp_id[:300])
+                for m, at, esp_id, _subject in accepted
             ]
         )
-        timeline_add_many([_timeline_entry(m, m.sent_at, m.subject) for m in accepted if not m.for_staff])
+        timeline_add_many(
+            [_timeline_entry(m, at, subject) for m, at, _esp_id, subject in accepted if not m.for_staff]
+        )
     return len(stuck)

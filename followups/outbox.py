@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,11 +55,16 @@ def message_by_token(token_hash: str) -> Message | None:
     if not token_hash:
         return None
     message = (
-        Message.objects.select_related("customer", "sale", "sale__delivery", "complaint")
-        .filter(token_hash=token_hash, sent_at__isnull=False, customer__isnull=False)
+        Message.objects.select_related("customer", "sale", "sale__delivery", "complaint", "send_mark")
+        .filter(token_hash=token_hash, customer__isnull=False)
+        .filter(Q(sent_at__isnull=False) | Q(send_mark__isnull=False))
         .first()
     )
-    if message is None or message.sent_at < timezone.now() - dt.timedelta(days=MAIL_LINK_DAYS):
+    if message is None:
+        return None
+    if message.sent_at is None:  # the ESP has it, its batch has not recorded it yet (a mark)
+        message.sent_at = message.send_mark.accepted_at
+    if message.sent_at < timezone.now() - dt.timedelta(days=MAIL_LINK_DAYS):
         return None
     return message
 

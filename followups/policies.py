@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from customers.models import Complaint
 from followups import kinds
-from followups.models import Category, FollowupRules, Kind, Message, Reason, State, Suppression
+from followups.models import Category, FollowupRules, Kind, Message, Reason, SendMark, State, Suppression
 from postsale.lib.zones import zone_or_shop
 
 SURVEY_KINDS = (Kind.SURVEY, Kind.CASE_SURVEY)
@@ -40,8 +40,9 @@ class Decision:
 SEND = Decision("send")
 
 
-# Sent mail, as the budget counts it: `sent`, or `sending` with sent_at (the ESP has it and the
-# batch that sent it has not recorded it yet; see followups.dispatch).
+# Sent mail, as the budget counts it: `sent`, or `sending` with sent_at (a row marked accepted
+# before marks had their own table); mail the ESP has and its batch has not recorded yet is read
+# from its SendMark (BatchFacts._add_marked; see followups.dispatch).
 ACCEPTED = (State.SENT, State.SENDING)
 
 
@@ -94,8 +95,31 @@ class BatchFacts:
             .annotate(last=Max("sent_at"))
             .values_list("customer_id", "last")
         )
+        facts._add_marked(customer_ids, since=since, gap_since=gap_since)
         facts.unwanted = kinds.unwanted(messages)
         return facts
+
+    def _add_marked(self, customer_ids: set[int], *, since: dt.datetime, gap_since: dt.datetime) -> None:
+        """Mail the ESP accepted whose batch has not recorded it yet (a SendMark: another worker
+        is at work, or one died): sent, as far as the budget is concerned."""
+        # The marks alone first: a handful of rows (none when no other batch is at work), read
+        # without a join the planner could start from the outbox's side.
+        accepted = dict(SendMark.objects.values_list("message_id", "accepted_at"))
+        if not accepted:
+            return
+        marked = (
+            Message.objects.filter(pk__in=accepted, customer_id__in=customer_ids)
+            .values_list("pk", "customer_id", "category", "kind")
+            .order_by()
+        )
+        for pk, customer_id, category, kind in marked:
+            at = accepted[pk]
+            if category != Category.TRANSACTIONAL and at > since:
+                self.recent.setdefault(customer_id, []).append(at)
+            if kind in SURVEY_KINDS:
+                self.last_survey[customer_id] = max(at, self.last_survey.get(customer_id, at))
+            if at > gap_since:
+                self.last_sent[customer_id] = max(at, self.last_sent.get(customer_id, at))
 
     def note_sent(self, message: Message, at: dt.datetime) -> None:
         """Later messages of the same batch must see this one against the cap and fatigue."""

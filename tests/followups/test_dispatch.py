@@ -9,7 +9,8 @@ from anymail.exceptions import AnymailAPIError
 
 from customers.choices import TimelineKind
 from followups import dispatch
-from followups.models import Kind, Message, MessageEvent, State
+from followups.models import Kind, Message, MessageEvent, SendMark, State
+from followups.outbox import message_by_token
 from postsale.lib.tokens import token_hash
 
 MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
@@ -159,8 +160,13 @@ def test_a_worker_dead_after_the_esp_took_the_mail_is_completed_not_sent_again(s
         # steps 3 and 4 for this mail; the worker dies before its batch is recorded (step 5)
         dispatch.send(claimed, connection=esp, now=NOON, record=dispatch.BatchRecord())
     message.refresh_from_db()
-    assert message.state == State.SENDING and message.sent_at == NOON and len(outbox_mail) == 1
-    assert message.token_hash == token_hash(dispatch.message_token(message)), "its links work at once"
+    assert message.state == State.SENDING and message.sent_at is None and len(outbox_mail) == 1
+    mark = SendMark.objects.get(message=message)
+    assert (mark.accepted_at, mark.to_email) == (NOON, message.customer.email)
+    assert mark.subject and mark.text_body and mark.html_body
+    assert message.token_hash == token_hash(dispatch.message_token(message))
+    linked = message_by_token(message.token_hash)
+    assert linked == message and linked.sent_at == NOON, "its links work at once"
 
     later = NOON + dispatch.SENDING_LEASE + dt.timedelta(seconds=1)
     assert dispatch.recover_stuck(now=later) == 1
@@ -169,6 +175,8 @@ def test_a_worker_dead_after_the_esp_took_the_mail_is_completed_not_sent_again(s
 
     message.refresh_from_db()
     assert message.state == State.SENT and message.sent_at == NOON and len(outbox_mail) == 1
+    assert (message.subject, message.text_body) == (mark.subject, mark.text_body), "the copy as sent"
+    assert not SendMark.objects.exists()
     assert list(message.events.values_list("event", "at")) == [("sent", NOON)]
     (entry,) = message.customer.timeline.filter(kind=TimelineKind.MESSAGE)
     assert entry.at == NOON and message.subject in entry.text and entry.data["message_id"] == message.pk
@@ -186,7 +194,81 @@ def test_a_batch_is_one_statement_per_mail_and_a_few_for_the_batch(shop):
         return ctx.captured_queries
 
     small, large = run(2), run(20)
-    marks = [q for q in large if q["sql"].startswith("UPDATE") and "sent_at" in q["sql"].split("WHERE")[0]]
-    assert len(marks) == 20, "one UPDATE per mail: the mark that it was accepted"
+    marks = [q for q in large if q["sql"].startswith("INSERT INTO followups_sendmark")]
+    assert len(marks) == 20, "one INSERT per mail: the mark that it was accepted"
+    rewrites = [q for q in large if q["sql"].startswith("UPDATE") and "followups_message" in q["sql"][:30]]
+    assert len(rewrites) == 2, "the outbox rows are rewritten twice a batch: claimed, then sent"
     assert len(large) - len(small) == 18, "everything else is per batch"
     assert MessageEvent.objects.filter(event="sent").count() == 22
+    assert not SendMark.objects.exists(), "the batch's record took its marks"
+
+
+def test_a_mail_the_esp_has_but_its_batch_has_not_recorded_counts_as_sent_for_other_batches(shop, rules):
+    """Another worker's batch is at work: its mails are marked (step 4), not recorded (step 5).
+    A second batch with an optional mail for the same customer must see them, as it sees sent
+    mail: the gap after any mail, and the frequency cap of the optional ones."""
+    from django.core.mail import get_connection
+
+    from followups import policies
+
+    rules.min_gap_minutes, rules.frequency_cap = 60, 1
+    rules.save()
+    message = thank_you(shop)
+    dispatch.claim(now=NOON)
+    claimed = Message.objects.select_related("customer", "sale", "complaint").get(pk=message.pk)
+    with get_connection() as esp:
+        dispatch.send(claimed, connection=esp, now=NOON, record=dispatch.BatchRecord())
+    assert SendMark.objects.filter(message=message).exists()
+    tip = Message.objects.create(
+        kind=Kind.USAGE_TIPS,
+        category="relationship",
+        customer=message.customer,
+        dedupe_key="tip-after-the-thank-you",
+        planned_at=NOON,
+        expires_at=NOON + dt.timedelta(days=3),
+    )
+
+    facts = policies.BatchFacts.load([tip], rules, NOON + dt.timedelta(minutes=1))
+
+    assert facts.last_sent[message.customer_id] == NOON
+    assert facts.recent.get(message.customer_id) is None, "an order update is outside the cap"
+    decision = policies.decide(tip, facts, rules, NOON + dt.timedelta(minutes=1))
+    assert (decision.action, decision.reason) == ("defer", "min_gap")
+
+    # Marked optional mail counts against the cap too.
+    Message.objects.filter(pk=message.pk).update(category="relationship")
+    facts = policies.BatchFacts.load([tip], rules, NOON + dt.timedelta(minutes=1))
+    assert facts.recent[message.customer_id] == [NOON]
+
+
+def test_the_recovery_sweep_completes_marked_rows_and_replans_unmarked_ones(shop, outbox_mail):
+    from django.core.mail import get_connection
+
+    first, second = thank_you(shop), None
+    shop.sale(shop.customer(name="Luis Gómez"), delivery={"promised_date": dt.date(2026, 3, 13)})
+    second = Message.objects.exclude(pk=first.pk).get(kind=Kind.THANK_YOU, state=State.PLANNED)
+    dispatch.claim(now=NOON)
+    with get_connection() as esp:  # the worker sends the first mail, then dies before the second
+        dispatch.send(
+            Message.objects.select_related("customer", "sale").get(pk=first.pk),
+            connection=esp,
+            now=NOON,
+            record=dispatch.BatchRecord(),
+        )
+
+    later = NOON + dispatch.SENDING_LEASE + dt.timedelta(seconds=1)
+    assert dispatch.recover_stuck(now=later) == 2
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.sent_at, second.state, second.reason) == (
+        State.SENT,
+        NOON,
+        State.PLANNED,
+        "recovered",
+    )
+    assert first.html_body and "Gracias" in first.text_body
+    assert not SendMark.objects.exists()
+    with time_machine.travel(later, tick=False):
+        assert dispatch.dispatch_due() == 1
+    assert len(outbox_mail) == 2, "the first mail once, the second once"
