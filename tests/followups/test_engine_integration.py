@@ -150,10 +150,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_the_window(ser
         in_flight = set(Message.objects.filter(state=State.SENDING).values_list("pk", flat=True))
         window = {pk for pk in kept_per_message() if pk in in_flight}
         assert in_flight, "the kill should land mid-batch"
-        # A short lease for the test, still longer than one batch takes (100 x ~25 ms), as the
-        # real one (900 s) is longer than any task may run.
+        # A short lease for the test, still well longer than one batch takes (300 x ~25 ms), as
+        # the real one (900 s) is longer than any task may run.
         second = start_worker(
-            queue, {**slow, "FOLLOWUPS_SENDING_LEASE_SECONDS": "8"}, concurrency=2, name="second"
+            queue, {**slow, "FOLLOWUPS_SENDING_LEASE_SECONDS": "20"}, concurrency=2, name="second"
         )
         try:
             # Let the new worker finish the batches still queued, then the lease run out, so
@@ -164,7 +164,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_the_window(ser
                 ),
                 timeout=60,
             )
-            time.sleep(8.5)
+            time.sleep(20.5)
             recover_stuck_task.delay()
             wait_for(lambda: not Message.objects.filter(state=State.SENDING).exists(), timeout=30)
 
