@@ -23,6 +23,7 @@ from followups.models import (
     FollowupRules,
     Message,
     MessageEvent,
+    SendMark,
     Suppression,
     SuppressionReason,
 )
@@ -41,6 +42,11 @@ def find_message(event) -> Message | None:
         message = Message.objects.filter(esp_message_id=str(event.message_id)).first()
         if message:
             return message
+        # An event faster than the batch that sent the mail: its ESP id is still on its mark
+        # (followups.dispatch, step 4; a handful of rows, no index needed).
+        mark = SendMark.objects.filter(esp_message_id=str(event.message_id)).select_related("message").first()
+        if mark:
+            return mark.message
     pk = (event.metadata or {}).get("postsale_message")
     return Message.objects.filter(pk=pk).first() if pk and str(pk).isdigit() else None
 

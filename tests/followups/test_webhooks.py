@@ -109,6 +109,32 @@ def test_a_delivery_event_lands_on_its_message(client, sent):
     assert not Suppression.objects.exists()
 
 
+def test_a_delivery_event_faster_than_the_sending_batch_lands_on_its_mail(
+    client, shop, outbox_mail, settings
+):
+    """The ESP reports the delivery while the sending batch is still at work (its mark written,
+    its record not yet), and the event carries no metadata: the mark's ESP id finds the mail."""
+    from django.core.mail import get_connection
+
+    from followups import dispatch
+
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
+    settings.WEBHOOK_ESPS = ["postmark"]
+    shop.sale(shop.customer(email="ana@example.com"), delivery={"promised_date": timezone.localdate()})
+    message = Message.objects.get(kind=Kind.THANK_YOU)
+    dispatch.claim(now=timezone.now())
+    claimed = Message.objects.select_related("customer", "sale", "complaint").get(pk=message.pk)
+    with get_connection() as esp:
+        dispatch.send(claimed, connection=esp, now=timezone.now(), record=dispatch.BatchRecord())
+    mark = message.send_mark
+    assert mark.esp_message_id, "anymail's test backend gives every mail an id"
+    payload = {**POSTMARK_DELIVERY, "MessageID": mark.esp_message_id, "Metadata": {}}
+
+    assert postmark(client, payload).status_code == 200
+
+    assert MessageEvent.objects.filter(message=message, event="delivered").count() == 1
+
+
 def test_a_webhook_without_the_shared_secret_is_refused(client, sent):
     assert postmark(client, POSTMARK_HARD_BOUNCE, secret="someone:else").status_code in (400, 401, 403)
     assert not Suppression.objects.exists()
