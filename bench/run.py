@@ -370,7 +370,9 @@ from django.core import mail
 from followups import emails
 from followups.dispatch import dispatch_due, message_token
 from followups.models import Message
+from postsale.lib import gc_tuning
 mail.outbox = []
+gc_tuning.tune()  # as a Celery worker process does when it starts
 for message in Message.objects.filter(dedupe_key__startswith=sys.argv[1]).select_related("customer")[:50]:
     emails.render(message, message_token(message))
 print("ready", flush=True)
@@ -381,6 +383,10 @@ dispatch_due()
 
 def dispatch_figures(count: int) -> None:
     from django.core.mail import get_connection
+
+    from postsale.lib import gc_tuning
+
+    gc_tuning.tune()  # this process sends as a Celery worker process would (reference included)
 
     from customers.models import Customer
     from followups import emails

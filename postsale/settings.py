@@ -137,6 +137,9 @@ if DATABASE_REPLICA_URL:
 DATABASE_ROUTERS = ["postsale.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# gunicorn and Celery workers collect garbage less often once started (postsale/lib/gc_tuning.py).
+GC_TUNING = envbool("GC_TUNING", True)
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
