@@ -465,4 +465,8 @@ def recover_stuck(*, now: dt.datetime | None = None) -> int:
         timeline_add_many(
             [_timeline_entry(m, at, subject) for m, at, _esp_id, subject in accepted if not m.for_staff]
         )
+        # Marks of rows no longer `sending`: a worker that outlived its lease marked a row the
+        # sweep had already sent back to planned, or the row is gone. Every batch reads the
+        # marks, so none is left to pile up.
+        SendMark.objects.exclude(message__state=State.SENDING).delete()
     return len(stuck)

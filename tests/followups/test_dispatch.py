@@ -272,3 +272,15 @@ def test_the_recovery_sweep_completes_marked_rows_and_replans_unmarked_ones(shop
     with time_machine.travel(later, tick=False):
         assert dispatch.dispatch_due() == 1
     assert len(outbox_mail) == 2, "the first mail once, the second once"
+
+
+def test_the_recovery_sweep_drops_marks_of_rows_no_longer_sending(shop):
+    message = thank_you(shop)
+    dispatch.claim(now=NOON)
+    SendMark.objects.create(message=message, accepted_at=NOON)  # a batch at work: kept
+    stale = thank_you(shop, name="Luis Gómez")  # planned again after its lease ran out
+    SendMark.objects.create(message=stale, accepted_at=NOON - dt.timedelta(hours=1))
+
+    dispatch.recover_stuck(now=NOON)
+
+    assert list(SendMark.objects.values_list("message_id", flat=True)) == [message.pk]
