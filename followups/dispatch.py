@@ -25,7 +25,7 @@ sent once. A crash between (4) and (5) loses nothing either: the recovery sweep 
 `sending` with a mark and completes them (`sent`, event, timeline entry) without sending.
 Until (5) a mail the ESP accepted is `sending` with a mark, and what reads sent mail reads the
 mark too: the contact budget (policies.BatchFacts), its links (outbox.message_by_token) and ESP
-webhooks (by the message id in the mail's metadata).
+webhooks (by the message id in the mail's metadata, or the mark's ESP id).
 
 Why a mark and not the outbox row itself: the mark is an INSERT into a table whose only index is
 its key, about a third of the cost of rewriting the outbox row and its dozen indexes, and the
