@@ -10,7 +10,6 @@ with plain execution, alternating three rounds; /healthz is the reference. Print
 (median of the rounds) and the ratio of each to /healthz and of prepared to plain.
 """
 
-import datetime as dt
 import os
 import statistics
 import sys
@@ -26,12 +25,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
-from bench import generate  # noqa: E402
-from followups.models import Message  # noqa: E402
+from bench.run import public_links  # noqa: E402
 from postsale.lib import prepared  # noqa: E402
-from surveys.models import Invitation  # noqa: E402
 
 
 @contextmanager
@@ -46,24 +42,7 @@ def plain():
 
 
 def links() -> dict[str, list[str]]:
-    surveys = [
-        f"/c/s/{generate.invitation_token(pk)}/"
-        for pk in Invitation.objects.filter(expires_at__gt=timezone.now())
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:500]
-    ]
-    orders = [
-        f"/c/o/{generate.message_token_of(pk)}/"
-        for pk in Message.objects.filter(
-            kind="thank_you",
-            sale__isnull=False,
-            state="sent",
-            dedupe_key__startswith="bench:",
-            sent_at__gt=timezone.now() - dt.timedelta(days=25),
-        )
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:500]
-    ]
+    surveys, orders = public_links(500)
     return {"/healthz": ["/healthz"], "survey GET": surveys, "order page": orders}
 
 

@@ -569,19 +569,17 @@ def _ms(text: str) -> float:
 CSRF = "b" * 32  # a cookie secret and the same unmasked token in the form: CSRF accepts it
 
 
-def load_figures(seconds: int) -> None:
+def public_links(count: int) -> tuple[list[str], list[str]]:
+    """Up to `count` working survey links and order-page links of the generated shop."""
     from followups.models import Message
     from surveys.models import Invitation
 
-    if shutil.which("wrk") is None:
-        print("  wrk is missing (apt-get install -y wrk): public pages not measured", flush=True)
-        return
-    open_invitations = list(
-        Invitation.objects.filter(expires_at__gt=timezone.now())
+    surveys = [
+        f"/c/s/{generate.invitation_token(pk)}/"
+        for pk in Invitation.objects.filter(expires_at__gt=timezone.now())
         .order_by("-pk")
-        .values_list("pk", flat=True)[:1000]
-    )
-    surveys = [f"/c/s/{generate.invitation_token(pk)}/" for pk in open_invitations]
+        .values_list("pk", flat=True)[:count]
+    ]
     orders = [
         f"/c/o/{generate.message_token_of(pk)}/"
         for pk in Message.objects.filter(
@@ -592,8 +590,16 @@ def load_figures(seconds: int) -> None:
             sent_at__gt=timezone.now() - dt.timedelta(days=25),
         )
         .order_by("-pk")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", flat=True)[:count]
     ]
+    return surveys, orders
+
+
+def load_figures(seconds: int) -> None:
+    if shutil.which("wrk") is None:
+        print("  wrk is missing (apt-get install -y wrk): public pages not measured", flush=True)
+        return
+    surveys, orders = public_links(1000)
     client = Client()
     for url in (surveys[0], orders[0]):
         status = client.get(url).status_code
@@ -647,30 +653,12 @@ def api_figures(count: int, import_orders_per_second: float) -> None:
     statuses = {}
     started = time.perf_counter()
     for i in range(count):
-        body = {
-            "external_id": f"API{run}-{i}",
-            "ordered_at": ordered,
-            "channel": "online",
-            "customer": {
-                "external_id": f"APIC{run}-{i % (count // 3 + 1)}",
-                "name": "Marta Puig",
-                "email": f"api{run}.{i}@example.com",
-            },
-            "lines": [
-                {
-                    "sku": "ZAP-001",
-                    "name": "Zapatillas",
-                    "category": "calzado",
-                    "quantity": 1,
-                    "unit_price": "89.90",
-                }
-            ],
-            "delivery": {
-                "carrier": "SEUR",
-                "status": "in_transit",
-                "promised_date": str(timezone.localdate() + dt.timedelta(days=2)),
-            },
-        }
+        body = _api_order(
+            f"API{run}-{i}",
+            ordered,
+            customer=f"APIC{run}-{i % (count // 3 + 1)}",
+            email=f"api{run}.{i}@example.com",
+        )
         status = api.post("/api/v1/sales/", body, content_type="application/json").status_code
         statuses[status] = statuses.get(status, 0) + 1
     seconds = time.perf_counter() - started
@@ -686,7 +674,12 @@ def api_figures(count: int, import_orders_per_second: float) -> None:
     bulk, per_request, statuses = 10 * count, 500, {}
     started = time.perf_counter()
     for first in range(0, bulk, per_request):
-        orders = [_api_order(f"APIB{run}-{i}", ordered) for i in range(first, min(first + per_request, bulk))]
+        orders = [
+            _api_order(
+                f"APIB{run}-{i}", ordered, customer=f"CAPIB{run}-{i}", email=f"{i}.APIB{run}@example.com"
+            )
+            for i in range(first, min(first + per_request, bulk))
+        ]
         status = api.post(
             "/api/v1/sales/bulk/", {"orders": orders}, content_type="application/json"
         ).status_code
@@ -702,17 +695,13 @@ def api_figures(count: int, import_orders_per_second: float) -> None:
     )
 
 
-def _api_order(external_id: str, ordered: str) -> dict:
-    number = external_id.rsplit("-", 1)[1]
+def _api_order(external_id: str, ordered: str, *, customer: str, email: str) -> dict:
+    """One order as an integrator posts it: a pair of shoes on its way."""
     return {
         "external_id": external_id,
         "ordered_at": ordered,
         "channel": "online",
-        "customer": {
-            "external_id": f"C{external_id}",
-            "name": "Marta Puig",
-            "email": f"{number}.{external_id}@example.com",
-        },
+        "customer": {"external_id": customer, "name": "Marta Puig", "email": email},
         "lines": [
             {
                 "sku": "ZAP-001",

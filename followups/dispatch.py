@@ -237,7 +237,7 @@ APPLY_MARKS_SQL = f"""UPDATE {MESSAGE_TABLE} SET
     last_error = '', deferred_until = NULL, subject = m.subject, text_body = m.text_body,
     html_body = m.html_body, to_email = m.to_email, language = m.language
 FROM {MARK_TABLE} AS m
-WHERE {MESSAGE_TABLE}.id = m.message_id AND {MESSAGE_TABLE}.id IN (%s)"""  # noqa: S608 - names from the models
+WHERE {MESSAGE_TABLE}.id = m.message_id AND {MESSAGE_TABLE}.id IN ({{ids}})"""  # noqa: S608 - names from the models
 
 
 def apply_marks(ids: list[int]) -> None:
@@ -247,7 +247,7 @@ def apply_marks(ids: list[int]) -> None:
         return
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(APPLY_MARKS_SQL.replace("IN (%s)", f"IN ({placeholders})"), [State.SENT, *ids])
+        cursor.execute(APPLY_MARKS_SQL.format(ids=placeholders), [State.SENT, *ids])
     SendMark.objects.filter(message_id__in=ids).delete()
 
 
