@@ -9,23 +9,27 @@ with conditional UPDATEs, so a retried task or a second worker never sends a row
 2. render the mail (a survey's invitation is committed here, so its link works at once);
 3. hand it to the ESP;
 4. mark it accepted at once, in one single-statement commit: a `SendMark` row (when, the ESP's
-   message id, the mail as sent), the outbox row still `sending`;
+   message id, the mail as sent), the outbox row still `sending`. On PostgreSQL it commits on
+   a connection of the batch's own while the next mail renders (MarkWriter); the next mail goes
+   to the ESP only once this mark is committed;
 5. at the end of the batch, one transaction records the whole batch, set-based: the marked
    rows become `sent` with their marks' values (and the marks go), with their events and
-   timeline entries, and the rules' answers (deferred, suppressed, cancelled) are written with
-   theirs.
+   timeline entries (on PostgreSQL all of that in one statement, RECORD_SENT_SQL), and the
+   rules' answers (deferred, suppressed, cancelled) are written with theirs.
 
 The one window: a crash after the ESP accepted the mail (3) and before (4) commits. The row
 stays `sending` without a mark; after SENDING_LEASE the recovery sweep returns it to `planned`
 and it is sent again. The window is the length of one ESP call plus one commit (milliseconds),
-and it only bites when the process dies inside it. A repeated mail keeps its Message-ID header
-and its links (tokens are derived from the row, not drawn anew), so mailboxes that de-duplicate
-by Message-ID show it once. Anything that dies before (3) loses nothing: the row is recovered and
-sent once. A crash between (4) and (5) loses nothing either: the recovery sweep finds those rows
-`sending` with a mark and completes them (`sent`, event, timeline entry) without sending.
-Until (5) a mail the ESP accepted is `sending` with a mark, and what reads sent mail reads the
-mark too: the contact budget (policies.BatchFacts), its links (outbox.message_by_token) and ESP
-webhooks (by the message id in the mail's metadata, or the mark's ESP id).
+and it only bites when the process dies inside it (a mark sent apart, step 4, is committed by
+the server while the next mail renders: the window ends then, whenever the worker looks). A
+repeated mail keeps its Message-ID header and its links (tokens are derived from the row, not
+drawn anew), so mailboxes that de-duplicate by Message-ID show it once. Anything that dies
+before (3) loses nothing: the row is recovered and sent once. A crash between (4) and (5) loses
+nothing either: the recovery sweep finds those rows `sending` with a mark and completes them
+(`sent`, event, timeline entry) without sending. Until (5) a mail the ESP accepted is `sending`
+with a mark, and what reads sent mail reads the mark too: the contact budget
+(policies.BatchFacts), its links (outbox.message_by_token) and ESP webhooks (by the message id
+in the mail's metadata, or the mark's ESP id).
 
 Why a mark and not the outbox row itself: the mark is an INSERT into a table whose only index is
 its key, about a third of the cost of rewriting the outbox row and its dozen indexes, and the
@@ -183,50 +187,140 @@ def dispatch_due(*, now: dt.datetime | None = None) -> int:
     return total
 
 
+class MarkWriter:
+    """Step 4's marks. On PostgreSQL each is sent, without waiting, on a connection of the
+    batch's own in asynchronous mode (psycopg2's; autocommit, so one statement is one commit),
+    and the batch renders its next mail while the database commits it: the round trip, most of
+    a mail's database time, overlaps with rendering instead of adding to it.
+
+    At most one mark is ever in flight: `wait()`, called before each hand-off to the ESP,
+    returns once the previous mail's mark is committed (or raises its error). So the window
+    stays what it was, one mail per process between the ESP's acceptance and its mark.
+
+    On SQLite, and when the caller holds a transaction (whose rows another connection cannot
+    see), each mark is written at once on the caller's connection instead.
+    """
+
+    def __init__(self):
+        self.apart = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._conn = self._cursor = None  # asynchronous, opened with the first mark
+        self._pending: tuple | None = None  # the entry of the mark in flight
+        self.done: list[tuple] = []  # the entries of marks known committed, in sending order
+
+    def write(self, values: list, entry: tuple) -> None:
+        self.wait()
+        if not self.apart:
+            with connection.cursor() as cursor:
+                cursor.execute(MARK_ACCEPTED_SQL, values)
+            self.done.append(entry)
+            return
+        if self._conn is None:
+            self._conn = _async_connection()
+            self._cursor = self._conn.cursor()  # kept: psycopg2 drops a query whose cursor goes
+        self._cursor.execute(MARK_ACCEPTED_SQL, values)  # sent; not waited for
+        self._pending = entry
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            entry, self._pending = self._pending, None
+            _wait(self._conn)  # raises the mark's own error, if it could not be written
+            self.done.append(entry)
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = self._cursor = None
+
+
+def _async_connection():
+    """A connection like the caller's (same database, user, options), in asynchronous mode, with
+    quick commits as quick_commits() sets them."""
+    import psycopg2
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    conn = psycopg2.connect(**params, async_=True)
+    _wait(conn)
+    cursor = conn.cursor()
+    cursor.execute("SET synchronous_commit TO OFF")
+    _wait(conn)
+    return conn
+
+
+def _wait(conn) -> None:
+    from psycopg2.extras import wait_select
+
+    wait_select(conn)
+
+
 class BatchRecord:
     """What a batch did, written in one transaction at its end (step 5): a handful of
     set-based statements for the whole batch, not a transaction per mail."""
 
     def __init__(self):
-        self.sent: list[tuple[Message, str, dt.datetime, str]] = []  # message, ESP id, sent at, subject
+        self.marks = MarkWriter()
         self.settled: list[tuple[Message, policies.Decision]] = []
 
+    @property
+    def sent(self) -> list[tuple[Message, str, dt.datetime, str]]:
+        """Mails whose marks are committed: message, ESP id, sent at, subject."""
+        return self.marks.done
+
+    def close(self) -> None:
+        """Waits for the last mark and closes the marks' connection; then the record can be
+        written."""
+        self.marks.close()
+
     def write(self, *, now: dt.datetime) -> None:
+        self.marks.wait()
         if not (self.sent or self.settled):
             return
-        ids = [m.pk for m, *_ in self.sent] + [m.pk for m, _ in self.settled]
         with transaction.atomic():
-            # Locked so that a recovery sweep cannot complete the same rows meanwhile.
-            mine = set(
-                Message.objects.select_for_update()
-                .filter(pk__in=ids, state=State.SENDING)
-                .values_list("pk", flat=True)
+            if self.sent:
+                record_sent(self.sent)
+            if self.settled:
+                self._write_settled(now)
+
+    def _write_settled(self, now: dt.datetime) -> None:
+        # Locked so that a recovery sweep cannot take the same rows meanwhile.
+        mine = set(
+            Message.objects.select_for_update()
+            .filter(pk__in=[m.pk for m, _ in self.settled], state=State.SENDING)
+            .values_list("pk", flat=True)
+        )
+        settled = [(m, d) for m, d in self.settled if m.pk in mine]
+        _settle_all(settled)
+        MessageEvent.objects.bulk_create(
+            MessageEvent(message=m, event=d.action, at=now, reason=d.reason, until=d.until, detail=d.held_by)
+            for m, d in settled
+        )
+
+
+def record_sent(sent: list[tuple[Message, str, dt.datetime, str]]) -> None:
+    """Step 5 for mails with marks (inside the caller's transaction), those still `sending`
+    only: each row `sent` from its mark, its event and its customer's timeline entry, the marks
+    gone. On PostgreSQL one statement; on SQLite (no writes in a WITH) a few."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                RECORD_SENT_SQL,
+                [State.SENT, [m.pk for m, *_ in sent], State.SENDING, EventKind.SENT, TimelineKind.MESSAGE],
             )
-            sent = [row for row in self.sent if row[0].pk in mine]
-            settled = [(m, d) for m, d in self.settled if m.pk in mine]
-            if sent:
-                apply_marks([m.pk for m, *_ in sent])
-            _settle_all(settled)
-            MessageEvent.objects.bulk_create(
-                [
-                    MessageEvent(message=m, event=EventKind.SENT, at=at, detail=esp_id[:300])
-                    for m, esp_id, at, _subject in sent
-                ]
-                + [
-                    MessageEvent(
-                        message=m,
-                        event=d.action,
-                        at=now,
-                        reason=d.reason,
-                        until=d.until,
-                        detail=d.held_by,
-                    )
-                    for m, d in settled
-                ]
-            )
-            timeline_add_many(
-                [_timeline_entry(m, at, subject) for m, _esp_id, at, subject in sent if not m.for_staff]
-            )
+        return
+    mine = set(
+        Message.objects.select_for_update()
+        .filter(pk__in=[m.pk for m, *_ in sent], state=State.SENDING)
+        .values_list("pk", flat=True)
+    )
+    sent = [row for row in sent if row[0].pk in mine]
+    apply_marks([m.pk for m, *_ in sent])
+    MessageEvent.objects.bulk_create(
+        MessageEvent(message=m, event=EventKind.SENT, at=at, detail=esp_id[:300]) for m, esp_id, at, _ in sent
+    )
+    timeline_add_many([_timeline_entry(m, at, subject) for m, _, at, subject in sent if not m.for_staff])
 
 
 MESSAGE_TABLE = Message._meta.db_table
@@ -238,6 +332,35 @@ APPLY_MARKS_SQL = f"""UPDATE {MESSAGE_TABLE} SET
     html_body = m.html_body, to_email = m.to_email, language = m.language
 FROM {MARK_TABLE} AS m
 WHERE {MESSAGE_TABLE}.id = m.message_id AND {MESSAGE_TABLE}.id IN ({{ids}})"""  # noqa: S608 - names from the models
+
+
+EVENT_TABLE = MessageEvent._meta.db_table
+TIMELINE_TABLE = TimelineEntry._meta.db_table
+# Step 5 for a batch's sent mails on PostgreSQL, in one round trip: the UPDATE takes only rows
+# still `sending` (and locks them, so a recovery sweep at work on the same rows waits, then
+# finds them sent), and the events, timeline entries and the marks' removal follow from what
+# it took. The entries are what _timeline_entry() builds; staff mail (no customer) has none.
+RECORD_SENT_SQL = f"""WITH applied AS (
+    UPDATE {MESSAGE_TABLE} AS o SET
+        state = %s, sent_at = m.accepted_at, esp_message_id = m.esp_message_id, reason = '',
+        last_error = '', deferred_until = NULL, subject = m.subject, text_body = m.text_body,
+        html_body = m.html_body, to_email = m.to_email, language = m.language
+    FROM {MARK_TABLE} AS m
+    WHERE o.id = m.message_id AND o.id = ANY(%s) AND o.state = %s
+    RETURNING o.id, o.kind, o.customer_id, o.sale_id, o.complaint_id, m.accepted_at,
+        m.esp_message_id, m.subject
+), events AS (
+    INSERT INTO {EVENT_TABLE} (message_id, event, at, reason, until, soft, detail, data)
+    SELECT id, %s, accepted_at, '', NULL, false, left(esp_message_id, 300), '{{}}'::jsonb
+    FROM applied
+), entries AS (
+    INSERT INTO {TIMELINE_TABLE}
+        (customer_id, at, kind, event, summary, body, sale_id, complaint_id, data)
+    SELECT customer_id, accepted_at, %s, 'message.sent', '', '', sale_id, complaint_id,
+        jsonb_build_object('message_id', id, 'message_kind', kind, 'subject', left(subject, 300))
+    FROM applied WHERE customer_id IS NOT NULL
+)
+DELETE FROM {MARK_TABLE} WHERE message_id IN (SELECT id FROM applied)"""  # noqa: S608 - names from the models
 
 
 def apply_marks(ids: list[int]) -> None:
@@ -318,7 +441,10 @@ def process(ids: list[int], *, now: dt.datetime) -> None:
                     record.settled.append((message, decision))
         finally:
             # Also when a mail raised something unexpected: what went out is recorded.
-            record.write(now=now)
+            try:
+                record.close()
+            finally:
+                record.write(now=now)
 
 
 def send(
@@ -343,6 +469,7 @@ def send(
         fail(message, f"render: {exc}", now=now, retry=None)
         return None
     mail = emails.build(message, rendered, token)
+    record.marks.wait()  # the previous mail's mark is committed before this one leaves
     try:
         connection.send_messages([mail])
     except TRANSIENT as exc:
@@ -377,7 +504,8 @@ def mark_accepted(
     message: Message, mail, rendered: emails.Rendered, token: str, *, now: dt.datetime, record: BatchRecord
 ) -> None:
     """Step 4: the ESP has the mail. One INSERT of its SendMark, committed at once (outside any
-    transaction of ours): when, the ESP's id and the mail as sent (link tokens blanked). The row
+    transaction of ours; by the batch's MarkWriter, whose commit overlaps with the next mail's
+    render): when, the ESP's id and the mail as sent (link tokens blanked). The row
     stays `sending` until the batch's record (step 5) makes it `sent` from the mark. A mark left
     by an earlier attempt of the same row (its worker died, the row was sent again) is replaced."""
     status = getattr(mail, "anymail_status", None)
@@ -392,10 +520,7 @@ def mark_accepted(
         redact(rendered.text),
         redact(rendered.html),
     ]
-    # Raw SQL for the one statement a mail costs: the ORM would build the same INSERT per mail.
-    with connection.cursor() as cursor:
-        cursor.execute(MARK_ACCEPTED_SQL, values)
-    record.sent.append((message, esp_id, now, rendered.subject))
+    record.marks.write(values, (message, esp_id, now, rendered.subject))
 
 
 def fail(message: Message, error: str, *, now: dt.datetime, retry: bool) -> None:
