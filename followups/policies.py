@@ -102,18 +102,17 @@ class BatchFacts:
     def _add_marked(self, customer_ids: set[int], *, since: dt.datetime, gap_since: dt.datetime) -> None:
         """Mail the ESP accepted whose batch has not recorded it yet (a SendMark: another worker
         is at work, or one died): sent, as far as the budget is concerned."""
-        # The marks alone first: a handful of rows (none when no other batch is at work), read
-        # without a join the planner could start from the outbox's side.
-        accepted = dict(SendMark.objects.values_list("message_id", "accepted_at"))
-        if not accepted:
-            return
+        # Marks belong to rows still `sending` (the batch's record takes them; the recovery
+        # sweep drops any other), so they are found from the batch's customers' sending rows, through the
+        # small partial index of those, then each mark by its key: never a scan of the marks
+        # table, which a busy outbox fills and empties hundreds of times a second and which
+        # holds dead rows until vacuum.
         marked = (
-            Message.objects.filter(pk__in=accepted, customer_id__in=customer_ids)
-            .values_list("pk", "customer_id", "category", "kind")
+            SendMark.objects.filter(message__customer_id__in=customer_ids, message__state=State.SENDING)
+            .values_list("message__customer_id", "message__category", "message__kind", "accepted_at")
             .order_by()
         )
-        for pk, customer_id, category, kind in marked:
-            at = accepted[pk]
+        for customer_id, category, kind, at in marked:
             if category != Category.TRANSACTIONAL and at > since:
                 self.recent.setdefault(customer_id, []).append(at)
             if kind in SURVEY_KINDS:
