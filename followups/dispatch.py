@@ -90,8 +90,11 @@ def quick_commits():
     Only a crash of the database server itself (not of a worker) within the WAL writer's delay
     (200 ms by default) could lose such a commit; for `sent` marks that widens the one window
     above by that much, in exchange for about twice the throughput.
+
+    Not behind PgBouncer in transaction pooling (DATABASE_POOLER=pgbouncer): a session's SET
+    would stay on a server connection that other clients' transactions then use.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or behind_pooler():
         yield
         return
     with connection.cursor() as cursor:
@@ -235,17 +238,21 @@ class MarkWriter:
                 self._conn = self._cursor = None
 
 
+def behind_pooler() -> bool:
+    return getattr(settings, "DATABASE_POOLER", "") == "pgbouncer"
+
+
 def _async_connection():
     """A connection like the caller's (same database, user, options), in asynchronous mode, with
-    quick commits as quick_commits() sets them."""
+    quick commits as quick_commits() sets them (from its start, not by a SET, and not behind
+    PgBouncer, which passes no such option on)."""
     import psycopg2
 
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
+    if not behind_pooler():
+        params["options"] = f"{params.get('options', '')} -c synchronous_commit=off".strip()
     conn = psycopg2.connect(**params, async_=True)
-    _wait(conn)
-    cursor = conn.cursor()
-    cursor.execute("SET synchronous_commit TO OFF")
     _wait(conn)
     return conn
 

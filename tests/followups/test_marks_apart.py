@@ -124,3 +124,38 @@ def test_a_row_the_recovery_sweep_took_meanwhile_is_not_recorded_twice(shop, wat
     record.write(now=timezone.now())  # the slow batch's record comes after
     assert MessageEvent.objects.filter(message=message, event=EventKind.SENT).count() == 1
     assert TimelineEntry.objects.filter(customer=message.customer, kind=TimelineKind.MESSAGE).count() == 1
+
+
+def session_setting(conn, name: str) -> str:
+    cursor = conn.cursor()
+    cursor.execute(f"SHOW {name}")
+    dispatch._wait(conn)
+    return cursor.fetchone()[0]
+
+
+def test_the_marks_connection_commits_quickly_except_behind_pgbouncer(settings):
+    require_postgres()
+    conn = dispatch._async_connection()
+    try:
+        assert session_setting(conn, "synchronous_commit") == "off"
+        assert session_setting(conn, "plan_cache_mode") == "force_generic_plan", "the caller's options"
+    finally:
+        conn.close()
+    settings.DATABASE_POOLER = "pgbouncer"
+    conn = dispatch._async_connection()
+    try:
+        assert session_setting(conn, "synchronous_commit") == "on"
+    finally:
+        conn.close()
+
+
+def test_quick_commits_set_nothing_on_a_pooled_session(settings):
+    require_postgres()
+    with connection.cursor() as cursor:
+        with dispatch.quick_commits():
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "off"
+        settings.DATABASE_POOLER = "pgbouncer"
+        with dispatch.quick_commits():
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on", "a SET would outlive the transaction on a shared connection"
