@@ -154,19 +154,23 @@ def claim(*, now: dt.datetime, size: int = BATCH) -> list[int]:
 
 
 # Raw SQL: the ORM's Case(When(...)) for a batch's token hashes took longer to build in Python
-# than the UPDATE takes to run.
-CLAIM_SQL = f"""UPDATE {Message._meta.db_table} SET state = %s, claimed_at = %s,
-    attempts = attempts + 1, token_hash = CASE id {{whens}} END
-WHERE id IN ({{ids}}) AND state = %s"""  # noqa: S608 - the table name from the model
+# than the UPDATE takes to run. The rows come by key from a VALUES list: a `state = 'planned'`
+# here let PostgreSQL plan from the state index instead (its statistics can put the planned rows
+# at one), reading every planned row to find the batch's (45 ms a batch at a million). The
+# claim's SELECT ... FOR UPDATE holds these rows, `planned`, until this transaction ends.
+CLAIM_SQL = f"""WITH claimed (id, token_hash) AS (VALUES {{values}})
+UPDATE {Message._meta.db_table} SET state = %s, claimed_at = %s, attempts = attempts + 1,
+    token_hash = claimed.token_hash
+FROM claimed WHERE {Message._meta.db_table}.id = claimed.id"""  # noqa: S608 - the table name from the model
 
 
 def _mark_claimed(ids: list[int], now: dt.datetime) -> None:
-    sql = CLAIM_SQL.format(whens=" ".join(["WHEN %s THEN %s"] * len(ids)), ids=", ".join(["%s"] * len(ids)))
-    params = [State.SENDING, connection.ops.adapt_datetimefield_value(now)]
+    sql = CLAIM_SQL.format(values=", ".join(["(%s, %s)"] * len(ids)))
+    params = []
     for pk in ids:
         params += [pk, token_hash_of(pk)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *ids, State.PLANNED])
+        cursor.execute(sql, [*params, State.SENDING, connection.ops.adapt_datetimefield_value(now)])
 
 
 def token_hash_of(pk: int) -> str:

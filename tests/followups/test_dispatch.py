@@ -1,7 +1,6 @@
 """The send step: at most once, fully rendered, retried on ESP errors, recovered after a crash."""
 
 import datetime as dt
-import re
 import zoneinfo
 
 import pytest
@@ -197,8 +196,9 @@ def test_a_batch_is_one_statement_per_mail_and_a_few_for_the_batch(shop):
     small, large = run(2), run(20)
     marks = [q for q in large if q["sql"].startswith("INSERT INTO followups_sendmark")]
     assert len(marks) == 20, "one INSERT per mail: the mark that it was accepted"
-    # On PostgreSQL the second is inside the one statement that records the sent mails.
-    rewrites = [q for q in large if re.match(r"(WITH applied AS \(\s*)?UPDATE followups_message ", q["sql"])]
+    # Both are a WITH's UPDATE: the claim's from its VALUES list; on PostgreSQL the record's is
+    # inside the one statement that records the sent mails.
+    rewrites = [q for q in large if "UPDATE followups_message " in q["sql"]]
     assert len(rewrites) == 2, "the outbox rows are rewritten twice a batch: claimed, then sent"
     assert len(large) - len(small) == 18, "everything else is per batch"
     assert MessageEvent.objects.filter(event="sent").count() == 22
