@@ -100,6 +100,10 @@ PRODUCTS = (
 )
 CARRIERS = ("SEUR", "Correos", "MRW", "GLS", "DHL", "Nacex")
 START = dt.datetime(2023, 1, 2, 8, 0, tzinfo=dt.UTC)
+# Orders are 3 minutes apart, closer in a file too long for that to end by END: an import refuses
+# an order time after tomorrow (2,000,000 lines at 3 minutes would reach 2028).
+END = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+MEAN_LINES_PER_ORDER = 13 / 6  # the mean of the line counts drawn below
 
 
 def _customer(number: int, prefix: str) -> tuple[str, ...]:
@@ -147,10 +151,12 @@ def write_sales_csv(out, lines: int, *, seed: int = 42, prefix: str = "") -> int
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     written = orders = 0
+    span = (END - START).total_seconds()
+    step = min(180.0, 0.9 * span * MEAN_LINES_PER_ORDER / max(lines, 1))
     while written < lines:
         orders += 1
         count = min(rng.choice((1, 1, 2, 2, 3, 4)), lines - written)
-        ordered_at = START + dt.timedelta(seconds=orders * 180 + rng.randrange(120))
+        ordered_at = START + dt.timedelta(seconds=int(orders * step) + rng.randrange(120))
         channel = rng.choices(("online", "store", "phone"), (80, 15, 5))[0]
         head = (f"{prefix}{orders:08d}", ordered_at.isoformat(), channel, "EUR")
         customer = _customer(rng.randrange(customers), prefix)
