@@ -205,7 +205,9 @@ class MarkWriter:
     stays what it was, one mail per process between the ESP's acceptance and its mark.
 
     On SQLite, and when the caller holds a transaction (whose rows another connection cannot
-    see), each mark is written at once on the caller's connection instead.
+    see), each mark is written at once on the caller's connection instead; so it is when the
+    second connection cannot be opened (a server out of connection slots): a sending worker
+    holds two connections meanwhile.
     """
 
     def __init__(self):
@@ -222,7 +224,13 @@ class MarkWriter:
             self.done.append(entry)
             return
         if self._conn is None:
-            self._conn = _async_connection()
+            try:
+                self._conn = _async_connection()
+            except Exception as exc:  # noqa: BLE001 - e.g. no connection slot left: marks in line
+                log.warning("marks written in line: no connection of their own (%s)", exc)
+                self.apart = False
+                self.write(values, entry)
+                return
             self._cursor = self._conn.cursor()  # kept: psycopg2 drops a query whose cursor goes
         self._cursor.execute(MARK_ACCEPTED_SQL, values)  # sent; not waited for
         self._pending = entry

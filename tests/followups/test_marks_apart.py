@@ -159,3 +159,20 @@ def test_quick_commits_set_nothing_on_a_pooled_session(settings):
         with dispatch.quick_commits():
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "on", "a SET would outlive the transaction on a shared connection"
+
+
+def test_without_a_second_connection_the_marks_are_written_in_line(shop, watched, caplog):
+    messages = planned(shop, 3)
+    params = connection.settings_dict
+    saved = params["PORT"]
+    params["PORT"] = "1"  # nothing listens there: the marks' own connection cannot open
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            assert dispatch.dispatch_batch() == len(messages)
+    finally:
+        params["PORT"] = saved
+    marks_here = [q for q in ctx.captured_queries if "INSERT INTO followups_sendmark" in q["sql"]]
+    assert len(marks_here) == len(messages), "each mark on the batch's connection, in line"
+    assert "marks written in line" in caplog.text
+    assert Message.objects.filter(state=State.SENT).count() == len(messages)
+    assert not SendMark.objects.exists()
