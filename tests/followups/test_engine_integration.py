@@ -44,6 +44,9 @@ def services_up():
     rules.quiet_hours_start = rules.quiet_hours_end = 0
     rules.thank_you_delay_minutes = 0
     rules.frequency_cap = 50
+    # Birthday notes go out from birthday_hour for 14 hours: at this hour, so that a run late in
+    # the evening or before dawn still finds today's notes due (the workers run on the real clock).
+    rules.birthday_hour = timezone.localtime().hour
     rules.save()
 
 
