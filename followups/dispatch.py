@@ -322,6 +322,8 @@ def record_sent(sent: list[tuple[Message, str, dt.datetime, str]]) -> None:
     """Step 5 for mails with marks (inside the caller's transaction), those still `sending`
     only: each row `sent` from its mark, its event and its customer's timeline entry, the marks
     gone. On PostgreSQL one statement; on SQLite (no writes in a WITH) a few."""
+    if not sent:
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -587,28 +589,28 @@ def recover_stuck(*, now: dt.datetime | None = None) -> int:
                 "message_id", "accepted_at", "esp_message_id", "subject"
             )
         }
-        accepted = []  # (message, sent at, ESP id, subject)
-        for message in stuck:
-            if (mark := marks.get(message.pk)) is not None:
-                accepted.append((message, mark.accepted_at, mark.esp_message_id, mark.subject))
+        # Marked rows are completed as a batch's record completes them; legacy rows by hand.
+        record_sent(
+            [
+                (m, mark.esp_message_id, mark.accepted_at, mark.subject)
+                for m in stuck
+                if (mark := marks.get(m.pk))
+            ]
+        )
         legacy = [m for m in stuck if m.pk not in marks and m.sent_at is not None]
-        accepted += [(m, m.sent_at, m.esp_message_id, m.subject) for m in legacy]
         again = [m.pk for m in stuck if m.pk not in marks and m.sent_at is None]
         Message.objects.filter(pk__in=again, state=State.SENDING).update(
             state=State.PLANNED, planned_at=now, reason=Reason.RECOVERED
         )
-        apply_marks(list(marks))
         Message.objects.filter(pk__in=[m.pk for m in legacy]).update(state=State.SENT)
         MessageEvent.objects.bulk_create(
             [MessageEvent(message_id=pk, event=EventKind.RECOVERED, at=now) for pk in again]
             + [
-                MessageEvent(message=m, event=EventKind.SENT, at=at, detail=esp_id[:300])
-                for m, at, esp_id, _subject in accepted
+                MessageEvent(message=m, event=EventKind.SENT, at=m.sent_at, detail=m.esp_message_id[:300])
+                for m in legacy
             ]
         )
-        timeline_add_many(
-            [_timeline_entry(m, at, subject) for m, at, _esp_id, subject in accepted if not m.for_staff]
-        )
+        timeline_add_many([_timeline_entry(m, m.sent_at, m.subject) for m in legacy if not m.for_staff])
         # Marks of rows no longer `sending`: a worker that outlived its lease marked a row the
         # sweep had already sent back to planned, or the row is gone. Every batch reads the
         # marks, so none is left to pile up.

@@ -103,10 +103,10 @@ class BatchFacts:
         """Mail the ESP accepted whose batch has not recorded it yet (a SendMark: another worker
         is at work, or one died): sent, as far as the budget is concerned."""
         # Marks belong to rows still `sending` (the batch's record takes them; the recovery
-        # sweep drops any other), so they are found from the batch's customers' sending rows, through the
-        # small partial index of those, then each mark by its key: never a scan of the marks
-        # table, which a busy outbox fills and empties hundreds of times a second and which
-        # holds dead rows until vacuum.
+        # sweep drops any other), so they are found from the batch's customers' sending rows,
+        # through the small partial index of those, then each mark by its key: never a scan of
+        # the marks table, which a busy outbox fills and empties hundreds of times a second and
+        # which holds dead rows until vacuum.
         marked = (
             SendMark.objects.filter(message__customer_id__in=customer_ids, message__state=State.SENDING)
             .values_list("message__customer_id", "message__category", "message__kind", "accepted_at")
