@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followups.models import KIND_CATEGORY, EventKind, Message, MessageEvent, Reason, State
+from postsale.lib.compiled import CompiledRead
 
 # How long a link in a sent mail keeps working (unsubscribe, preferences, order page).
 MAIL_LINK_DAYS = 180
@@ -50,16 +51,23 @@ def messages_plan(rows: list[Message]) -> None:
     Message.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
 
+# Compiled once per process (postsale/lib/compiled.py): every link in every mail opens with it.
+_BY_TOKEN = CompiledRead(
+    lambda digest: (
+        Message.objects.select_related("customer", "sale", "sale__delivery", "complaint", "send_mark")
+        .filter(token_hash=digest, customer__isnull=False)
+        .filter(Q(sent_at__isnull=False) | Q(send_mark__isnull=False))
+        .order_by("pk")[:1]
+    ),
+    str,
+)
+
+
 def message_by_token(token_hash: str) -> Message | None:
     """The sent message a link belongs to, while its links still work."""
     if not token_hash:
         return None
-    message = (
-        Message.objects.select_related("customer", "sale", "sale__delivery", "complaint", "send_mark")
-        .filter(token_hash=token_hash, customer__isnull=False)
-        .filter(Q(sent_at__isnull=False) | Q(send_mark__isnull=False))
-        .first()
-    )
+    message = _BY_TOKEN.first(token_hash)
     if message is None:
         return None
     if message.sent_at is None:  # the ESP has it, its batch has not recorded it yet (a mark)

@@ -9,6 +9,20 @@ from surveys.services import COMMENT_MAX
 BUY_AGAIN_CHOICES = [("", _("No answer")), ("yes", _("Yes")), ("no", _("No"))]
 
 
+# Choices as callables: each form's copy of its fields then copies a reference, not the lists
+# and their widgets' (a lazy label is slow to copy); the answer page builds a form per request.
+def _reason_choices() -> list[tuple[str, str]]:
+    return Reason.choices
+
+
+def _ces_choices() -> list[tuple[int, int]]:
+    return [(n, n) for n in CES.scores]
+
+
+def _buy_again_choices() -> list[tuple[str, str]]:
+    return BUY_AGAIN_CHOICES
+
+
 class AnswerForm(forms.Form):
     """The answer page's form, shaped by the invitation: its scale, and CES or "buy again"."""
 
@@ -20,10 +34,10 @@ class AnswerForm(forms.Form):
         required=False,
         empty_value=None,
         widget=forms.RadioSelect,
-        choices=[(n, n) for n in CES.scores],
+        choices=_ces_choices,
     )
     would_buy_again = forms.ChoiceField(
-        choices=BUY_AGAIN_CHOICES,
+        choices=_buy_again_choices,
         required=False,
         widget=forms.RadioSelect,
         label=_("Would you buy from us again?"),
@@ -35,7 +49,7 @@ class AnswerForm(forms.Form):
         label=_("Anything you would like to tell us?"),
     )
     reasons = forms.MultipleChoiceField(
-        choices=Reason.choices,
+        choices=_reason_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label=_("What went wrong?"),

@@ -4,12 +4,14 @@ The metrics count a person's answers only: flagged (automated-looking) answers a
 An answer belongs to the period in which a person first answered it, with its current score.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from customers.models import Complaint, Sale
 from followups.models import Kind, Message, Reason, State
+from postsale.lib.compiled import CompiledRead
 from postsale.lib.tokens import token_hash
 from surveys.models import Invitation, InvitationToken
 
@@ -34,19 +36,27 @@ PAGE_FIELDS = (
 )
 
 
+# Compiled once per process (postsale/lib/compiled.py): the page's reads are by key, and building
+# their querysets cost more than running them.
+_LINK = CompiledRead(
+    lambda digest: (
+        InvitationToken.objects.select_related(
+            "invitation__customer", "invitation__sale", "invitation__answer", "message"
+        )
+        .only(*PAGE_FIELDS, "message__sent_at")
+        .filter(token_hash=digest)
+        .order_by("pk")[:1]
+    ),
+    str,
+)
+
+
 def invitation_by_token(token: str) -> Invitation | None:
     """The invitation a link opens, or None (unknown or expired: told apart by nobody outside).
 
     One query either way, so a guess and an expired link cost the same.
     """
-    link = (
-        InvitationToken.objects.select_related(
-            "invitation__customer", "invitation__sale", "invitation__answer", "message"
-        )
-        .only(*PAGE_FIELDS, "message__sent_at")
-        .filter(token_hash=token_hash(token))
-        .first()
-    )
+    link = _LINK.first(token_hash(token))
     if link is None or link.invitation.expires_at <= timezone.now():
         return None
     # When the mail carrying this link went out: a POST right after it is a scanner's.
@@ -87,20 +97,37 @@ def sale_of(message: Message | None) -> Sale | None:
     return message.sale
 
 
+_PENDING = CompiledRead(
+    lambda sale_id, now: Invitation.objects.filter(
+        sale_id=sale_id, answered_at__isnull=True, expires_at__gt=now
+    ).order_by("-created_at")[:1],
+    int,
+    dt.datetime,
+)
+_OPEN_CASE = CompiledRead(
+    lambda sale_id: Complaint.objects.unresolved().filter(sale_id=sale_id).order_by("-opened_at")[:1], int
+)
+_LAST_CASE = CompiledRead(
+    lambda sale_id: Complaint.objects.filter(sale_id=sale_id).order_by("-resolved_at", "-pk")[:1], int
+)
+_DELAY_NOTICE = CompiledRead(
+    lambda sale_id: (
+        Message.objects.filter(sale_id=sale_id, kind=Kind.DELAY_NOTICE, state=State.SENT)
+        .exclude(data__has_key="choice")
+        .order_by("-sent_at", "-pk")[:1]
+    ),
+    int,
+)
+
+
 def order_page(sale: Sale) -> OrderPage:
     """What the customer's order page shows: a fixed handful of queries."""
-    pending = (
-        Invitation.objects.filter(sale=sale, answered_at__isnull=True, expires_at__gt=timezone.now())
-        .order_by("-created_at")
-        .first()
-    )
-    complaint = Complaint.objects.unresolved().filter(sale=sale).order_by("-opened_at").first()
-    case = complaint or Complaint.objects.filter(sale=sale).order_by("-resolved_at", "-pk").first()
+    complaint = _OPEN_CASE.first(sale.pk)
     return OrderPage(
         sale=sale,
-        pending_invitation=pending,
+        pending_invitation=_PENDING.first(sale.pk, timezone.now()),
         open_complaint=complaint,
-        case=case,
+        case=complaint or _LAST_CASE.first(sale.pk),
         delay_notice=_delay_notice_pending(sale),
     )
 
@@ -111,9 +138,4 @@ def _delay_notice_pending(sale: Sale) -> Message | None:
     delivery = getattr(sale, "delivery", None)
     if delivery is None or not delivery.is_open:
         return None
-    return (
-        Message.objects.filter(sale=sale, kind=Kind.DELAY_NOTICE, state=State.SENT)
-        .exclude(data__has_key="choice")
-        .order_by("-sent_at", "-pk")
-        .first()
-    )
+    return _DELAY_NOTICE.first(sale.pk)
