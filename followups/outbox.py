@@ -57,6 +57,8 @@ _BY_TOKEN = CompiledRead(
         Message.objects.select_related("customer", "sale", "sale__delivery", "complaint", "send_mark")
         .filter(token_hash=digest, customer__isnull=False)
         .filter(Q(sent_at__isnull=False) | Q(send_mark__isnull=False))
+        # The mail as sent: kilobytes (TOASTed on PostgreSQL) that no page behind a link shows.
+        .defer("text_body", "html_body", "last_error", "send_mark__text_body", "send_mark__html_body")
         .order_by("pk")[:1]
     ),
     str,

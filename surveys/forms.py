@@ -61,7 +61,8 @@ class AnswerForm(forms.Form):
     def __init__(self, *args, invitation: Invitation, **kwargs):
         super().__init__(*args, **kwargs)
         self.invitation = invitation
-        self.fields["score"].choices = [(n, n) for n in invitation.scale.scores]
+        scores = invitation.scale.scores
+        self.fields["score"].choices = lambda: [(n, n) for n in scores]
         if not invitation.asks_effort:
             del self.fields["ces_score"]
         if not invitation.asks_buy_again:

@@ -6,6 +6,7 @@ here they cost a tenth of that. The markup is the same as the loops wrote.
 """
 
 from django import template
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -32,10 +33,22 @@ def reason_inputs(name: str, reasons: list[tuple[str, str, bool]]) -> SafeString
     return mark_safe(  # noqa: S308 - every value is escaped
         "".join(
             f'<label><input type="checkbox" name="{name}" value="{escape(value)}"{_checked(checked)}>'
-            f" {escape(label)}</label>"
+            f" {_label(value, label, translation.get_language())}</label>"
             for value, label, checked in reasons
         )
     )
+
+
+_LABELS: dict[tuple[str, str], str] = {}
+
+
+def _label(value: str, label, language: str) -> str:
+    """A reason's label, translated and escaped once per language and process (the labels are
+    lazy: each str() is a catalogue lookup, and so is hashing one)."""
+    key = (value, language)
+    if key not in _LABELS:
+        _LABELS[key] = escape(str(label))
+    return _LABELS[key]
 
 
 def _checked(checked: bool) -> str:
