@@ -65,6 +65,8 @@ def answer_submit(
     now = timezone.now()
     with transaction.atomic():
         # One writer per invitation; read "answered yet?" under the lock, not from the page load.
+        # The answer is read by a statement of its own, after the lock: joined into the locking
+        # one it would come from the snapshot before the wait (tests/surveys/test_answer_lock.py).
         invitation.answered_at = (
             Invitation.objects.select_for_update().only("answered_at").get(pk=invitation.pk).answered_at
         )
