@@ -2,7 +2,7 @@
 
 A customer's order page runs four small SELECTs by key. PostgreSQL answers each in a fraction of a
 millisecond (their plans are kept: postsale/lib/prepared.py), but Django builds and compiles the
-queryset anew every time: 55% of the page's time in a profile at 1M customers (issue 18). A
+queryset anew every time: 55% of the page's time in a profile at 20,000 customers (issue 18). A
 `CompiledRead` is written as the queryset it stands for, with the request's values as arguments:
 
     sale_pending = CompiledRead(
