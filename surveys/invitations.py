@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from customers.choices import Language
 from followups.models import Kind, Message
 from followups.outbox import messages_plan
+from postsale.lib.compiled import CompiledRead
 from postsale.lib.tokens import token_hash, token_new
 from surveys.definitions import SurveyType
 from surveys.models import Invitation, InvitationToken
@@ -101,6 +102,11 @@ def _mail_context(invitation: Invitation, token: str) -> dict:
     }
 
 
+_PAGE_LINK = CompiledRead(
+    lambda digest: InvitationToken.objects.filter(token_hash=digest).only("pk").order_by("pk")[:1], str
+)
+
+
 def invitation_link_for_page(*, invitation: Invitation, page_token: str) -> str:
     """A survey link for the order page, derived from that page's own (secret) token.
 
@@ -109,9 +115,13 @@ def invitation_link_for_page(*, invitation: Invitation, page_token: str) -> str:
     """
     digest = salted_hmac(ORDER_LINK_SALT, f"{invitation.pk}:{page_token}", algorithm="sha256").digest()
     token = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    InvitationToken.objects.bulk_create(
-        [InvitationToken(invitation=invitation, token_hash=token_hash(token))], ignore_conflicts=True
-    )
+    hashed = token_hash(token)
+    # A reload reads (one statement); only the first view writes (a transaction of its own).
+    # Two first views at once are still one row: the insert ignores the unique hash's conflict.
+    if _PAGE_LINK.first(hashed) is None:
+        InvitationToken.objects.bulk_create(
+            [InvitationToken(invitation=invitation, token_hash=hashed)], ignore_conflicts=True
+        )
     return token
 
 

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,6 +44,13 @@ def test_the_order_page_links_the_pending_survey_and_the_same_link_on_reload(bro
     links = [line for line in page.split('"') if line.startswith("/c/s/")]
     assert len(links) == 1 and links[0] in again
     assert InvitationToken.objects.filter(invitation=nps_survey.invitation).count() == 2
+    with CaptureQueriesContext(connection) as reload:
+        assert links[0] in browser.get(order_path(nps_survey.message)).content.decode()
+    # (on PostgreSQL the page's SELECTs run as EXECUTEs of prepared statements)
+    writes = [
+        q["sql"] for q in reload.captured_queries if q["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert writes == [], "a reload of the order page writes nothing"
     # That link opens the same invitation, in the answer page.
     assert browser.get(links[0]).status_code == 200
     assert token_of(links[0]) != nps_survey.token
