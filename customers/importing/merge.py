@@ -32,13 +32,11 @@ class Merge:
                 "SELECT sale_pk FROM {orders} WHERE sale_new ORDER BY first_line".format(**self.t), []
             )
             sale_ids = [pk for (pk,) in cursor.fetchall()]
-            # One index lookup per order (a scalar subquery), not a join the planner may answer
-            # by scanning every delivery of the shop: the cost stays per line of the file.
+            # The new deliveries' ids came back from their INSERT (_insert_and_resolve): no look-up
+            # in the shop's deliveries, whose statistics may not know yet what was just written.
             cursor.execute(
-                """SELECT (SELECT d.id FROM {delivery} d WHERE d.sale_id = o.sale_pk) FROM {orders} o
-                              WHERE o.delivery_new OR o.delivery_changed ORDER BY o.first_line""".format(
-                    **self.t
-                ),
+                """SELECT delivery_pk FROM {orders} WHERE delivery_new OR delivery_changed
+                   ORDER BY first_line""".format(**self.t),
                 [],
             )
             delivery_ids = [pk for (pk,) in cursor.fetchall() if pk is not None]
@@ -152,7 +150,7 @@ class Merge:
                                                 ELSE {delivery}.status_changed_at END,
                        updated_at = CASE WHEN o.delivery_changed THEN %s
                                          ELSE {delivery}.updated_at END
-                     FROM {orders} o WHERE {delivery}.id = o.delivery_pk
+                     FROM {orders} o WHERE {delivery}.id = o.delivery_pk AND NOT o.delivery_new
                        AND (o.delivery_changed OR o.sale_changed)""",
             [now, now],
         )
@@ -164,19 +162,23 @@ class Merge:
             event="delivery.changed",
             data={"order": "order_id", "status": "new_status"},
         )
-        return [insert, update, timeline]
+        resolve = self._insert_and_resolve(insert, "delivery", "sale_pk", "delivery_pk", match="sale_id")
+        return [*resolve, update, timeline]
 
     # -- shared -----------------------------------------------------------------------------
-    def _insert_and_resolve(self, insert: tuple[str, list], table: str, key: str, pk: str):
-        """Insert the new rows, then note their ids on the orders that refer to them."""
+    def _insert_and_resolve(
+        self, insert: tuple[str, list], table: str, key: str, pk: str, *, match: str = "external_id"
+    ):
+        """Insert the new rows, then note their ids on the orders that refer to them (the new
+        row's `match` column equals the order's `key`)."""
         sql, params = insert
         if self.d.postgres:
             # RETURNING hands back the new ids, sparing a second look-up in the big table.
             return [
                 (
-                    f"""WITH inserted AS ({sql} RETURNING id, external_id)
+                    f"""WITH inserted AS ({sql} RETURNING id, {match})
                          UPDATE {{orders}} SET {pk} = inserted.id FROM inserted
-                         WHERE inserted.external_id = {{orders}}.{key}""",
+                         WHERE inserted.{match} = {{orders}}.{key}""",
                     params,
                 )
             ]
@@ -184,7 +186,7 @@ class Merge:
             insert,
             (
                 f"""UPDATE {{orders}} SET {pk} = x.id FROM {{{table}}} x
-                             WHERE x.external_id = {{orders}}.{key} AND {{orders}}.{pk} IS NULL""",
+                             WHERE x.{match} = {{orders}}.{key} AND {{orders}}.{pk} IS NULL""",
                 [],
             ),
         ]
