@@ -160,11 +160,14 @@ class SaleLine(models.Model):
         return self.quantity * self.unit_price
 
 
+CLOSED_STATUSES = (DeliveryStatus.DELIVERED, DeliveryStatus.RETURNED, DeliveryStatus.FAILED)
+# A delivery still on its way: the SQL twin of Delivery.is_open.
+OPEN_DELIVERY = Q(delivered_at__isnull=True) & ~Q(status__in=CLOSED_STATUSES)
+
+
 class DeliveryQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(delivered_at__isnull=True).exclude(
-            status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.RETURNED, DeliveryStatus.FAILED]
-        )
+        return self.filter(OPEN_DELIVERY)
 
     def late(self, today: dt.date):
         """Open deliveries that are late today: the SQL twin of Delivery.is_late_on()."""
@@ -214,11 +217,7 @@ class Delivery(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.delivered_at is None and self.status not in (
-            DeliveryStatus.DELIVERED,
-            DeliveryStatus.RETURNED,
-            DeliveryStatus.FAILED,
-        )
+        return self.delivered_at is None and self.status not in CLOSED_STATUSES
 
     def is_late_on(self, today: dt.date) -> bool:
         """Late: the estimate passes the promise, or the promised day went by undelivered."""

@@ -9,11 +9,12 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from django.db.models import Min
+from django.db.models import Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.choices import DeliveryStatus
-from customers.models import Complaint, Customer, Delivery, Sale, SaleLine
+from customers.models import OPEN_DELIVERY, Complaint, Customer, Delivery, Sale, SaleLine
 from followups.models import FollowupRules, Kind, Message, Reason, State
 from followups.outbox import messages_plan
 from postsale.lib.zones import zone_or_shop
@@ -89,19 +90,47 @@ def plan_thank_yous(sale_ids: list[int], *, now: dt.datetime | None = None) -> i
 
 def plan_for_deliveries(delivery_ids: list[int], *, now: dt.datetime | None = None) -> int:
     """Late ones get a delay notice; delivered ones usage tips and a survey (and lose any
-    pending delay notice)."""
+    pending delay notice).
+
+    Only the deliveries that could still get a message are loaded: an import of last year's
+    orders announces every delivery, and loading each as objects to find it is history cost
+    more than the rest of the import. The SQL keeps a superset (open and promised recently, or
+    delivered recently enough for the longest window); the Python rules decide as before."""
     now, planned = now or timezone.now(), 0
+    today, rules = _today(now), FollowupRules.current()
+    may_be_late = OPEN_DELIVERY & Q(promised_date__gte=today - DELAY_NOTICE_HORIZON)
+    may_follow_up = Q(status=DeliveryStatus.DELIVERED, moment__gt=now - _longest_after_delivery(rules))
     for batch in chunks(delivery_ids):
-        deliveries = list(Delivery.objects.filter(pk__in=batch).select_related("sale"))
-        planned += _plan_delay_notices([d for d in deliveries if d.is_late_on(_today(now))], now)
+        in_batch = Delivery.objects.filter(pk__in=batch)
+        deliveries = list(
+            in_batch.alias(moment=Coalesce("delivered_at", "ordered_at"))
+            .filter(may_be_late | may_follow_up)
+            .select_related("sale")
+        )
+        planned += _plan_delay_notices([d for d in deliveries if d.is_late_on(today)], now)
         delivered = [d for d in deliveries if d.status == DeliveryStatus.DELIVERED]
         planned += _plan_after_delivery(delivered, now)
         Message.objects.filter(
             kind=Kind.DELAY_NOTICE,
             state=State.PLANNED,
-            sale_id__in=[d.sale_id for d in deliveries if not d.is_open],
+            sale_id__in=in_batch.exclude(OPEN_DELIVERY).values("sale_id"),
         ).update(state=State.CANCELLED, reason=Reason.DELIVERED)
     return planned
+
+
+def _longest_after_delivery(rules: FollowupRules) -> dt.timedelta:
+    """How long after its arrival a delivery may still get usage tips or a survey."""
+    survey_days = max(
+        [rules.survey_days_for(""), *map(rules.survey_days_for, _categories(rules.survey_days_by_category))]
+    )
+    return max(
+        dt.timedelta(days=rules.usage_tips_days) + WINDOW[Kind.USAGE_TIPS],
+        dt.timedelta(days=survey_days) + WINDOW[Kind.SURVEY],
+    )
+
+
+def _categories(by_category) -> list[str]:
+    return [str(name) for name in by_category] if isinstance(by_category, dict) else []
 
 
 def _today(now: dt.datetime) -> dt.date:

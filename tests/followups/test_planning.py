@@ -98,6 +98,44 @@ def test_a_delivery_long_delivered_plans_nothing(shop):
 
 
 @time_machine.travel(NOON, tick=False)
+def test_a_category_with_a_long_survey_wait_still_gets_its_survey(shop, rules):
+    # The planner loads only deliveries recent enough for the longest wait of all: a category's
+    # own wait counts, or a sofa delivered 65 days ago would be taken for history.
+    rules.survey_days_by_category = {"sofas": 60}
+    rules.save()
+    recent = shop.sale(
+        ordered_at=NOON - days(70), delivery={"promised_date": dt.date(2026, 1, 5)}, category="sofas"
+    )
+    shop.update_delivery(recent, delivered_at=NOON - days(65))
+    old = shop.sale(
+        ordered_at=NOON - days(90), delivery={"promised_date": dt.date(2025, 12, 15)}, category="sofas"
+    )
+    shop.update_delivery(old, delivered_at=NOON - days(80))  # 60 + the 14-day window: gone
+    survey = planned(Kind.SURVEY).get()
+    assert survey.sale == recent and survey.planned_at == NOON
+    assert not planned(Kind.USAGE_TIPS).exists()  # 7 days + 7 of window: history for both
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_delivery_that_fails_cancels_its_waiting_delay_notice(shop):
+    sale = shop.sale(delivery={"promised_date": dt.date(2026, 3, 9), "status": "in_transit"})
+    planner.late_deliveries_sweep()
+    shop.update_delivery(sale, status="failed")
+    notice = planned(Kind.DELAY_NOTICE).get()
+    assert (notice.state, notice.reason) == (State.CANCELLED, "delivered")
+    assert not planned(Kind.SURVEY).exists()
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_late_delivery_promised_long_ago_is_stale_data(shop):
+    shop.sale(
+        ordered_at=NOON - days(60), delivery={"promised_date": dt.date(2026, 1, 20), "status": "in_transit"}
+    )
+    assert planner.late_deliveries_sweep() == 0
+    assert not planned(Kind.DELAY_NOTICE).exists()
+
+
+@time_machine.travel(NOON, tick=False)
 def test_an_on_time_delivery_plans_no_delay_notice(shop):
     shop.sale(delivery={"promised_date": dt.date(2026, 3, 12), "estimated_date": dt.date(2026, 3, 11)})
     assert planner.late_deliveries_sweep() == 0
