@@ -7,7 +7,6 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers and sales")
 
     def ready(self):
-        from customers import lifecycle, search
+        from customers import lifecycle
 
         lifecycle.subscribe_all()
-        search.subscribe()

@@ -15,6 +15,9 @@ from customers.choices import TimelineKind
 from customers.importing.dialect import Dialect
 from customers.importing.plan import tables
 from customers.models import Customer, Delivery, Sale, SaleLine, TimelineEntry
+from customers.search import digits, fold
+
+FOLD_PAGE = 5000
 
 
 class Merge:
@@ -26,6 +29,7 @@ class Merge:
     def run(self) -> tuple[list[int], list[int]]:
         """Write everything; returns the ids of the new sales and of new or changed deliveries."""
         with self.d.connection.cursor() as cursor:
+            self._fold(cursor)
             for sql, params in self.statements():
                 cursor.execute(sql.format(**self.t), params)
             cursor.execute(
@@ -48,15 +52,27 @@ class Merge:
     # -- customers --------------------------------------------------------------------------
     def _customers(self):
         d, now = self.d, self.d.datetime_param(self.now)
-        given = ("external_id", "name", "email", "phone", "birth_date", "birthday_key", "language")
+        given = (
+            "external_id",
+            "name",
+            "email",
+            "phone",
+            "birth_date",
+            "birthday_key",
+            "language",
+            "search_name",
+            "search_phone",
+        )
         extra, extra_params = self._defaults(Customer, given)
         language = Customer._meta.get_field("language").get_default()
         insert = (
             f"""INSERT INTO {{customer}} ({self._names(given)}{extra.columns})
-                      SELECT ckey, COALESCE(name, email, ckey), COALESCE(email, ''),
-                             COALESCE(phone, ''), birth_date, {d.birthday_key("birth_date")},
-                             COALESCE(language, {self._param("text")}){extra.values}
-                      FROM {{customers}} WHERE customer_pk IS NULL ORDER BY first_line""",
+                      SELECT i.ckey, COALESCE(i.name, i.email, i.ckey), COALESCE(i.email, ''),
+                             COALESCE(i.phone, ''), i.birth_date, {d.birthday_key("i.birth_date")},
+                             COALESCE(i.language, {self._param("text")}), f.search_name,
+                             f.search_phone{extra.values}
+                      FROM {{customers}} i JOIN {{search}} f ON f.ckey = i.ckey
+                      WHERE i.customer_pk IS NULL ORDER BY i.first_line""",
             [language, *extra_params],
         )
         update = (
@@ -66,11 +82,51 @@ class Merge:
                         birth_date = COALESCE(i.birth_date, {{customer}}.birth_date),
                         birthday_key = CASE WHEN i.birth_date IS NULL THEN {{customer}}.birthday_key
                                             ELSE {d.birthday_key("i.birth_date")} END,
-                        language = COALESCE(i.language, {{customer}}.language), updated_at = %s
-                      FROM {{customers}} i WHERE {{customer}}.id = i.customer_pk AND i.changed""",
+                        language = COALESCE(i.language, {{customer}}.language),
+                        search_name = COALESCE(f.search_name, {{customer}}.search_name),
+                        search_phone = COALESCE(f.search_phone, {{customer}}.search_phone),
+                        updated_at = %s
+                      FROM {{customers}} i JOIN {{search}} f ON f.ckey = i.ckey
+                      WHERE {{customer}}.id = i.customer_pk AND i.changed""",
             [now],
         )
         return [*self._insert_and_resolve(insert, "customer", "customer_key", "customer_pk"), update]
+
+    def _fold(self, cursor) -> None:
+        """The search columns of the customers this import creates or changes, folded in Python
+        as customer_upsert folds them (SQL has no `search.fold`), into the SEARCH table that the
+        customers' INSERT and UPDATE join: each row is written once, with them. A page of
+        customers at a time, by key, so memory stays bounded whatever the file."""
+        cursor.execute(
+            "CREATE TEMP TABLE {search} (ckey text PRIMARY KEY, search_name text, search_phone text)".format(
+                **self.t
+            )
+        )
+        after = ""
+        while True:
+            cursor.execute(
+                """SELECT ckey, name, email, phone, customer_pk IS NULL FROM {customers}
+                   WHERE ckey > %s AND (customer_pk IS NULL OR changed) ORDER BY ckey LIMIT %s""".format(
+                    **self.t
+                ),
+                [after, FOLD_PAGE],
+            )
+            page = cursor.fetchall()
+            rows = []
+            for ckey, name, email, phone, new in page:
+                if new:  # the name and phone customer_upsert would store
+                    name, phone = name or email or ckey, phone or ""
+                rows.append(
+                    (
+                        ckey,
+                        None if name is None else fold(name)[:200],
+                        None if phone is None else digits(phone)[:40],
+                    )
+                )
+            self.d.insert_rows(cursor, self.t["search"], rows)
+            if len(page) < FOLD_PAGE:
+                return
+            after = page[-1][0]
 
     # -- sales ------------------------------------------------------------------------------
     def _sales(self):

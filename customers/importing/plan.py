@@ -13,6 +13,7 @@ from customers.models import Customer, Delivery, Sale, SaleLine
 
 CUSTOMERS = "postsale_import_customer"
 ORDERS = "postsale_import_order"
+SEARCH = "postsale_import_search"  # the search columns of new and changed customers (merge.py)
 CUSTOMER_COLUMNS = (
     ("ckey", "text"),
     ("first_line", "int"),
@@ -69,6 +70,7 @@ def tables(d: Dialect) -> dict[str, str]:
         "lines": LINES,
         "customers": CUSTOMERS,
         "orders": ORDERS,
+        "search": SEARCH,
         "customer": d.q(Customer._meta.db_table),
         "sale": d.q(Sale._meta.db_table),
         "line": d.q(SaleLine._meta.db_table),

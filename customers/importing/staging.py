@@ -13,7 +13,7 @@ from itertools import islice
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
-from customers.importing.dialect import Dialect
+from customers.importing.dialect import Dialect, copy_escape
 from customers.importing.formats import Format
 from customers.importing.report import MAX_ERRORS_KEPT, ImportReport
 from customers.importing.validate import NULL
@@ -199,9 +199,5 @@ def _copy_line(row: tuple[str, ...]) -> str:
     # separators and NULL markers account for, or a line break. (A cell holding exactly \N
     # reads as empty, as in any COPY.)
     if line.count("\t") != SEPARATORS or line.count("\\") != row.count(NULL) or "\n" in line or "\r" in line:
-        line = "\t".join(v if v == NULL else _escape(v) for v in row)
+        line = "\t".join(v if v == NULL else copy_escape(v) for v in row)
     return line + "\n"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

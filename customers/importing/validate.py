@@ -18,6 +18,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
 from customers.choices import Channel, DeliveryStatus, Language
+from customers.importing.dialect import COPY_NULL
 from customers.importing.formats import CANONICAL_COLUMNS, Format, Record
 from customers.importing.report import ImportReport
 from postsale.lib import dates
@@ -45,7 +46,7 @@ MAX_LENGTHS = {
 }
 TEXT_LIMITS = tuple((CANONICAL_COLUMNS.index(name), name, limit) for name, limit in MAX_LENGTHS.items())
 SHORTEST_LIMIT = min(MAX_LENGTHS.values())
-NULL = "\\N"  # COPY's text format for NULL
+NULL = COPY_NULL
 
 # Spellings a shop's export or a person might use, in English and Spanish, for each choice.
 CHANNEL_ALIASES = {

@@ -59,7 +59,7 @@ def snapshot() -> dict:
         ]
 
     return {
-        "customers": rows(Customer, "external_id", skip=("lifecycle_stage", "search_name", "search_phone")),
+        "customers": rows(Customer, "external_id", skip=("lifecycle_stage",)),
         "sales": translate(rows(Sale, "external_id")),
         "lines": translate(rows(SaleLine, "sale_id")),
         "deliveries": translate(rows(Delivery, "sale_id")),

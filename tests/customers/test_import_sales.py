@@ -334,7 +334,7 @@ def test_an_open_binary_file_can_be_imported(run_import):
     assert report.ok and Sale.objects.count() == 4
 
 
-def test_imported_customers_are_found_by_folded_name_and_phone_digits(db, run_import):
+def test_imported_customers_are_found_by_folded_name_and_phone_digits(db, run_import, tmp_path):
     from customers.search import customer_search
 
     run_import(SAMPLE)
@@ -342,10 +342,33 @@ def test_imported_customers_are_found_by_folded_name_and_phone_digits(db, run_im
     assert (maria.search_name, maria.search_phone) == ("maria garcia", "34600111222")
     found = customer_search(Customer.objects.all(), "GARCÍA")
     assert maria in found and customer_search(Customer.objects.all(), "600 111 222").filter(pk=maria.pk)
-    # The refresh only writes what is stale: a second import rewrites nothing.
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    jordi = Customer.objects.get(external_id="C-002")
+    assert (jordi.search_name, jordi.search_phone) == ("jordi soler", "")
 
-    with CaptureQueriesContext(connection) as queries:
-        run_import(SAMPLE)
-    assert not [q for q in queries.captured_queries if "SET search_name" in q["sql"]]
+    def change(row):
+        if row["customer_id"] == "C-001":  # a new name, the phone left empty: the old one stays
+            row["customer_name"], row["customer_phone"] = "María Núñez", ""
+        if row["customer_id"] == "C-002":  # a phone for the first time
+            row["customer_phone"] = "+34 (93) 555-0101"
+        if row["order_id"] == "A-1003":  # a new customer known by e-mail only
+            row["customer_id"], row["customer_name"] = "", ""
+            row["customer_email"], row["customer_phone"] = "Nandu.Perez@Example.com", ""
+        return row
+
+    assert run_import(rewrite(SAMPLE, tmp_path / "renamed.csv", change)).ok
+    maria.refresh_from_db()
+    assert (maria.search_name, maria.search_phone) == ("maria nunez", "34600111222")
+    assert Customer.objects.get(external_id="C-002").search_phone == "34935550101"
+    by_email = Customer.objects.get(external_id="nandu.perez@example.com")
+    assert (by_email.name, by_email.search_name) == ("Nandu.Perez@Example.com", "nandu.perez@example.com")
+
+
+@pytest.mark.django_db
+def test_search_columns_are_folded_a_page_of_customers_at_a_time(run_import, monkeypatch):
+    monkeypatch.setattr("customers.importing.merge.FOLD_PAGE", 1)
+    assert run_import(SAMPLE).ok
+    assert dict(Customer.objects.values_list("external_id", "search_name")) == {
+        "C-001": "maria garcia",
+        "C-002": "jordi soler",
+        "lucia.ramos@example.com": "lucia ramos",
+    }
