@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from customers import events
 from customers.choices import UNRESOLVED_STATUSES, Feeling, LifecycleStage
 from customers.models import Complaint, Customer, Sale
+from postsale.lib.lookups import ids_in
 
 RECENT_DAYS = 180
 LOST_DAYS = 365
@@ -193,7 +194,7 @@ def lifecycle_refresh_many(customer_ids) -> int:
 
 
 def on_sales(*, sale_ids: list[int]) -> None:
-    lifecycle_refresh_many(Sale.objects.filter(pk__in=sale_ids).values_list("customer_id", flat=True))
+    lifecycle_refresh_many(Sale.objects.filter(ids_in("pk", sale_ids)).values_list("customer_id", flat=True))
 
 
 def on_complaints(*, complaint_ids: list[int]) -> None:

@@ -17,6 +17,7 @@ from customers.choices import DeliveryStatus
 from customers.models import OPEN_DELIVERY, Complaint, Customer, Delivery, Sale, SaleLine
 from followups.models import FollowupRules, Kind, Message, Reason, State
 from followups.outbox import messages_plan
+from postsale.lib.lookups import ids_in
 from postsale.lib.zones import zone_or_shop
 
 BATCH = 1000
@@ -73,7 +74,7 @@ def plan_thank_yous(sale_ids: list[int], *, now: dt.datetime | None = None) -> i
         return 0
     delay, planned = dt.timedelta(minutes=rules.thank_you_delay_minutes), 0
     for batch in chunks(sale_ids):
-        sales = Sale.objects.filter(pk__in=batch, ordered_at__gt=now - delay - WINDOW[Kind.THANK_YOU])
+        sales = Sale.objects.filter(ids_in("pk", batch), ordered_at__gt=now - delay - WINDOW[Kind.THANK_YOU])
         planned += _plan(
             _row(
                 Kind.THANK_YOU,
@@ -101,7 +102,7 @@ def plan_for_deliveries(delivery_ids: list[int], *, now: dt.datetime | None = No
     may_be_late = OPEN_DELIVERY & Q(promised_date__gte=today - DELAY_NOTICE_HORIZON)
     may_follow_up = Q(status=DeliveryStatus.DELIVERED, moment__gt=now - _longest_after_delivery(rules))
     for batch in chunks(delivery_ids):
-        in_batch = Delivery.objects.filter(pk__in=batch)
+        in_batch = Delivery.objects.filter(ids_in("pk", batch))
         deliveries = list(
             in_batch.alias(moment=Coalesce("delivered_at", "ordered_at"))
             .filter(may_be_late | may_follow_up)
@@ -165,7 +166,7 @@ def _plan_delay_notices(deliveries: list[Delivery], now: dt.datetime) -> int:
     ]
     notices: dict[int, list[tuple]] = {}
     for row in (
-        Message.objects.filter(kind=Kind.DELAY_NOTICE, sale_id__in=[d.sale_id for d in fresh])
+        Message.objects.filter(ids_in("sale_id", [d.sale_id for d in fresh]), kind=Kind.DELAY_NOTICE)
         .order_by("pk")
         .values_list("sale_id", "pk", "state", "data")
     ):
@@ -219,7 +220,7 @@ def delivery_moment(delivery: Delivery) -> dt.datetime:
 def _plan_after_delivery(deliveries: list[Delivery], now: dt.datetime) -> int:
     rules = FollowupRules.current()
     categories = dict(
-        SaleLine.objects.filter(sale_id__in=[d.sale_id for d in deliveries])
+        SaleLine.objects.filter(ids_in("sale_id", [d.sale_id for d in deliveries]))
         .values("sale_id")
         .annotate(category=Min("category"))
         .values_list("sale_id", "category")

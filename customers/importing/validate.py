@@ -15,6 +15,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.choices import Channel, DeliveryStatus, Language
@@ -172,6 +173,7 @@ class LineCleaner:
         self._births: dict[str, tuple[str, str | None]] = {}  # (staging text, problem)
         self._orders: dict[str, tuple] = {}  # ordered_at text: (problem, moment, delivery bounds)
         self.latest_order = dates.latest_order()
+        self.calendar = timezone.get_current_timezone()  # the order's day for its delivery dates
 
     def clean(self, record: Record) -> tuple | None:
         """The staging row, every value a string (or the backend's NULL), or None if bad."""
@@ -287,9 +289,11 @@ class LineCleaner:
             problem = dates.order_time_problem(moment[0], latest=self.latest_order)
             if len(self._orders) > 10_000:
                 self._orders.clear()
-            checked = self._orders[raw] = (
-                (problem, None, None) if problem else (None, moment, dates.delivery_date_bounds(moment[0]))
-            )
+            if problem:
+                checked = self._orders[raw] = (problem, None, None)
+            else:
+                bounds = dates.delivery_date_bounds(moment[0], zone=self.calendar)
+                checked = self._orders[raw] = (None, moment, bounds)
         problem, moment, bounds = checked
         return (None, None) if _problem(problem, "ordered_at", bad) else (moment, bounds)
 

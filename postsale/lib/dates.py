@@ -66,10 +66,11 @@ def delivered_time_problem(value: dt.datetime, *, ordered_at: dt.datetime) -> st
     return problem
 
 
-def delivery_date_bounds(ordered_at: dt.datetime) -> tuple[dt.date, dt.date]:
+def delivery_date_bounds(ordered_at: dt.datetime, *, zone: dt.tzinfo | None = None) -> tuple[dt.date, ...]:
     """Promised and estimated dates: from the day before the order (the shop's calendar may be a
-    time zone behind ours) to two years after it."""
-    day = timezone.localdate(ordered_at)
+    time zone behind ours) to two years after it. The order's day is in `zone`, by default the
+    current time zone (the import passes it, read once: reading it costs more than the rest)."""
+    day = timezone.localdate(ordered_at) if zone is None else ordered_at.astimezone(zone).date()
     return day - dt.timedelta(days=1), day + DELIVERY_SPAN
 
 
