@@ -21,6 +21,7 @@ two equal on every combination of inputs).
 """
 
 import datetime as dt
+import re
 
 from django.db import connection
 from django.db.models import Max, Min
@@ -107,6 +108,37 @@ STAGE_CASE = """CASE
     ELSE %(new)s
 END"""
 
+
+def _stage_case() -> str:
+    unresolved = ", ".join(f"%(unresolved_{i})s" for i in range(len(UNRESOLVED_STATUSES)))
+    return STAGE_CASE.format(complaint=Complaint._meta.db_table, unresolved=unresolved)
+
+
+def _stage_params(now: dt.datetime) -> dict:
+    ops = connection.ops
+    return {
+        **{f"unresolved_{i}": status for i, status in enumerate(UNRESOLVED_STATUSES)},
+        "unhappy": Feeling.UNHAPPY,
+        "happy": Feeling.HAPPY,
+        "lost_before": ops.adapt_datetimefield_value(now - dt.timedelta(days=LOST_DAYS)),
+        "recent_before": ops.adapt_datetimefield_value(now - dt.timedelta(days=RECENT_DAYS)),
+        **{stage.name.lower(): stage.value for stage in LifecycleStage},
+    }
+
+
+def stage_case(now: dt.datetime) -> tuple[str, list]:
+    """STAGE_CASE with positional placeholders and their values, for SQL of other modules (the
+    CSV import gives its new customers their stage as it inserts them). It reads `c.id`,
+    `c.feeling`, `c.feeling_at`, `c.predicted_at_risk`, `s.n` and `s.last`."""
+    named, params = _stage_params(now), []
+
+    def positional(match: re.Match) -> str:
+        params.append(named[match.group(1)])
+        return "%s"
+
+    return re.sub(r"%\((\w+)\)s", positional, _stage_case()), params
+
+
 # One statement: each customer's stage computed from one grouped pass over their sales (an
 # index range scan of sale_customer_ordered_idx), only the changed rows written. Standard SQL
 # that PostgreSQL and SQLite (3.33+, UPDATE ... FROM) both run.
@@ -126,27 +158,16 @@ WHERE {in_target} AND {customer}.id = fresh.id AND {customer}.lifecycle_stage <>
 def _refresh(condition: str, params: dict, now: dt.datetime | None = None) -> int:
     """Run REFRESH_SQL for the customers whose id meets `condition` ("{id} ..."), which goes
     on each table so that every scan is an index range scan."""
-    now = now or timezone.now()
     customer = Customer._meta.db_table
-    ops = connection.ops
-    unresolved = ", ".join(f"%(unresolved_{i})s" for i in range(len(UNRESOLVED_STATUSES)))
     sql = REFRESH_SQL.format(
         customer=customer,
         sale=Sale._meta.db_table,
         in_sales=condition.format(id="customer_id"),
         in_customers=condition.format(id="c.id"),
         in_target=condition.format(id=f"{customer}.id"),
-        stage=STAGE_CASE.format(complaint=Complaint._meta.db_table, unresolved=unresolved),
+        stage=_stage_case(),
     )
-    params = {
-        **params,
-        **{f"unresolved_{i}": status for i, status in enumerate(UNRESOLVED_STATUSES)},
-        "unhappy": Feeling.UNHAPPY,
-        "happy": Feeling.HAPPY,
-        "lost_before": ops.adapt_datetimefield_value(now - dt.timedelta(days=LOST_DAYS)),
-        "recent_before": ops.adapt_datetimefield_value(now - dt.timedelta(days=RECENT_DAYS)),
-        **{stage.name.lower(): stage.value for stage in LifecycleStage},
-    }
+    params = {**params, **_stage_params(now or timezone.now())}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

@@ -11,6 +11,7 @@ the customer's birthday key, the delivery's copy of the order time and its statu
 
 from django.core.exceptions import ImproperlyConfigured
 
+from customers import lifecycle
 from customers.choices import TimelineKind
 from customers.importing.dialect import Dialect
 from customers.importing.plan import tables
@@ -62,18 +63,32 @@ class Merge:
             "language",
             "search_name",
             "search_phone",
+            "lifecycle_stage",
         )
         extra, extra_params = self._defaults(Customer, given)
         language = Customer._meta.get_field("language").get_default()
+        # A new customer's stage, as the lifecycle refresh would compute it after the commit
+        # (its one set of rules, STAGE_CASE): their sales are the file's orders under their key,
+        # and they have no case, answer or prediction yet. Stored with the row, so the refresh
+        # finds nothing to rewrite.
+        stage, stage_params = lifecycle.stage_case(self.now)
+        nothing_yet = (
+            f"SELECT CAST(NULL AS {self.d.types['bigint']}) AS id, '' AS feeling, "
+            f"CAST(NULL AS {self.d.types['ts']}) AS feeling_at, "
+            f"CAST(NULL AS {self.d.types['bool']}) AS predicted_at_risk"
+        )
         insert = (
             f"""INSERT INTO {{customer}} ({self._names(given)}{extra.columns})
                       SELECT i.ckey, COALESCE(i.name, i.email, i.ckey), COALESCE(i.email, ''),
                              COALESCE(i.phone, ''), i.birth_date, {d.birthday_key("i.birth_date")},
                              COALESCE(i.language, {self._param("text")}), f.search_name,
-                             f.search_phone{extra.values}
+                             f.search_phone, {stage}{extra.values}
                       FROM {{customers}} i JOIN {{search}} f ON f.ckey = i.ckey
+                      JOIN (SELECT customer_key, COUNT(*) AS n, MAX(ordered_at) AS last
+                            FROM {{orders}} GROUP BY customer_key) s ON s.customer_key = i.ckey
+                      CROSS JOIN ({nothing_yet}) c
                       WHERE i.customer_pk IS NULL ORDER BY i.first_line""",
-            [language, *extra_params],
+            [language, *stage_params, *extra_params],
         )
         update = (
             f"""UPDATE {{customer}} SET name = COALESCE(i.name, {{customer}}.name),
