@@ -13,6 +13,8 @@ from django.db import transaction
 # subscribers can work set-based.
 SALE_RECORDED = "sale_recorded"  # sale_ids: list[int] (new sales only)
 DELIVERY_CHANGED = "delivery_changed"  # delivery_ids: list[int] (created or changed)
+# customer_ids: list[int], both owners, when an existing sale changed hands or order time
+SALES_MOVED = "sales_moved"
 COMPLAINT_OPENED = "complaint_opened"  # complaint_ids: list[int]
 COMPLAINT_RESOLVED = "complaint_resolved"  # complaint_ids: list[int]
 COMPLAINT_REOPENED = "complaint_reopened"  # complaint_ids: list[int]

@@ -225,6 +225,8 @@ def on_complaints(*, complaint_ids: list[int]) -> None:
 
 
 def on_feelings(*, customer_ids: list[int]) -> None:
+    """A customer's answers, prediction or sales changed (SALES_MOVED: a sale went to another
+    customer or its order time moved, which counts for both owners)."""
     lifecycle_refresh_many(customer_ids)
 
 
@@ -234,3 +236,4 @@ def subscribe_all() -> None:
         events.subscribe(event, on_complaints)
     events.subscribe(events.FEELING_RECORDED, on_feelings)
     events.subscribe(events.PREDICTION_CHANGED, on_feelings)
+    events.subscribe(events.SALES_MOVED, on_feelings)

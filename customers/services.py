@@ -279,7 +279,8 @@ def sale_record(
     """Create or update a sale by its external id, with its lines and delivery.
 
     Idempotent: the same payload twice leaves one sale and reports changed=False. Publishes
-    SALE_RECORDED for a new sale and DELIVERY_CHANGED when the delivery moved. An offer code
+    SALE_RECORDED for a new sale, SALES_MOVED when an existing sale changed customer or order
+    time (both customers' stages count it) and DELIVERY_CHANGED when the delivery moved. An offer code
     (a campaign's) is kept; a resend without one leaves the stored code alone.
     """
     offer_code = (offer_code or "").strip() or None
@@ -312,6 +313,7 @@ def sale_record(
             events.publish(events.SALE_RECORDED, sale_ids=[sale.pk])
             changed = True
         else:
+            owner, was_ordered_at = sale.customer_id, sale.ordered_at
             changed = _sale_update(
                 sale,
                 customer=customer,
@@ -322,6 +324,8 @@ def sale_record(
                 total=total,
                 offer_code=offer_code or sale.offer_code,
             )
+            if owner != customer.pk or was_ordered_at != ordered_at:
+                events.publish(events.SALES_MOVED, customer_ids=sorted({owner, customer.pk}))
         if moved:
             _delivery_follow_order(sale, delivery)
         if delivery is not None:

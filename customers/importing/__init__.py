@@ -45,8 +45,9 @@ def sales_import(
 ) -> ImportReport:
     """Validate a sales CSV (path or binary file) and, unless dry_run or it has errors, import it.
 
-    Writes in one transaction; publishes SALE_RECORDED (new sales) and DELIVERY_CHANGED (new or
-    changed deliveries), which subscribers receive after the commit. With dry_run the same plan
+    Writes in one transaction; publishes SALE_RECORDED (new sales), DELIVERY_CHANGED (new or
+    changed deliveries) and SALES_MOVED (both owners of an existing sale that changed hands or
+    order time), which subscribers receive after the commit. With dry_run the same plan
     is computed and rolled back, so the report's counts say what an import would do.
     before_commit(report) runs inside that transaction once everything is written (the import
     page marks its job done there, so a job is done exactly when its rows are in).
@@ -115,13 +116,15 @@ def _write(dialect: Dialect, report: ImportReport, *, dry_run: bool, before_comm
         if dry_run:
             transaction.set_rollback(True)
             return
-        sale_ids, delivery_ids = Merge(dialect, now=timezone.now()).run()
+        sale_ids, delivery_ids, moved_customer_ids = Merge(dialect, now=timezone.now()).run()
         if dialect.postgres:
             _analyze_grown(cursor, report)
         if sale_ids:
             events.publish(events.SALE_RECORDED, sale_ids=sale_ids)
         if delivery_ids:
             events.publish(events.DELIVERY_CHANGED, delivery_ids=delivery_ids)
+        if moved_customer_ids:
+            events.publish(events.SALES_MOVED, customer_ids=moved_customer_ids)
         report.committed = True
         if before_commit is not None:
             before_commit(report)

@@ -27,8 +27,10 @@ class Merge:
         self.now = now
         self.t = {**tables(dialect), "timeline": dialect.q(TimelineEntry._meta.db_table)}
 
-    def run(self) -> tuple[list[int], list[int]]:
-        """Write everything; returns the ids of the new sales and of new or changed deliveries."""
+    def run(self) -> tuple[list[int], list[int], list[int]]:
+        """Write everything; returns the ids of the new sales, of new or changed deliveries, and
+        of the customers whose existing sales changed hands or order time (the old and the new
+        owners: their stages count those sales)."""
         with self.d.connection.cursor() as cursor:
             self._fold(cursor)
             for sql, params in self.statements():
@@ -45,7 +47,11 @@ class Merge:
                 [],
             )
             delivery_ids = [pk for (pk,) in cursor.fetchall() if pk is not None]
-        return sale_ids, delivery_ids
+            cursor.execute(
+                "SELECT old_customer_pk, customer_pk FROM {orders} WHERE sale_moved".format(**self.t), []
+            )
+            moved = {pk for pair in cursor.fetchall() for pk in pair if pk is not None}
+        return sale_ids, delivery_ids, sorted(moved)
 
     def statements(self) -> list[tuple[str, list]]:
         return [*self._customers(), *self._sales(), *self._lines(), *self._deliveries()]

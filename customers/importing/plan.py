@@ -47,6 +47,9 @@ ORDER_COLUMNS = (
     ("sale_pk", "bigint"),
     ("sale_new", "bool"),
     ("sale_changed", "bool"),
+    # An existing sale that changes hands or order time: both owners' stages count it.
+    ("sale_moved", "bool"),
+    ("old_customer_pk", "bigint"),
     ("lines_changed", "bool"),
     ("delivery_pk", "bigint"),
     *((f"new_{name}", kind) for name, kind in DELIVERY_VALUES),  # the delivery after the merge
@@ -58,6 +61,7 @@ FLAGS = (
     "changed",
     "sale_new",
     "sale_changed",
+    "sale_moved",
     "lines_changed",
     "delivery_new",
     "delivery_changed",
@@ -137,11 +141,13 @@ def _orders_sql(d: Dialect) -> str:
     changed = " OR ".join(d.ne(f"new_{name}", f"old_{name}") for name, _kind in DELIVERY_VALUES)
     return f"""
         INSERT INTO {{orders}} (order_id, first_line, customer_key, ordered_at, channel, currency,
-            total, line_count, offer_code, customer_pk, sale_pk, sale_new, sale_changed, delivery_pk,
+            total, line_count, offer_code, customer_pk, sale_pk, sale_new, sale_changed, sale_moved,
+            old_customer_pk, delivery_pk,
             new_carrier, new_tracking_number, new_promised_date, new_estimated_date,
             new_delivered_at, new_status, delivery_new, delivery_changed, status_changed)
         SELECT order_id, first_line, customer_key, ordered_at, channel, currency, total,
             line_count, offer_code, customer_pk, sale_pk, sale_pk IS NULL, COALESCE(sale_changed, FALSE),
+            COALESCE(sale_moved, FALSE), old_customer_pk,
             delivery_pk, new_carrier, new_tracking_number, new_promised_date, new_estimated_date,
             new_delivered_at, new_status,
             delivery_pk IS NULL AND has_delivery,
@@ -155,6 +161,10 @@ def _orders_sql(d: Dialect) -> str:
               OR s.currency <> f.currency OR s.total <> g.total
               OR (g.offer_code IS NOT NULL AND {d.ne("s.offer_code", "g.offer_code")}))
             END AS sale_changed,
+            CASE WHEN s.id IS NOT NULL THEN ({d.ne("s.customer_id", "ic.customer_pk")}
+              OR s.ordered_at <> f.ordered_at)
+            END AS sale_moved,
+            s.customer_id AS old_customer_pk,
             d.id AS delivery_pk,
             (g.carrier IS NOT NULL OR g.tracking_number IS NOT NULL OR g.promised_date IS NOT NULL
              OR g.estimated_date IS NOT NULL OR g.delivered_at IS NOT NULL

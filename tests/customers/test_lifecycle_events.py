@@ -102,3 +102,31 @@ def test_an_older_answer_never_replaces_a_newer_feeling():
         customer_id=customer.pk, feeling="unhappy", at=NOW - dt.timedelta(days=1)
     )
     assert Customer.objects.get(pk=customer.pk).feeling == "happy"
+
+
+def test_a_sale_that_changes_hands_moves_both_stages(django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    giver, taker = (
+        services.customer_upsert(external_id=f"MV{n}", name=f"M {n}", email=f"mv{n}@example.com")[0]
+        for n in (1, 2)
+    )
+    for n in range(3):
+        buy(giver, n, 10 + n, capture)
+    buy(taker, 0, 15, capture)
+    assert (stage(giver), stage(taker)) == (Stage.LOYAL, Stage.NEW)
+    with capture(execute=True):  # the shop corrects who placed order 2
+        services.sale_record(
+            external_id=f"L{giver.pk}-2",
+            customer=taker,
+            ordered_at=timezone.now() - dt.timedelta(days=12),
+            lines=[services.LineData(name="Taza", quantity=1, unit_price=Decimal("9.90"))],
+        )
+    assert (stage(giver), stage(taker)) == (Stage.ACTIVE, Stage.ACTIVE)
+
+
+def test_a_corrected_order_time_moves_the_stage(django_capture_on_commit_callbacks):
+    customer, _ = services.customer_upsert(external_id="MV3", name="M 3", email="mv3@example.com")
+    buy(customer, 0, 200, django_capture_on_commit_callbacks)
+    assert stage(customer) == Stage.AT_RISK  # 200 days without a purchase
+    buy(customer, 0, 2, django_capture_on_commit_callbacks)  # the same order, its real date
+    assert stage(customer) == Stage.NEW
