@@ -16,7 +16,11 @@ class Language(models.TextChoices):
         """A customer's or a message's language, or the shop's when it is not one we speak."""
         from django.conf import settings
 
-        return code if code in cls.values else settings.LANGUAGE_CODE
+        return code if code in _LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+# Language.values builds a new list on every call; `of` runs for every mail and page.
+_LANGUAGE_CODES = frozenset(Language.values)
 
 
 class LifecycleStage(models.TextChoices):

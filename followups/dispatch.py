@@ -66,6 +66,7 @@ from followups.models import (
     SendMark,
     State,
 )
+from postsale.lib.lookups import ids_in
 from postsale.lib.tokens import token_hash
 
 log = logging.getLogger(__name__)
@@ -432,7 +433,7 @@ def _settle_all(settled: list[tuple[Message, policies.Decision]]) -> None:
 def process(ids: list[int], *, now: dt.datetime) -> None:
     rules = FollowupRules.current()
     messages = list(
-        Message.objects.filter(pk__in=ids, state=State.SENDING)
+        Message.objects.filter(ids_in("pk", ids), state=State.SENDING)
         .select_related("customer", "staff_recipient", "sale", "sale__delivery", "complaint")
         .order_by("planned_at", "pk")
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from customers.models import Complaint
 from followups import kinds
 from followups.models import Category, FollowupRules, Kind, Message, Reason, SendMark, State, Suppression
+from postsale.lib.lookups import ids_in
 from postsale.lib.zones import zone_or_shop
 
 SURVEY_KINDS = (Kind.SURVEY, Kind.CASE_SURVEY)
@@ -60,6 +61,7 @@ class BatchFacts:
     @classmethod
     def load(cls, messages: list[Message], rules: FollowupRules, now: dt.datetime) -> "BatchFacts":
         customer_ids = {m.customer_id for m in messages if not m.for_staff}
+        theirs = ids_in("customer_id", customer_ids)  # one array parameter, not 300
         emails = {m.recipient_email.lower() for m in messages if m.recipient_email}
         facts = cls()
         for email, category, reason in Suppression.objects.filter(email__in=emails).values_list(
@@ -68,21 +70,19 @@ class BatchFacts:
             facts.suppressed[(email, category)] = reason
         facts.unresolved = set(
             Complaint.objects.unresolved()
-            .filter(customer_id__in=customer_ids)
+            .filter(ids_in("customer_id", customer_ids))
             .values_list("customer_id", flat=True)
         )
         # A mail sent exactly one period ago has aged out (frequency_cap frees the slot then).
         since = now - dt.timedelta(days=rules.frequency_period_days)
         for customer_id, sent_at in (
-            Message.objects.filter(customer_id__in=customer_ids, state__in=ACCEPTED, sent_at__gt=since)
+            Message.objects.filter(theirs, state__in=ACCEPTED, sent_at__gt=since)
             .exclude(category=Category.TRANSACTIONAL)
             .values_list("customer_id", "sent_at")
         ):
             facts.recent.setdefault(customer_id, []).append(sent_at)
         facts.last_survey = dict(
-            Message.objects.filter(
-                customer_id__in=customer_ids, state__in=ACCEPTED, sent_at__isnull=False, kind__in=SURVEY_KINDS
-            )
+            Message.objects.filter(theirs, state__in=ACCEPTED, sent_at__isnull=False, kind__in=SURVEY_KINDS)
             .values("customer_id")
             .annotate(last=Max("sent_at"))
             .values_list("customer_id", "last")
@@ -90,7 +90,7 @@ class BatchFacts:
         # Only a send within the gap can hold a mail back; older ones need not be loaded.
         gap_since = now - dt.timedelta(minutes=rules.min_gap_minutes)
         facts.last_sent = dict(
-            Message.objects.filter(customer_id__in=customer_ids, state__in=ACCEPTED, sent_at__gt=gap_since)
+            Message.objects.filter(theirs, state__in=ACCEPTED, sent_at__gt=gap_since)
             .values("customer_id")
             .annotate(last=Max("sent_at"))
             .values_list("customer_id", "last")
@@ -108,7 +108,9 @@ class BatchFacts:
         # the marks table, which a busy outbox fills and empties hundreds of times a second and
         # which holds dead rows until vacuum.
         marked = (
-            SendMark.objects.filter(message__customer_id__in=customer_ids, message__state=State.SENDING)
+            SendMark.objects.filter(
+                ids_in("message__customer_id", customer_ids), message__state=State.SENDING
+            )
             .values_list("message__customer_id", "message__category", "message__kind", "accepted_at")
             .order_by()
         )
