@@ -7,6 +7,7 @@ processes hold; then the very next requests succeed and the new sales' mail goes
 once. The machine's shared PostgreSQL is never touched.
 """
 
+import datetime as dt
 import subprocess
 import sys
 import time
@@ -59,9 +60,12 @@ def manage(env: dict, *args: str) -> str:
 
 
 def sale_body(n: int) -> dict:
+    # An hour ago: a thank-you is planned only for an order of the last two days, so a fixed date
+    # would stop this test from sending anything once it is two days old.
+    ordered_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     return {
         "external_id": f"PG-{n}",
-        "ordered_at": "2026-12-01T10:00:00Z",
+        "ordered_at": ordered_at.isoformat(timespec="seconds"),
         "customer": {"external_id": f"C-PG-{n}", "name": f"Cliente {n}", "email": f"pg{n}@example.com"},
         "lines": [{"name": "Cafetera", "quantity": 1, "unit_price": "30.00"}],
     }
