@@ -20,25 +20,37 @@ ORDERS = {
 }
 
 
-def write(path, orders: dict[str, list[int]]):
+def write_rows(path, rows: list[tuple[str, str, int]]):
+    """Rows of (order id, customer, days ago), one line each."""
     now = timezone.now()
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=CANONICAL_COLUMNS)
         writer.writeheader()
-        for customer, ages in orders.items():
-            for n, age in enumerate(ages):
-                writer.writerow(
-                    {
-                        "order_id": f"{customer}-{n}",
-                        "ordered_at": (now - dt.timedelta(days=age)).isoformat(timespec="seconds"),
-                        "customer_id": customer,
-                        "customer_name": customer.title(),
-                        "item_name": "Mochila",
-                        "quantity": 1,
-                        "unit_price": "45.00",
-                    }
-                )
+        for order_id, customer, age in rows:
+            writer.writerow(
+                {
+                    "order_id": order_id,
+                    "ordered_at": (now - dt.timedelta(days=age)).isoformat(timespec="seconds"),
+                    "customer_id": customer,
+                    "customer_name": customer.title(),
+                    "item_name": "Mochila",
+                    "quantity": 1,
+                    "unit_price": "45.00",
+                }
+            )
     return path
+
+
+def write(path, orders: dict[str, list[int]]):
+    """Each customer's orders, as {customer: [days ago, ...]}; order ids are customer-n."""
+    return write_rows(
+        path,
+        [
+            (f"{customer}-{n}", customer, age)
+            for customer, ages in orders.items()
+            for n, age in enumerate(ages)
+        ],
+    )
 
 
 @pytest.fixture
@@ -68,27 +80,6 @@ def test_an_existing_customer_keeps_the_refresh_as_the_judge(tmp_path, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         sales_import(write(tmp_path / "second.csv", {"ACTIVE": [5, 60, 1]}))  # a third order
     assert Customer.objects.get(external_id="ACTIVE").lifecycle_stage == "loyal"
-
-
-def write_rows(path, rows: list[tuple[str, str, int]]):
-    """Rows of (order id, customer, days ago), one line each."""
-    now = timezone.now()
-    with open(path, "w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=CANONICAL_COLUMNS)
-        writer.writeheader()
-        for order_id, customer, age in rows:
-            writer.writerow(
-                {
-                    "order_id": order_id,
-                    "ordered_at": (now - dt.timedelta(days=age)).isoformat(timespec="seconds"),
-                    "customer_id": customer,
-                    "customer_name": customer.title(),
-                    "item_name": "Mochila",
-                    "quantity": 1,
-                    "unit_price": "45.00",
-                }
-            )
-    return path
 
 
 def stages() -> dict[str, str]:
