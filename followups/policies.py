@@ -11,7 +11,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Complaint
@@ -75,31 +75,27 @@ class BatchFacts:
         )
         # A mail sent exactly one period ago has aged out (frequency_cap frees the slot then).
         since = now - dt.timedelta(days=rules.frequency_period_days)
-        for customer_id, sent_at in (
-            Message.objects.filter(theirs, state__in=ACCEPTED, sent_at__gt=since)
-            .exclude(category=Category.TRANSACTIONAL)
-            .values_list("customer_id", "sent_at")
-        ):
-            facts.recent.setdefault(customer_id, []).append(sent_at)
-        facts.last_survey = dict(
-            Message.objects.filter(theirs, state__in=ACCEPTED, sent_at__isnull=False, kind__in=SURVEY_KINDS)
-            .values("customer_id")
-            .annotate(last=Max("sent_at"))
-            .values_list("customer_id", "last")
-        )
-        # Only a send within the gap can hold a mail back; older ones need not be loaded.
+        # Only a survey within the fatigue window, or a send within the gap, can hold a mail
+        # back: older ones need not be loaded. One pass over the customers' recent sent mail
+        # (message_customer_sent_idx) serves the three rules.
+        survey_since = now - dt.timedelta(days=rules.survey_fatigue_days)
         gap_since = now - dt.timedelta(minutes=rules.min_gap_minutes)
-        facts.last_sent = dict(
-            Message.objects.filter(theirs, state__in=ACCEPTED, sent_at__gt=gap_since)
-            .values("customer_id")
-            .annotate(last=Max("sent_at"))
-            .values_list("customer_id", "last")
+        wanted = (
+            (Q(sent_at__gt=since) & ~Q(category=Category.TRANSACTIONAL))
+            | Q(kind__in=SURVEY_KINDS, sent_at__gt=survey_since)
+            | Q(sent_at__gt=gap_since)
         )
-        facts._add_marked(customer_ids, since=since, gap_since=gap_since)
+        for customer_id, category, kind, sent_at in Message.objects.filter(
+            wanted, theirs, state__in=ACCEPTED, sent_at__gt=min(since, survey_since, gap_since)
+        ).values_list("customer_id", "category", "kind", "sent_at"):
+            facts._add_sent(customer_id, category, kind, sent_at, since, survey_since, gap_since)
+        facts._add_marked(customer_ids, since=since, survey_since=survey_since, gap_since=gap_since)
         facts.unwanted = kinds.unwanted(messages)
         return facts
 
-    def _add_marked(self, customer_ids: set[int], *, since: dt.datetime, gap_since: dt.datetime) -> None:
+    def _add_marked(
+        self, customer_ids: set[int], *, since: dt.datetime, survey_since: dt.datetime, gap_since: dt.datetime
+    ) -> None:
         """Mail the ESP accepted whose batch has not recorded it yet (a SendMark: another worker
         is at work, or one died): sent, as far as the budget is concerned."""
         # Marks belong to rows still `sending` (the batch's record takes them; the recovery
@@ -115,12 +111,15 @@ class BatchFacts:
             .order_by()
         )
         for customer_id, category, kind, at in marked:
-            if category != Category.TRANSACTIONAL and at > since:
-                self.recent.setdefault(customer_id, []).append(at)
-            if kind in SURVEY_KINDS:
-                self.last_survey[customer_id] = max(at, self.last_survey.get(customer_id, at))
-            if at > gap_since:
-                self.last_sent[customer_id] = max(at, self.last_sent.get(customer_id, at))
+            self._add_sent(customer_id, category, kind, at, since, survey_since, gap_since)
+
+    def _add_sent(self, customer_id, category, kind, at, since, survey_since, gap_since) -> None:
+        if category != Category.TRANSACTIONAL and at > since:
+            self.recent.setdefault(customer_id, []).append(at)
+        if kind in SURVEY_KINDS and at > survey_since:
+            self.last_survey[customer_id] = max(at, self.last_survey.get(customer_id, at))
+        if at > gap_since:
+            self.last_sent[customer_id] = max(at, self.last_sent.get(customer_id, at))
 
     def note_sent(self, message: Message, at: dt.datetime) -> None:
         """Later messages of the same batch must see this one against the cap and fatigue."""

@@ -195,6 +195,34 @@ def test_one_survey_per_fatigue_window(shop, rules, outbox_mail):
         assert outcome(b)[0] == State.SENT
 
 
+def test_the_batch_facts_hold_the_sends_inside_each_rules_window_only(shop, rules):
+    from followups.models import FollowupRules, Message
+    from followups.policies import BatchFacts
+
+    rules.survey_fatigue_days, rules.frequency_period_days, rules.min_gap_minutes = 30, 14, 60
+    rules.save()
+    customer = shop.customer()
+    sent = {
+        "survey 40 days ago": (Kind.SURVEY, dt.timedelta(days=40)),
+        "tip 20 days ago": (Kind.USAGE_TIPS, dt.timedelta(days=20)),
+        "tip 10 days ago": (Kind.USAGE_TIPS, dt.timedelta(days=10)),
+        "thank-you 2 hours ago": (Kind.THANK_YOU, dt.timedelta(hours=2)),
+        "thank-you 5 minutes ago": (Kind.THANK_YOU, dt.timedelta(minutes=5)),
+    }
+    for key, (kind, ago) in sent.items():
+        message = plan(customer, kind, key=key)
+        Message.objects.filter(pk=message.pk).update(state=State.SENT, sent_at=NOON - ago)
+    due = plan(customer, Kind.USAGE_TIPS)
+
+    facts = BatchFacts.load(
+        [Message.objects.select_related("customer").get(pk=due.pk)], FollowupRules.current(), NOON
+    )
+
+    assert facts.last_survey == {}, "a survey before the fatigue window holds nothing back"
+    assert facts.recent == {customer.pk: [NOON - dt.timedelta(days=10)]}, "tips only, within the period"
+    assert facts.last_sent == {customer.pk: NOON - dt.timedelta(minutes=5)}
+
+
 @time_machine.travel(NOON, tick=False)
 def test_a_customer_without_email_is_suppressed(shop, outbox_mail):
     customer = shop.customer(email="")
