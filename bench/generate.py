@@ -136,15 +136,18 @@ def load(lo: int, hi: int, *, progress=print) -> dict[str, int]:
     counts = {}
     first, last = pick(FIRST, "g", 1), pick(LAST, "g", 2)
     plain = "translate(lower({}), 'áéíóúñ', 'aeioun')"
+    has_phone, number = f"{rnd('g', 3)} < .8", "lpad(mod(g, 100000000)::text, 8, '0')"
     counts["customers"] = insert_select(
         Customer,
         {
             "id": "g",
             "external_id": "'G' || g",
             "name": f"{first} || ' ' || {last}",
+            # What customers.search.fold() stores for these names (their only accents: á é í ó).
+            "search_name": plain.format(f"{first} || ' ' || {last}"),
             "email": f"{plain.format(first)} || '.' || {plain.format(last)} || '.' || g || '@example.com'",
-            "phone": f"CASE WHEN {rnd('g', 3)} < .8 THEN '+34 6' || lpad(mod(g, 100000000)::text, 8, '0')"
-            " ELSE '' END",
+            "phone": f"CASE WHEN {has_phone} THEN '+34 6' || {number} ELSE '' END",
+            "search_phone": f"CASE WHEN {has_phone} THEN '346' || {number} ELSE '' END",  # its digits
             "birth_date": "bd",
             "birthday_key": "(extract(month FROM bd) * 100 + extract(day FROM bd))::int",
             "language": f"CASE WHEN {rnd('g', 5)} < .1 THEN 'en' ELSE 'es' END",
