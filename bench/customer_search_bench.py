@@ -31,7 +31,7 @@ def before(query):
 
 
 def after(query):
-    found, _broad = customer_search_listed(Customer.objects.order_by("name", "pk"), query)
+    found, _broad, _matches = customer_search_listed(Customer.objects.order_by("name", "pk"), query)
     return matches_at_most(found), list(found[:50])
 
 

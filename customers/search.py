@@ -57,11 +57,15 @@ def matches_at_most(queryset, cap: int | None = None) -> int:
 
 def customer_search_listed(queryset, query: str):
     """The staff list's search: by name when the matches are few, newest first when broad.
-    Returns (queryset, broad)."""
+    Returns (queryset, broad, matches counted up to BROAD + 1, or None when nothing was
+    searched): the list's paginator takes that count instead of counting again."""
     found = customer_search(queryset, query)
-    if query.strip() and matches_at_most(found) > BROAD:
-        return found.order_by("-pk"), True
-    return found, False
+    if not query.strip():
+        return found, False, None
+    matches = matches_at_most(found)
+    if matches > BROAD:
+        return found.order_by("-pk"), True, matches
+    return found, False, matches
 
 
 class CustomerSearchFilter:

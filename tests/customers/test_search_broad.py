@@ -41,6 +41,21 @@ def test_a_narrow_search_stays_in_name_order_with_its_exact_count(support_client
     assert response.context["paginator"].count == 2 and "data-broad" not in response.content.decode()
 
 
+def test_a_search_counts_its_matches_once(support_client, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(search, "BROAD", 3)
+    for n in range(5):
+        make(f"Ana Díaz {n}")
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = support_client.get(reverse("customers:list") + "?q=diaz")
+
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert len(counts) == 1, counts
+    assert response.context["paginator"].count == 4 and len(response.context["object_list"]) == 4
+
+
 def test_the_count_stops_past_the_cap():
     for n in range(6):
         make(f"Ana {n}")
