@@ -26,6 +26,7 @@ PUBLIC_PAGES = ("order", "survey", "delay", "preferences", "unsubscribe")
 STAFF_PAGES = {
     "home": "/",
     "customers": "/customers/",
+    "customer-search": "/customers/?q=fernandez",
     "outbox": "/followups/messages/",
     "rules": "/followups/rules/",
     "reports": "/reports/",
